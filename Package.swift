@@ -1,0 +1,34 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "dungeon",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "dungeon", targets: ["dungeon"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
+        ),
+        .target(name: "Tokenizer"),
+        .target(name: "GPT2", dependencies: ["COpenBLAS"]),
+        .target(name: "Engine", dependencies: ["GPT2", "Tokenizer"]),
+        .executableTarget(
+            name: "dungeon",
+            dependencies: [
+                "Engine", "GPT2", "Tokenizer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
+        .testTarget(name: "GPT2Tests", dependencies: ["GPT2", "Tokenizer", "Engine"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,116 @@
+import Foundation
+import GPT2
+import Tokenizer
+
+/// GPT-2 with its tokenizer: text in, streamed text out.
+///
+/// Owns one inference session, so it reuses the KV cache for whatever prefix a new
+/// prompt shares with the previous one. Not `Sendable`: one engine per generating task.
+public final class TextEngine {
+    public let model: GPT2Model
+    public let tokenizer: BPETokenizer
+    public let name: String
+    private let session: InferenceSession
+
+    public init(model: GPT2Model, tokenizer: BPETokenizer, name: String) {
+        self.model = model
+        self.tokenizer = tokenizer
+        self.name = name
+        self.session = InferenceSession(model: model)
+    }
+
+    /// Loads a Hugging Face GPT-2 folder: config, safetensors weights and tokenizer files.
+    public convenience init(directory: URL) throws {
+        let model = try GPT2Model(directory: directory)
+        let tokenizer = try BPETokenizer(directory: directory)
+        guard tokenizer.vocabularySize <= model.config.vocabularySize else {
+            throw CheckpointError.invalidConfig(
+                path: directory.appendingPathComponent("config.json").path,
+                reason: "vocab_size \(model.config.vocabularySize) is smaller than the tokenizer's \(tokenizer.vocabularySize) tokens")
+        }
+        self.init(model: model, tokenizer: tokenizer, name: directory.lastPathComponent)
+    }
+
+    public var contextLength: Int { model.config.contextLength }
+
+    public func countTokens(_ text: String) -> Int { tokenizer.encode(text).count }
+
+    /// Generates a continuation of `prompt`, calling `onText` with each piece as soon as it is
+    /// complete text; `onText` returns false to stop (the result is then `.cancelled`).
+    /// The prompt is cut from the front if prompt and `maxTokens` would not fit the window.
+    public func generate(
+        prompt: String, request: GenerationRequest, onText: (String) -> Bool = { _ in true }
+    ) throws -> GenerationResult {
+        try generate(promptTokens: tokenizer.encode(prompt), request: request, onText: onText)
+    }
+
+    public func generate(
+        promptTokens: [Int], request: GenerationRequest, onText: (String) -> Bool = { _ in true }
+    ) throws -> GenerationResult {
+        let endOfText = tokenizer.endOfTextID ?? model.config.vocabularySize - 1
+        var prompt = promptTokens.isEmpty ? [endOfText] : promptTokens
+        let room = max(1, contextLength - max(0, request.maxTokens))
+        if prompt.count > room { prompt = Array(prompt.suffix(room)) }
+
+        let cachedBefore = zip(session.tokens, prompt).prefix { $0 == $1 }.count
+        let clock = ContinuousClock()
+        let promptStart = clock.now
+        var logits = try session.prefill(prompt)
+        let promptElapsed = clock.now - promptStart
+
+        var sampler = Sampler(settings: request.sampling, seed: request.seed,
+                              banned: request.stopAtEndOfText ? [] : [endOfText])
+        var decoder = StreamingDecoder(tokenizer: tokenizer)
+        var filter = StopSequenceFilter(stops: request.stopSequences)
+        var text = ""
+        var generated: [Int] = []
+        var reason = GenerationResult.StopReason.maxTokens
+        let generationStart = clock.now
+
+        func emit(_ piece: String) -> Bool {
+            guard !piece.isEmpty else { return true }
+            text += piece
+            return onText(piece)
+        }
+
+        while generated.count < request.maxTokens {
+            let token = sampler.sample(logits, history: (session.tokens[...]))
+            generated.append(token)
+            if token == endOfText && request.stopAtEndOfText {
+                generated.removeLast()
+                reason = .endOfText
+                break
+            }
+            if !emit(filter.push(decoder.append(token))) {
+                reason = .cancelled
+                break
+            }
+            if filter.stopped {
+                reason = .stopSequence
+                break
+            }
+            guard generated.count < request.maxTokens else { break }
+            guard session.tokens.count < contextLength else {
+                reason = .contextFull
+                break
+            }
+            logits = try session.append([token])
+        }
+        if reason != .cancelled && reason != .stopSequence {
+            _ = emit(filter.push(decoder.finish()))
+            _ = emit(filter.finish())
+        }
+        let generationElapsed = clock.now - generationStart
+        return GenerationResult(
+            text: text, tokens: generated, stopReason: reason, promptTokens: prompt.count,
+            promptTokensComputed: prompt.count - min(cachedBefore, prompt.count - 1),
+            promptSeconds: promptElapsed.seconds, generationSeconds: generationElapsed.seconds)
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (whole, fraction) = components
+        return Double(whole) + Double(fraction) * 1e-18
+    }
+}

@@ -1,0 +1,58 @@
+/// Why a checkpoint could not be loaded, worded for a player: each names the file and the fault.
+import Foundation
+
+public enum CheckpointError: Error, Equatable, CustomStringConvertible {
+    case missingFile(path: String)
+    case unreadable(path: String, reason: String)
+    case invalidConfig(path: String, reason: String)
+    case truncated(path: String, expected: Int, actual: Int)
+    case invalidHeader(path: String, reason: String)
+    case unknownDType(path: String, tensor: String, dtype: String)
+    case missingTensor(path: String, tensor: String)
+    case shapeMismatch(path: String, tensor: String, expected: [Int], actual: [Int])
+    case tooLarge(path: String, neededBytes: Int, availableBytes: Int)
+
+    public var description: String {
+        switch self {
+        case .missingFile(let path):
+            return "missing model file \(path)"
+        case .unreadable(let path, let reason):
+            return "cannot read \(path): \(reason)"
+        case .invalidConfig(let path, let reason):
+            return "invalid model config \(path): \(reason)"
+        case .truncated(let path, let expected, let actual):
+            return "\(path) is truncated: expected at least \(expected) bytes, found \(actual); download it again"
+        case .invalidHeader(let path, let reason):
+            return "\(path) is not a valid safetensors file: \(reason)"
+        case .unknownDType(let path, let tensor, let dtype):
+            return "\(path): tensor \(tensor) has unsupported dtype \(dtype) (expected F32, F16 or BF16)"
+        case .missingTensor(let path, let tensor):
+            return "\(path) has no tensor \(tensor); is this a GPT-2 checkpoint?"
+        case .shapeMismatch(let path, let tensor, let expected, let actual):
+            return "\(path): tensor \(tensor) has shape \(actual), but config.json implies \(expected)"
+        case .tooLarge(let path, let needed, let available):
+            let gib = { (bytes: Int) in String(format: "%.1f GiB", Double(bytes) / 1_073_741_824) }
+            return "\(path) needs about \(gib(needed)) of memory, but only \(gib(available)) is available"
+        }
+    }
+}
+
+/// Why a forward pass was refused.
+public enum InferenceError: Error, Equatable, CustomStringConvertible {
+    /// The tokens would run past the model's context window.
+    case contextFull(position: Int, adding: Int, limit: Int)
+    /// A token id outside the vocabulary.
+    case invalidToken(Int, vocabularySize: Int)
+    case emptyInput
+
+    public var description: String {
+        switch self {
+        case .contextFull(let position, let adding, let limit):
+            return "the context window is full: \(position) + \(adding) tokens exceed \(limit)"
+        case .invalidToken(let token, let size):
+            return "token id \(token) is outside the vocabulary (size \(size))"
+        case .emptyInput:
+            return "no tokens to process"
+        }
+    }
+}

@@ -1,0 +1,159 @@
+/// Runs GPT-2 over a growing sequence of tokens, keeping each layer's keys and values
+/// (the KV cache) so that each new token costs one row, not the whole prompt again.
+///
+/// A session is mutable and owned by one generator at a time; it is not `Sendable`.
+public final class InferenceSession {
+    public let model: GPT2Model
+    /// The tokens whose keys and values are in the cache, in order.
+    public private(set) var tokens: [Int] = []
+
+    private let config: GPT2Config
+    private var keyCache: [UnsafeMutablePointer<Float>]    // per layer (P, C)
+    private var valueCache: [UnsafeMutablePointer<Float>]  // per layer (P, C)
+    private var scratch: Scratch
+
+    /// Rows processed per pass over the prompt; bounds the scratch memory.
+    static let chunkRows = 256
+
+    public init(model: GPT2Model) {
+        self.model = model
+        self.config = model.config
+        let cacheSize = config.contextLength * config.hiddenSize
+        keyCache = (0..<config.layerCount).map { _ in .allocate(capacity: cacheSize) }
+        valueCache = (0..<config.layerCount).map { _ in .allocate(capacity: cacheSize) }
+        scratch = Scratch(config: config, rows: min(Self.chunkRows, config.contextLength))
+    }
+
+    deinit {
+        keyCache.forEach { $0.deallocate() }
+        valueCache.forEach { $0.deallocate() }
+    }
+
+    /// Forgets the cached positions after the first `count`, so the sequence can continue
+    /// from there (after an undo, or when a new prompt shares only a prefix).
+    public func rewind(to count: Int) {
+        tokens.removeLast(max(0, tokens.count - max(0, count)))
+    }
+
+    public func reset() { tokens.removeAll() }
+
+    /// Makes the cache hold exactly `prompt`, reusing the longest cached common prefix,
+    /// and returns the logits for the token after the prompt.
+    public func prefill(_ prompt: [Int]) throws -> [Float] {
+        guard !prompt.isEmpty else { throw InferenceError.emptyInput }
+        var common = 0
+        while common < min(tokens.count, prompt.count) && tokens[common] == prompt[common] { common += 1 }
+        // At least one token must run to produce logits.
+        rewind(to: min(common, prompt.count - 1))
+        return try append(Array(prompt[tokens.count...]))
+    }
+
+    /// Runs `newTokens` after the cached ones and returns the logits (V) for the next token.
+    public func append(_ newTokens: [Int]) throws -> [Float] {
+        let all = try append(newTokens, allLogits: false)
+        return all
+    }
+
+    /// Runs `newTokens` and returns the logits of every new position, (T, V) flattened.
+    /// Costs a vocabulary projection per row; the game needs only the last (`append`).
+    public func appendReturningAllLogits(_ newTokens: [Int]) throws -> [Float] {
+        try append(newTokens, allLogits: true)
+    }
+
+    private func append(_ newTokens: [Int], allLogits: Bool) throws -> [Float] {
+        guard !newTokens.isEmpty else { throw InferenceError.emptyInput }
+        guard tokens.count + newTokens.count <= config.contextLength else {
+            throw InferenceError.contextFull(position: tokens.count, adding: newTokens.count, limit: config.contextLength)
+        }
+        if let bad = newTokens.first(where: { $0 < 0 || $0 >= config.vocabularySize }) {
+            throw InferenceError.invalidToken(bad, vocabularySize: config.vocabularySize)
+        }
+        var logits = [Float]()
+        var offset = 0
+        while offset < newTokens.count {
+            let chunk = Array(newTokens[offset..<min(offset + Self.chunkRows, newTokens.count)])
+            let isLast = offset + chunk.count == newTokens.count
+            let chunkLogits = forward(chunk, logitRows: allLogits ? chunk.count : (isLast ? 1 : 0))
+            logits += chunkLogits
+            offset += chunk.count
+        }
+        return logits
+    }
+
+    /// One pass of the transformer over `chunk` at the end of the cache.
+    /// Returns the logits of the last `logitRows` rows.
+    private func forward(_ chunk: [Int], logitRows: Int) -> [Float] {
+        let weights = model.weights
+        let (t, c, f) = (chunk.count, config.hiddenSize, config.feedForwardSize)
+        let start = tokens.count
+        let s = scratch
+
+        for (row, token) in chunk.enumerated() {
+            let x = s.residual + row * c
+            let wte = weights.tokenEmbedding + token * c
+            let wpe = weights.positionEmbedding + (start + row) * c
+            for i in 0..<c { x[i] = wte[i] + wpe[i] }
+        }
+
+        for (layer, w) in weights.layers.enumerated() {
+            Kernels.layerNorm(s.normed, s.residual, gain: w.attentionNormGain, bias: w.attentionNormBias,
+                              rows: t, size: c, epsilon: config.layerNormEpsilon)
+            Kernels.linear(s.qkv, s.normed, weight: w.qkvWeight, bias: w.qkvBias,
+                           rows: t, inputSize: c, outputSize: 3 * c)
+            for row in 0..<t {
+                let source = s.qkv + row * 3 * c
+                (keyCache[layer] + (start + row) * c).update(from: source + c, count: c)
+                (valueCache[layer] + (start + row) * c).update(from: source + 2 * c, count: c)
+            }
+            Kernels.attention(s.attention, qkv: s.qkv, keys: keyCache[layer], values: valueCache[layer],
+                              scores: s.scores, rows: t, start: start, heads: config.headCount,
+                              headSize: config.headSize)
+            Kernels.linear(s.projected, s.attention, weight: w.attentionOutWeight, bias: w.attentionOutBias,
+                           rows: t, inputSize: c, outputSize: c)
+            Kernels.add(s.residual, s.projected, count: t * c)
+
+            Kernels.layerNorm(s.normed, s.residual, gain: w.mlpNormGain, bias: w.mlpNormBias,
+                              rows: t, size: c, epsilon: config.layerNormEpsilon)
+            Kernels.linear(s.hidden, s.normed, weight: w.mlpUpWeight, bias: w.mlpUpBias,
+                           rows: t, inputSize: c, outputSize: f)
+            Kernels.gelu(s.hidden, count: t * f)
+            Kernels.linear(s.projected, s.hidden, weight: w.mlpDownWeight, bias: w.mlpDownBias,
+                           rows: t, inputSize: f, outputSize: c)
+            Kernels.add(s.residual, s.projected, count: t * c)
+        }
+        tokens += chunk
+
+        guard logitRows > 0 else { return [] }
+        let v = config.vocabularySize
+        let firstRow = t - logitRows
+        Kernels.layerNorm(s.normed, s.residual + firstRow * c, gain: weights.finalNormGain,
+                          bias: weights.finalNormBias, rows: logitRows, size: c, epsilon: config.layerNormEpsilon)
+        return [Float](unsafeUninitializedCapacity: logitRows * v) { buffer, count in
+            for row in 0..<logitRows {
+                Kernels.logits(buffer.baseAddress! + row * v, s.normed + row * c,
+                               matrix: weights.outputProjection, vocabularySize: v, hiddenSize: c)
+            }
+            count = logitRows * v
+        }
+    }
+}
+
+/// Activations for up to `rows` positions at a time, allocated once per session.
+private final class Scratch {
+    let residual, normed, qkv, attention, projected, hidden, scores: UnsafeMutablePointer<Float>
+
+    init(config: GPT2Config, rows: Int) {
+        let (c, f, p) = (config.hiddenSize, config.feedForwardSize, config.contextLength)
+        residual = .allocate(capacity: rows * c)   // (T, C)
+        normed = .allocate(capacity: rows * c)     // (T, C)
+        qkv = .allocate(capacity: rows * 3 * c)    // (T, 3C)
+        attention = .allocate(capacity: rows * c)  // (T, C)
+        projected = .allocate(capacity: rows * c)  // (T, C)
+        hidden = .allocate(capacity: rows * f)     // (T, F)
+        scores = .allocate(capacity: rows * p)     // (T, S) with S <= P
+    }
+
+    deinit {
+        [residual, normed, qkv, attention, projected, hidden, scores].forEach { $0.deallocate() }
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A file mapped read-only into memory for as long as this object lives.
+///
+/// `@unchecked Sendable`: the mapping is read-only (`PROT_READ`) and unmapped only in
+/// `deinit`, so sharing it between threads cannot race.
+final class MappedFile: @unchecked Sendable {
+    let path: String
+    let bytes: UnsafeRawBufferPointer
+
+    init(path: String) throws {
+        self.path = path
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else {
+            throw errno == ENOENT
+                ? CheckpointError.missingFile(path: path)
+                : CheckpointError.unreadable(path: path, reason: String(cString: strerror(errno)))
+        }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
+            throw CheckpointError.unreadable(path: path, reason: "not a regular file")
+        }
+        let size = Int(status.st_size)
+        guard size > 0 else {
+            throw CheckpointError.truncated(path: path, expected: 8, actual: 0)
+        }
+        guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), base != MAP_FAILED else {
+            throw CheckpointError.unreadable(path: path, reason: String(cString: strerror(errno)))
+        }
+        bytes = UnsafeRawBufferPointer(start: base, count: size)
+    }
+
+    deinit {
+        munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress), bytes.count)
+    }
+}
