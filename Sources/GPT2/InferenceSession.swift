@@ -13,15 +13,16 @@ public final class InferenceSession {
     private var scratch: Scratch
 
     /// Rows processed per pass over the prompt; bounds the scratch memory.
-    static let chunkRows = 256
+    public let chunkRows: Int
 
-    public init(model: GPT2Model) {
+    public init(model: GPT2Model, chunkRows: Int = 256) {
         self.model = model
+        self.chunkRows = max(1, chunkRows)
         self.config = model.config
         let cacheSize = config.contextLength * config.hiddenSize
         keyCache = (0..<config.layerCount).map { _ in .allocate(capacity: cacheSize) }
         valueCache = (0..<config.layerCount).map { _ in .allocate(capacity: cacheSize) }
-        scratch = Scratch(config: config, rows: min(Self.chunkRows, config.contextLength))
+        scratch = Scratch(config: config, rows: min(self.chunkRows, config.contextLength))
     }
 
     deinit {
@@ -71,7 +72,7 @@ public final class InferenceSession {
         var logits = [Float]()
         var offset = 0
         while offset < newTokens.count {
-            let chunk = Array(newTokens[offset..<min(offset + Self.chunkRows, newTokens.count)])
+            let chunk = Array(newTokens[offset..<min(offset + chunkRows, newTokens.count)])
             let isLast = offset + chunk.count == newTokens.count
             let chunkLogits = forward(chunk, logitRows: allLogits ? chunk.count : (isLast ? 1 : 0))
             logits += chunkLogits

@@ -161,9 +161,10 @@ final class ModelWeights: @unchecked Sendable {
     }
 }
 
-enum SystemMemory {
+/// What the operating system says about memory (Linux's /proc; nil elsewhere).
+public enum SystemMemory {
     /// `MemAvailable` from /proc/meminfo, when the system reports it.
-    static func availableBytes() -> Int? {
+    public static func availableBytes() -> Int? {
         guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else { return nil }
         for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
             let fields = line.split(separator: " ")
@@ -173,7 +174,7 @@ enum SystemMemory {
     }
 
     /// The process's peak resident memory (`VmHWM`), in bytes.
-    static func peakResidentBytes() -> Int? {
+    public static func peakResidentBytes() -> Int? {
         guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
         for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
             let fields = line.split(separator: " ")

@@ -1,0 +1,38 @@
+import ArgumentParser
+import Engine
+import Foundation
+import GPT2
+
+struct GenerateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Continue a prompt, streaming the text to standard output as it is sampled."
+    )
+
+    @OptionGroup var modelOptions: ModelOptions
+    @Option(help: "The text to continue.") var prompt: String
+    @Option(name: .customLong("max-tokens"), help: "How many tokens to generate at most.") var maxTokens: Int = 100
+    @OptionGroup var sampling: SamplingOptions
+
+    func validate() throws {
+        guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let engine = try modelOptions.loadEngine()
+            let seed = sampling.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
+            let request = GenerationRequest(
+                maxTokens: min(maxTokens, engine.contextLength - 1), sampling: sampling.settings, seed: seed)
+            let result = try engine.generate(prompt: prompt, request: request) { piece in
+                writeOut(piece)
+                return true
+            }
+            writeOut("\n")
+            let summary = String(format: "%d tokens, %.1f tokens/s, prompt %d tokens in %.2f s, seed %llu",
+                                 result.tokens.count, result.tokensPerSecond, result.promptTokens,
+                                 result.promptSeconds, seed)
+            FileHandle.standardError.write(Data("[\(summary)]\n".utf8))
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Engine
+import Foundation
+import GPT2
+
+/// `--model` and `--threads`, shared by every command that runs GPT-2.
+struct ModelOptions: ParsableArguments {
+    @Option(name: .long, help: "A Hugging Face GPT-2 folder (config.json, model.safetensors, vocab.json, merges.txt).")
+    var model: String
+
+    @Option(name: .long, help: "Compute threads (default: all cores).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    var modelURL: URL { URL(fileURLWithPath: (model as NSString).expandingTildeInPath) }
+
+    func validate() throws {
+        guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be between 1 and 256") }
+    }
+
+    /// Loads the model after setting the compute threads, which must happen first and once.
+    func loadEngine() throws -> TextEngine {
+        BLASThreads.configure(threads: threads)
+        return try TextEngine(directory: modelURL)
+    }
+}
+
+/// The sampler flags of `dungeon generate`.
+struct SamplingOptions: ParsableArguments {
+    @Option(help: "Sampling temperature.") var temperature: Float = 0.8
+    @Option(name: .customLong("top-k"), help: "Keep the K most likely tokens (0: all).") var topK: Int = 40
+    @Option(name: .customLong("top-p"), help: "Keep the most likely tokens up to this probability mass.") var topP: Float = 0.9
+    @Option(name: .customLong("repetition-penalty"), help: "Penalty for recently used tokens (1: none).")
+    var repetitionPenalty: Float = 1.15
+    @Option(help: "Random seed; the same seed and settings give the same text.") var seed: UInt64?
+    @Flag(help: "Always take the most likely token.") var greedy = false
+
+    var settings: SamplingSettings {
+        SamplingSettings(temperature: temperature, topK: topK, topP: topP,
+                         repetitionPenalty: repetitionPenalty, greedy: greedy)
+    }
+
+    func validate() throws {
+        if let problem = settings.problem { throw ValidationError(problem) }
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+@testable import GPT2
+
+@Suite struct ForwardPassTests {
+    @Test(arguments: fixtureNames)
+    func uncachedLogitsMatchHuggingFace(_ name: String) throws {
+        let reference = try HuggingFaceReference.load(name)
+        let model = try GPT2Model(directory: fixtureFolder(name))
+        let session = InferenceSession(model: model)
+        let logits = try session.appendReturningAllLogits(reference.sequence)
+        #expect(logits.count == reference.logits.count)
+        #expect(maxDifference(logits, reference.logits) < 1e-4)
+    }
+
+    @Test(arguments: fixtureNames)
+    func cachedStepsMatchTheFullPass(_ name: String) throws {
+        let reference = try HuggingFaceReference.load(name)
+        let model = try GPT2Model(directory: fixtureFolder(name))
+        let session = InferenceSession(model: model)
+        let promptCount = reference.prompt.count
+        let first = try session.prefill(reference.prompt)
+        #expect(maxDifference(first, reference.row(promptCount - 1)) < 1e-4)
+        for position in promptCount..<reference.positions {
+            let step = try session.append([reference.sequence[position]])
+            #expect(maxDifference(step, reference.row(position)) < 1e-4, "position \(position)")
+        }
+        #expect(session.tokens == reference.sequence)
+    }
+
+    @Test(arguments: fixtureNames)
+    func greedyContinuationIsTokenForTokenIdentical(_ name: String) throws {
+        let reference = try HuggingFaceReference.load(name)
+        let model = try GPT2Model(directory: fixtureFolder(name))
+        let session = InferenceSession(model: model)
+        var sampler = Sampler(settings: .greedy, seed: 0)
+        var logits = try session.prefill(reference.prompt)
+        var generated: [Int] = []
+        while generated.count < reference.greedy.count {
+            let token = sampler.sample(logits, history: session.tokens[...])
+            generated.append(token)
+            logits = try session.append([token])
+        }
+        #expect(generated == reference.greedy)
+    }
+
+    @Test func prefillReusesTheCommonPrefix() throws {
+        let reference = try HuggingFaceReference.load("tiny-f32")
+        let session = InferenceSession(model: try GPT2Model(directory: fixtureFolder("tiny-f32")))
+        _ = try session.prefill(reference.sequence)
+        // A new prompt that shares all but the last two tokens, then diverges.
+        var edited = Array(reference.sequence.dropLast(2))
+        edited.append((reference.sequence.last! + 1) % reference.vocabSize)
+        let reused = try session.prefill(edited)
+        let fresh = try InferenceSession(model: GPT2Model(directory: fixtureFolder("tiny-f32"))).prefill(edited)
+        #expect(session.tokens == edited)
+        #expect(maxDifference(reused, fresh) < 1e-5)
+        // The identical prompt again still yields logits (one token is re-run).
+        let again = try session.prefill(edited)
+        #expect(maxDifference(again, fresh) < 1e-5)
+    }
+
+    @Test func positionsNeverExceedTheWindow() throws {
+        let model = try GPT2Model(directory: fixtureFolder("tiny-bf16-untied"))
+        let session = InferenceSession(model: model)
+        let window = model.config.contextLength
+        _ = try session.append(Array(repeating: 1, count: window - 1))
+        _ = try session.append([2])
+        #expect(throws: InferenceError.contextFull(position: window, adding: 1, limit: window)) {
+            try session.append([3])
+        }
+        #expect(throws: InferenceError.self) { try session.prefill(Array(repeating: 1, count: window + 1)) }
+        #expect(throws: InferenceError.invalidToken(-1, vocabularySize: 280)) {
+            try InferenceSession(model: model).append([-1])
+        }
+        #expect(throws: InferenceError.emptyInput) { try session.prefill([]) }
+    }
+
+    @Test func longPromptsRunInChunksWithTheSameResult() throws {
+        // Chunks of 16 rows, so a 60-token prompt crosses three chunk boundaries.
+        let model = try GPT2Model(directory: fixtureFolder("tiny-f32"))
+        let tokens = (0..<60).map { ($0 * 37) % 320 }
+        let whole = try InferenceSession(model: model, chunkRows: 16).appendReturningAllLogits(tokens)
+        #expect(whole.count == 60 * 320)
+        let stepped = InferenceSession(model: model)
+        var last: [Float] = []
+        for token in tokens { last = try stepped.append([token]) }
+        #expect(maxDifference(whole.suffix(320), last) < 1e-4)
+    }
+}

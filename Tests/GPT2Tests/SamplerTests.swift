@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+@testable import GPT2
+
+@Suite struct SamplerTests {
+    let logits: [Float] = [2.0, -1.0, 0.5, 3.0, -2.0, 1.0]
+
+    @Test func repetitionPenaltyDividesPositiveAndMultipliesNegative() {
+        var values = logits
+        RepetitionPenalty(penalty: 2, window: 3).process(&values, history: [9, 0, 1, 1, 3][...])
+        // Window holds tokens 1, 1, 3: token 1 (negative) is doubled once, token 3 (positive) halved.
+        #expect(values == [2.0, -2.0, 0.5, 1.5, -2.0, 1.0])
+    }
+
+    @Test func repetitionPenaltyOnlyLooksAtTheWindow() {
+        var values = logits
+        RepetitionPenalty(penalty: 2, window: 1).process(&values, history: [0, 3][...])
+        #expect(values[0] == 2.0)
+        #expect(values[3] == 1.5)
+    }
+
+    @Test func greedyTakesTheMaximum() {
+        var sampler = Sampler(settings: .greedy, seed: 1)
+        #expect(sampler.sample(logits, history: []) == 3)
+        var banning = Sampler(settings: .greedy, seed: 1, banned: [3])
+        #expect(banning.sample(logits, history: []) == 0)
+    }
+
+    @Test func topKKeepsOnlyTheBest() {
+        let kept = Sampler.nucleus(logits, topK: 2, topP: 1).map(\.token)
+        #expect(kept == [3, 0])
+        var sampler = Sampler(settings: SamplingSettings(temperature: 5, topK: 2, topP: 1, repetitionPenalty: 1), seed: 3)
+        for _ in 0..<200 { #expect([0, 3].contains(sampler.sample(logits, history: []))) }
+    }
+
+    @Test func topPKeepsTheSmallestSufficientSet() {
+        // Softmax of [3, 2, 1, ...]: 3 holds about 0.61 of the mass, 3 and 0 about 0.84.
+        #expect(Sampler.nucleus(logits, topK: 0, topP: 0.5).map(\.token) == [3])
+        #expect(Sampler.nucleus(logits, topK: 0, topP: 0.8).map(\.token) == [3, 0])
+        #expect(Sampler.nucleus(logits, topK: 0, topP: 1).count == logits.count)
+    }
+
+    @Test func topKHeapAgreesWithSorting() {
+        let many = randomFloats(5000, seed: 11)
+        let sorted = many.enumerated().sorted { $0.element > $1.element }.prefix(40).map(\.offset)
+        #expect(Sampler.nucleus(many, topK: 40, topP: 1).map(\.token) == sorted)
+    }
+
+    @Test func sameSeedSameTokens() {
+        let settings = SamplingSettings(temperature: 1.2, topK: 0, topP: 1, repetitionPenalty: 1)
+        func draw(seed: UInt64) -> [Int] {
+            var sampler = Sampler(settings: settings, seed: seed)
+            return (0..<100).map { _ in sampler.sample(logits, history: []) }
+        }
+        #expect(draw(seed: 42) == draw(seed: 42))
+        #expect(draw(seed: 42) != draw(seed: 43))
+    }
+
+    @Test func samplingFollowsTheDistribution() {
+        // At temperature 1 without truncation, token frequencies approach the softmax.
+        var sampler = Sampler(settings: SamplingSettings(temperature: 1, topK: 0, topP: 1, repetitionPenalty: 1), seed: 5)
+        var counts = [Int](repeating: 0, count: logits.count)
+        let draws = 20000
+        for _ in 0..<draws { counts[sampler.sample(logits, history: [])] += 1 }
+        let total = logits.map { exp($0) }.reduce(0, +)
+        for (token, logit) in logits.enumerated() {
+            let expected = exp(logit) / total
+            #expect(abs(Float(counts[token]) / Float(draws) - expected) < 0.015, "token \(token)")
+        }
+    }
+
+    @Test func splitMix64IsTheReferenceSequence() {
+        // First outputs of SplitMix64 seeded with 0 (from the reference C implementation).
+        var random = SplitMix64(seed: 0)
+        #expect(random.next() == 0xE220_A839_7B1D_CDAF)
+        #expect(random.next() == 0x6E78_9E6A_A1B9_65F4)
+    }
+
+    @Test func settingsAreValidated() {
+        #expect(SamplingSettings().problem == nil)
+        #expect(SamplingSettings(temperature: 0).problem != nil)
+        #expect(SamplingSettings(topP: 1.5).problem != nil)
+        #expect(SamplingSettings(repetitionPenalty: 0.5).problem != nil)
+    }
+}
