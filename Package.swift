@@ -19,15 +19,18 @@ let package = Package(
         ),
         .target(name: "Tokenizer"),
         .target(name: "GPT2", dependencies: ["COpenBLAS"]),
-        .target(name: "Engine", dependencies: ["GPT2", "Tokenizer"]),
+        .target(name: "Story"),
+        .target(name: "Engine", dependencies: ["GPT2", "Tokenizer", "Story"]),
+        .target(name: "TestSupport", dependencies: ["GPT2"], path: "Tests/TestSupport"),
         .executableTarget(
             name: "dungeon",
             dependencies: [
-                "Engine", "GPT2", "Tokenizer",
+                "Engine", "GPT2", "Tokenizer", "Story",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
+        .testTarget(name: "StoryTests", dependencies: ["Story", "Engine", "TestSupport"]),
         .testTarget(name: "GPT2Tests", dependencies: ["GPT2", "Tokenizer", "Engine"]),
     ],
     swiftLanguageModes: [.v6]

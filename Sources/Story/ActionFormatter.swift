@@ -1,0 +1,157 @@
+/// Turns what the player typed into the line the story shows and the model reads.
+///
+/// | mode  | input                | action                        |
+/// |-------|----------------------|-------------------------------|
+/// | Do    | open the door        | > You open the door.          |
+/// | Do    | I look at my map     | > You look at your map.       |
+/// | Say   | hello                | > You say "Hello."            |
+/// | Say   | I whisper "run"      | > You whisper "Run."          |
+/// | Story | The sky darkens      | The sky darkens.              |
+///
+/// First person becomes second person in Do, and in the framing of Say; words inside
+/// quotation marks are the character's own and stay as written.
+public enum ActionFormatter {
+    public static let marker = "> "
+
+    public static func format(_ input: String, mode: ActionMode) -> String {
+        let text = collapseWhitespace(input)
+        switch mode {
+        case .continue:
+            return ""
+        case .story:
+            return text.isEmpty ? "" : capitalizingFirst(withFinalPunctuation(text))
+        case .do:
+            guard !text.isEmpty else { return "" }
+            return marker + fixVerbAgreement("You " + withFinalPunctuation(secondPerson(droppingSubject(text))))
+        case .say:
+            guard !text.isEmpty else { return "" }
+            return marker + fixVerbAgreement("You " + speech(text))
+        }
+    }
+
+    // MARK: Say
+
+    /// `hello` -> `say "Hello."`; `I shout "stop"` -> `shout "Stop!"`-style framing is kept.
+    private static func speech(_ text: String) -> String {
+        if let quote = text.firstIndex(where: { $0 == "\"" || $0 == "“" }), quote != text.startIndex {
+            // The player wrote their own framing: `I whisper "run"` or `ask the guard "why?"`.
+            let framing = secondPerson(droppingSubject(String(text[..<quote]).trimmingSpaces))
+            var spoken = String(text[text.index(after: quote)...])
+            spoken = spoken.trimmingCharacters(where: { $0 == "\"" || $0 == "”" || $0 == " " })
+            return framing + " \"" + withFinalPunctuation(capitalizingFirst(spoken)) + "\""
+        }
+        var spoken = text
+        let lower = spoken.lowercased()
+        for prefix in ["i say ", "you say ", "say "] where lower.hasPrefix(prefix) {
+            spoken = String(spoken.dropFirst(prefix.count))
+            break
+        }
+        spoken = spoken.trimmingCharacters(where: { $0 == "\"" || $0 == "“" || $0 == "”" || $0 == " " })
+        return "say \"" + withFinalPunctuation(capitalizingFirst(spoken)) + "\""
+    }
+
+    // MARK: Person
+
+    /// Drops a leading "I" or "you" so the action can start with "You".
+    private static func droppingSubject(_ text: String) -> String {
+        let lower = text.lowercased()
+        for subject in ["i ", "you "] where lower.hasPrefix(subject) {
+            return String(text.dropFirst(subject.count))
+        }
+        if lower.hasPrefix("i'm ") { return "are " + text.dropFirst(4) }
+        return text
+    }
+
+    /// Replaces first-person words outside quotation marks with second-person ones.
+    static func secondPerson(_ text: String) -> String {
+        var result = ""
+        var word = ""
+        var insideQuote = false
+        func flush() {
+            result += insideQuote ? word : replacement(for: word)
+            word = ""
+        }
+        for character in text {
+            if character.isLetter || character == "'" || character == "’" {
+                word.append(character)
+            } else {
+                flush()
+                if character == "\"" || character == "“" || character == "”" { insideQuote.toggle() }
+                result.append(character)
+            }
+        }
+        flush()
+        return result
+    }
+
+    private static let pronouns: [String: String] = [
+        "i": "you", "me": "you", "my": "your", "mine": "yours", "myself": "yourself",
+        "i'm": "you're", "i've": "you've", "i'll": "you'll", "i'd": "you'd",
+        "i’m": "you’re", "i’ve": "you’ve", "i’ll": "you’ll", "i’d": "you’d",
+        "we": "you", "us": "you", "our": "your", "ours": "yours", "ourselves": "yourselves",
+    ]
+
+    private static func replacement(for word: String) -> String {
+        guard let replaced = pronouns[word.lowercased()] else { return word }
+        // "I", "I'm"... are capitalised wherever they stand; "My" only at a sentence start.
+        let alwaysCapital = word.lowercased().hasPrefix("i")
+        return word.first?.isUppercase == true && !alwaysCapital ? capitalizingFirst(replaced) : replaced
+    }
+
+    /// "you am" and "you was" come from "I am" and "I was".
+    private static func fixVerbAgreement(_ text: String) -> String {
+        text.replacingWords([("you am", "you are"), ("you was", "you were"), ("You am", "You are"), ("You was", "You were")])
+    }
+
+    // MARK: Text helpers
+
+    static func withFinalPunctuation(_ text: String) -> String {
+        let trimmed = text.trimmingSpaces
+        guard let last = trimmed.last else { return trimmed }
+        if ".!?…".contains(last) { return trimmed }
+        if "\"”')".contains(last) {
+            // A closing quote after a sentence end is finished: `say "Hi."`.
+            let beforeLast = trimmed.dropLast().last
+            if let beforeLast, ".!?…".contains(beforeLast) { return trimmed }
+        }
+        return trimmed + "."
+    }
+
+    static func capitalizingFirst(_ text: String) -> String {
+        guard let first = text.first else { return text }
+        return first.uppercased() + text.dropFirst()
+    }
+
+    private static func collapseWhitespace(_ text: String) -> String {
+        text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+    }
+}
+
+extension String {
+    var trimmingSpaces: String { trimmingCharacters(where: { $0.isWhitespace }) }
+
+    func trimmingCharacters(where predicate: (Character) -> Bool) -> String {
+        guard let start = firstIndex(where: { !predicate($0) }) else { return "" }
+        let end = lastIndex(where: { !predicate($0) })!  // exists when start does
+        return String(self[start...end])
+    }
+
+    /// Replaces whole-word occurrences of each pair's first string.
+    func replacingWords(_ pairs: [(String, String)]) -> String {
+        var text = self
+        for (from, to) in pairs {
+            var result = ""
+            var rest = Substring(text)
+            while let range = rest.range(of: from) {
+                let before = rest[..<range.lowerBound]
+                let boundaryBefore = before.last.map { !$0.isLetter } ?? (result.last.map { !$0.isLetter } ?? true)
+                let boundaryAfter = range.upperBound == rest.endIndex || !rest[range.upperBound].isLetter
+                result += before
+                result += (boundaryBefore && boundaryAfter) ? to : String(rest[range])
+                rest = rest[range.upperBound...]
+            }
+            text = result + rest
+        }
+        return text
+    }
+}

@@ -1,0 +1,179 @@
+/// One labelled part of the prompt, for the context inspector.
+public struct ContextSection: Sendable, Equatable {
+    public enum Kind: String, Sendable, Equatable {
+        case memory = "Memory", worldInfo = "World info", story = "Story"
+        case authorsNote = "Author's note", action = "Action"
+    }
+
+    public var kind: Kind
+    public var text: String
+    /// Tokens of this section on its own (the sections' sum can differ from the whole
+    /// prompt's by a token or two where text on either side of a boundary merges).
+    public var tokens: Int
+}
+
+/// The exact prompt for the next reply, and how it was put together.
+public struct ContextPrompt: Sendable, Equatable {
+    public var text: String
+    public var sections: [ContextSection]
+    /// Tokens of `text`, counted with the model's tokenizer.
+    public var tokens: Int
+    /// The window the prompt and its reply share.
+    public var window: Int
+    /// Tokens kept free for the reply.
+    public var reserved: Int
+    /// How many turns of the story made it in (the oldest are dropped first).
+    public var turnsIncluded: Int
+    public var turnsDropped: Int
+}
+
+/// Builds the model's prompt from an adventure within the context window:
+///
+///     pinned memory
+///     world info triggered by the recent story or the current action
+///     as many recent turns as fit, oldest dropped first, whole turns at a time
+///       ... with the author's note about `noteDepth` tokens before the end
+///     the current action
+///
+/// Turns are dropped in blocks of `dropBlock`, so that the start of the prompt stays the
+/// same for several turns and the engine can reuse its KV cache for that prefix.
+public struct ContextBuilder {
+    public var counter: any TokenCounter
+    public var window: Int
+    /// Tokens kept free for the reply (its length plus room to finish a sentence).
+    public var reserved: Int
+    public var noteDepth = 80
+    public var dropBlock = 4
+    /// How many recent turns are searched for world-info keys.
+    public var worldInfoScanTurns = 4
+
+    public init(counter: any TokenCounter, window: Int, reserved: Int) {
+        self.counter = counter
+        self.window = window
+        self.reserved = reserved
+    }
+
+    /// The prompt for a reply to the last turn of `adventure`, whose action is the "current action".
+    public func prompt(for adventure: Adventure) throws -> ContextPrompt {
+        let budget = window - reserved
+        var history = Array(adventure.turns)
+        let current = history.popLast()
+
+        let memoryText = adventure.memory.map(\.trimmingSpaces).filter { !$0.isEmpty }.joined(separator: "\n")
+        let memoryTokens = memoryText.isEmpty ? 0 : counter.tokenCount(memoryText + "\n")
+        guard memoryTokens <= budget - 8 else { throw StoryError.memoryTooLarge(tokens: memoryTokens, budget: budget - 8) }
+
+        let actionText = current.map(Self.actionPromptText) ?? ""
+        let actionTokens = actionText.isEmpty ? 0 : counter.tokenCount(actionText)
+        guard memoryTokens + actionTokens <= budget - 4 else {
+            throw StoryError.actionTooLarge(tokens: actionTokens, budget: max(0, budget - 4 - memoryTokens))
+        }
+
+        let recent = history.suffix(worldInfoScanTurns).flatMap { [$0.action, $0.reply] } + [current?.input ?? "", actionText]
+        let scanned = (history.count <= worldInfoScanTurns ? [adventure.opening] : []) + recent
+        let entries = WorldInfoMatcher.triggered(adventure.worldInfo, in: scanned.joined(separator: "\n"))
+        let worldText = entries.map(\.text.trimmingSpaces).filter { !$0.isEmpty }.joined(separator: "\n")
+        let worldTokens = worldText.isEmpty ? 0 : counter.tokenCount(worldText + "\n")
+        let note = adventure.authorsNote.trimmingSpaces
+        let noteTokens = note.isEmpty ? 0 : counter.tokenCount(Self.noteText(note))
+        let fixed = memoryTokens + worldTokens + actionTokens + noteTokens
+        guard fixed <= budget - 4 else {
+            throw StoryError.worldInfoTooLarge(tokens: worldTokens, budget: max(0, budget - 4 - memoryTokens - actionTokens))
+        }
+
+        // Story paragraphs: the opening, then each earlier turn's action and reply.
+        let paragraphs = [Paragraph(text: adventure.opening, turn: -1)]
+            + history.enumerated().flatMap { index, turn in Self.paragraphs(of: turn).map { Paragraph(text: $0, turn: index) } }
+        let counts = paragraphs.map { counter.tokenCount($0.text + "\n") }
+
+        // The first paragraph kept: as early as fits, moved later to a block boundary.
+        var first = paragraphs.count
+        var used = fixed
+        while first > 0 && used + counts[first - 1] <= budget {
+            used += counts[first - 1]
+            first -= 1
+        }
+        if first > 0 { first = alignedToBlock(first, paragraphs: paragraphs) }
+
+        while true {
+            let candidate = assemble(adventure: adventure, memory: memoryText, world: worldText,
+                                     paragraphs: Array(paragraphs[first...]), counts: Array(counts[first...]),
+                                     action: actionText)
+            if candidate.tokens <= budget || first == paragraphs.count {
+                guard candidate.tokens <= budget else {
+                    throw StoryError.memoryTooLarge(tokens: candidate.tokens, budget: budget)
+                }
+                let keptTurns = Set(paragraphs[first...].map(\.turn).filter { $0 >= 0 })
+                var prompt = candidate
+                prompt.turnsIncluded = keptTurns.count
+                prompt.turnsDropped = history.count - keptTurns.count
+                return prompt
+            }
+            first += 1  // the sum of parts undercounted a merge at a boundary; drop one more
+        }
+    }
+
+    /// The text that ends the prompt for `turn`: its action, on its own line.
+    static func actionPromptText(_ turn: Turn) -> String {
+        turn.action.isEmpty ? "" : turn.action + "\n"
+    }
+
+    /// The author's note as the model sees it: bracketed, as AI Dungeon and KoboldAI write it.
+    static func noteText(_ note: String) -> String {
+        "[Author's note: \(note)]\n"
+    }
+
+    static func paragraphs(of turn: Turn) -> [String] {
+        [turn.action, turn.reply].filter { !$0.isEmpty }
+    }
+
+    private struct Paragraph {
+        var text: String
+        var turn: Int
+    }
+
+    /// Moves a cut forward to the next turn whose index is a multiple of `dropBlock`,
+    /// never past the last earlier turn, and never splitting a turn.
+    private func alignedToBlock(_ first: Int, paragraphs: [Paragraph]) -> Int {
+        var index = first
+        // Never start in the middle of a turn: skip to that turn's first paragraph.
+        while index < paragraphs.count && index > 0 && paragraphs[index - 1].turn == paragraphs[index].turn { index += 1 }
+        guard index < paragraphs.count else { return index }
+        let turn = paragraphs[index].turn
+        let target = (turn + dropBlock - 1) / dropBlock * dropBlock
+        let lastTurn = paragraphs.last!.turn
+        guard target <= lastTurn else { return index }
+        while index < paragraphs.count && paragraphs[index].turn < target { index += 1 }
+        return index
+    }
+
+    private func assemble(
+        adventure: Adventure, memory: String, world: String, paragraphs: [Paragraph], counts: [Int], action: String
+    ) -> ContextPrompt {
+        var sections: [ContextSection] = []
+        if !memory.isEmpty { sections.append(ContextSection(kind: .memory, text: memory + "\n", tokens: 0)) }
+        if !world.isEmpty { sections.append(ContextSection(kind: .worldInfo, text: world + "\n", tokens: 0)) }
+
+        // The note goes before the paragraph at which about `noteDepth` tokens remain to the end.
+        let note = adventure.authorsNote.trimmingSpaces
+        var noteIndex = paragraphs.count
+        if !note.isEmpty {
+            var depth = action.isEmpty ? 0 : counter.tokenCount(action)
+            while noteIndex > 0 && depth < noteDepth {
+                noteIndex -= 1
+                depth += counts[noteIndex]
+            }
+        }
+        let before = paragraphs[..<noteIndex].map { $0.text + "\n" }.joined()
+        let after = paragraphs[noteIndex...].map { $0.text + "\n" }.joined()
+        if !before.isEmpty { sections.append(ContextSection(kind: .story, text: before, tokens: 0)) }
+        if !note.isEmpty { sections.append(ContextSection(kind: .authorsNote, text: Self.noteText(note), tokens: 0)) }
+        if !after.isEmpty { sections.append(ContextSection(kind: .story, text: after, tokens: 0)) }
+        if !action.isEmpty { sections.append(ContextSection(kind: .action, text: action, tokens: 0)) }
+
+        for i in sections.indices { sections[i].tokens = counter.tokenCount(sections[i].text) }
+        let text = sections.map(\.text).joined()
+        return ContextPrompt(text: text, sections: sections, tokens: counter.tokenCount(text), window: window,
+                             reserved: reserved, turnsIncluded: 0, turnsDropped: 0)
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+
+/// A ready-made start: a setting, its characters, and the opening each character begins with.
+public struct Scenario: Codable, Sendable, Equatable {
+    public struct Character: Codable, Sendable, Equatable {
+        public var name: String
+        /// The opening text; `{name}` is replaced by the player's name when given.
+        public var opening: String
+        public var memory: [String]
+    }
+
+    public var id: String
+    public var title: String
+    public var description: String
+    public var characters: [Character]
+    public var worldInfo: [WorldInfoEntry]
+    public var authorsNote: String
+
+    /// A new adventure as `character` (by name, case-insensitive; the first when nil).
+    public func adventure(character name: String?, playerName: String? = nil) -> Adventure? {
+        let character: Character?
+        if let name {
+            character = characters.first { $0.name.lowercased() == name.lowercased() }
+        } else {
+            character = characters.first
+        }
+        guard let character else { return nil }
+        let player = playerName?.trimmingSpaces
+        let opening = character.opening.replacingOccurrences(of: "{name}", with: (player?.isEmpty == false) ? player! : "you")
+        return Adventure(title: "\(title): the \(character.name)", scenario: id, opening: opening,
+                         memory: character.memory, worldInfo: worldInfo, authorsNote: authorsNote)
+    }
+
+    /// A custom start from the player's own opening text.
+    public static func custom(opening: String, title: String? = nil) -> Adventure {
+        let clean = TextSanitizer.clean(opening).trimmingSpaces
+        let firstLine = clean.split(separator: "\n").first.map(String.init) ?? "A new adventure"
+        return Adventure(title: title ?? String(firstLine.prefix(40)), scenario: "custom", opening: clean)
+    }
+}

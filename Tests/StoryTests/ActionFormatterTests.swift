@@ -1,0 +1,37 @@
+import Testing
+@testable import Story
+
+@Suite struct ActionFormatterTests {
+    @Test(arguments: [
+        (ActionMode.do, "open the door", "> You open the door."),
+        (.do, "I look around", "> You look around."),
+        (.do, "look at my sword", "> You look at your sword."),
+        (.do, "You run!", "> You run!"),
+        (.do, "  pick   up the key ", "> You pick up the key."),
+        (.do, "I am tired", "> You are tired."),
+        (.do, "I'm hungry", "> You are hungry."),
+        (.do, "tell the guard I'm a knight", "> You tell the guard you're a knight."),
+        (.do, "hide myself behind the barrel", "> You hide yourself behind the barrel."),
+        (.do, "give him my gold and ask \"can I pass?\"", "> You give him your gold and ask \"can I pass?\""),
+        (.do, "I was born here", "> You were born here."),
+        (.say, "hello", "> You say \"Hello.\""),
+        (.say, "Where is the king?", "> You say \"Where is the king?\""),
+        (.say, "\"I will not yield\"", "> You say \"I will not yield.\""),
+        (.say, "I whisper \"run\"", "> You whisper \"Run.\""),
+        (.say, "say hi", "> You say \"Hi.\""),
+        (.say, "I say my name is Ana", "> You say \"My name is Ana.\""),
+        (.story, "the sky darkens", "The sky darkens."),
+        (.story, "A storm rolls in!", "A storm rolls in!"),
+        (.continue, "", ""),
+        (.do, "   ", ""),
+    ])
+    func formats(mode: ActionMode, input: String, expected: String) {
+        #expect(ActionFormatter.format(input, mode: mode) == expected)
+    }
+
+    @Test func modeSwitchCycles() {
+        #expect(ActionMode.do.next == .say)
+        #expect(ActionMode.say.next == .story)
+        #expect(ActionMode.story.next == .do)
+    }
+}

@@ -1,0 +1,73 @@
+import Engine
+import Foundation
+import Story
+import TestSupport
+import Testing
+
+/// Wraps the real engine and records the size of every prompt it is given.
+final class RecordingGenerator: TextGenerator {
+    let engine: TextEngine
+    var promptTokens: [Int] = []
+    var largestRequest = 0
+
+    init(engine: TextEngine) { self.engine = engine }
+
+    var contextLength: Int { engine.contextLength }
+    var modelName: String { engine.modelName }
+    func tokenCount(_ text: String) -> Int { engine.tokenCount(text) }
+
+    func generate(prompt: String, settings: GenerationSettings, seed: UInt64, stopSequences: [String],
+                  onText: (String) -> Bool) throws -> GeneratedText {
+        let count = engine.tokenCount(prompt)
+        promptTokens.append(count)
+        largestRequest = max(largestRequest, count + settings.replyLength)
+        return try engine.generate(prompt: prompt, settings: settings, seed: seed, stopSequences: stopSequences, onText: onText)
+    }
+}
+
+@Suite struct EndToEndTests {
+    @Test func thirtyTurnsNeverOverflowTheWindow() throws {
+        let folder = try ScratchFolder()
+        // A 256-token window fills within a few turns, so dropping old turns is exercised.
+        try RandomCheckpoint.write(to: folder.url, positions: 256)
+        let generator = RecordingGenerator(engine: try TextEngine(directory: folder.url))
+        var teller = StoryTeller(adventure: Adventure(
+            title: "E2E", opening: "You stand before the gate of a ruined keep. Rain falls.",
+            memory: ["You are a wandering sellsword."], authorsNote: "Keep it grim."))
+        teller.remember("You carry a lantern.")
+        teller.addWorldInfo(WorldInfoEntry(keys: ["keep"], text: "The keep fell a hundred years ago."))
+        try teller.setSettings(GenerationSettings(replyLength: 40))
+        var random = SeededSeeds(state: 42)
+        let actions: [(String, ActionMode)] = [("open the gate", .do), ("who is there?", .say), ("", .continue),
+                                               ("the rain stops", .story), ("I light my lantern", .do)]
+        var replies = 0
+        for turn in 0..<30 {
+            let (input, mode) = actions[turn % actions.count]
+            try teller.act(input, mode: mode)
+            do {
+                let outcome = try teller.writeReply(with: generator, random: &random)
+                if outcome.reply != nil { replies += 1 }
+            } catch StoryError.noReply {
+                // Random weights can write nothing usable; the player would edit or undo.
+                try teller.edit(turn: teller.adventure.turns.count, reply: "Nothing happens.")
+            }
+            let prompt = try teller.prompt(for: generator)
+            #expect(prompt.tokens + prompt.reserved <= generator.contextLength)
+        }
+        #expect(teller.adventure.turns.count == 30)
+        #expect(generator.promptTokens.count >= 30)
+        #expect(generator.largestRequest <= generator.contextLength, "a prompt plus its reply overflowed the window")
+        #expect(replies > 0)
+        // Old turns really were dropped: the whole story is far larger than the window.
+        let whole = teller.adventure.blocks.map(\.text).joined(separator: "\n")
+        #expect(generator.tokenCount(whole) > generator.contextLength)
+    }
+}
+
+struct SeededSeeds: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return state
+    }
+}

@@ -1,0 +1,200 @@
+import Foundation
+import Testing
+@testable import Story
+
+@Suite struct StoryTellerTests {
+    func newTeller() -> StoryTeller {
+        StoryTeller(adventure: Adventure(title: "T", opening: "You wake in a cell."))
+    }
+
+    @Test func actThenReply() throws {
+        var teller = newTeller()
+        let generator = FakeGenerator()
+        var random = CountingRandom()
+        try teller.act("open the door", mode: .do)
+        #expect(teller.awaitingReply)
+        let outcome = try teller.writeReply(with: generator, random: &random)
+        #expect(outcome.reply?.text == "Reply number 1 happens here.")
+        #expect(outcome.reply?.seed == 1)
+        #expect(teller.adventure.turns.map(\.action) == ["> You open the door."])
+        #expect(generator.calls.first?.prompt == "You wake in a cell.\n> You open the door.\n")
+        #expect(!teller.awaitingReply)
+    }
+
+    @Test func undoRedoRetrySequence() throws {
+        var teller = newTeller()
+        let generator = FakeGenerator()
+        var random = CountingRandom()
+        for action in ["look", "sit", "wait"] {
+            try teller.act(action, mode: .do)
+            _ = try teller.writeReply(with: generator, random: &random)
+        }
+        #expect(teller.adventure.turns.count == 3)
+        try teller.undo()
+        try teller.undo()
+        #expect(teller.adventure.turns.map(\.input) == ["look"])
+        try teller.redo()
+        #expect(teller.adventure.turns.map(\.input) == ["look", "sit"])
+        #expect(teller.adventure.turns[1].reply == "Reply number 2 happens here.")
+
+        // Retry keeps the earlier reply as an alternative and can cycle back to it.
+        _ = try teller.writeReply(with: generator, random: &random)
+        #expect(teller.adventure.turns[1].replies.count == 2)
+        #expect(teller.adventure.turns[1].reply == "Reply number 4 happens here.")
+        try teller.cycleReply(by: -1)
+        #expect(teller.adventure.turns[1].reply == "Reply number 2 happens here.")
+        try teller.cycleReply(by: 1)
+        #expect(teller.adventure.turns[1].reply == "Reply number 4 happens here.")
+
+        // A new action clears what could be redone.
+        try teller.act("stand", mode: .do)
+        #expect(throws: StoryError.nothingToRedo) { try teller.redo() }
+        try teller.undo(); try teller.undo(); try teller.undo()
+        #expect(throws: StoryError.nothingToUndo) { try teller.undo() }
+    }
+
+    @Test func theRetryPromptIsTheSameAsTheFirst() throws {
+        var teller = newTeller()
+        let generator = FakeGenerator()
+        var random = CountingRandom()
+        try teller.act("look", mode: .do)
+        _ = try teller.writeReply(with: generator, random: &random)
+        _ = try teller.writeReply(with: generator, random: &random)
+        #expect(generator.calls.count == 2)
+        #expect(generator.calls[0].prompt == generator.calls[1].prompt)
+        #expect(generator.calls[0].seed != generator.calls[1].seed)
+    }
+
+    @Test func loopGuardRetriesWithFreshSeedAndMoreTemperature() throws {
+        var teller = newTeller()
+        // The first two attempts repeat the previous reply; the third is new.
+        let generator = FakeGenerator { call, n in
+            n == 1 || n >= 4 ? "The guard stares at you in silence." : "The guard stares at you in silence."
+        }
+        var random = CountingRandom()
+        try teller.act("wait", mode: .do)
+        _ = try teller.writeReply(with: generator, random: &random)
+        generator.script = { _, n in n < 4 ? "The guard stares at you in silence." : "He finally speaks: the king is dead." }
+        try teller.act("wait", mode: .do)
+        let outcome = try teller.writeReply(with: generator, random: &random)
+        #expect(outcome.attempts == 3)
+        #expect(!outcome.repetitive)
+        #expect(outcome.reply?.text == "He finally speaks: the king is dead.")
+        let temperatures = generator.calls.suffix(3).map(\.settings.temperature)
+        #expect(temperatures[0] < temperatures[1] && temperatures[1] < temperatures[2])
+        #expect(Set(generator.calls.suffix(3).map(\.seed)).count == 3)
+    }
+
+    @Test func aLoopThatNeverBreaksIsReported() throws {
+        var teller = newTeller()
+        let generator = FakeGenerator { _, _ in "The guard stares at you in silence." }
+        var random = CountingRandom()
+        try teller.act("wait", mode: .do)
+        _ = try teller.writeReply(with: generator, random: &random)
+        try teller.act("wait", mode: .do)
+        let outcome = try teller.writeReply(with: generator, random: &random)
+        #expect(outcome.repetitive)
+        #expect(outcome.attempts == teller.loopRetries + 1)
+        #expect(teller.adventure.turns.last?.replies.count == 1)
+    }
+
+    @Test func emptyRepliesAfterEveryRetryAreAnError() throws {
+        var teller = newTeller()
+        let generator = FakeGenerator { _, _ in "> You do it again." }
+        var random = CountingRandom()
+        try teller.act("wait", mode: .do)
+        #expect(throws: StoryError.noReply) { try teller.writeReply(with: generator, random: &random) }
+        #expect(teller.awaitingReply)
+    }
+
+    @Test func aReplyCutMidSentenceIsFinished() throws {
+        var teller = newTeller()
+        let generator = FakeGenerator { _, n in n == 1 ? "The door swings open and" : " a cold wind blows in. More text here" }
+        var random = CountingRandom()
+        try teller.act("push the door", mode: .do)
+        let outcome = try teller.writeReply(with: generator, random: &random)
+        #expect(outcome.reply?.text == "The door swings open and a cold wind blows in.")
+        #expect(generator.calls[1].prompt.hasSuffix("> You push the door.\nThe door swings open and"))
+        #expect(generator.calls[1].settings.replyLength == teller.sentenceExtension)
+    }
+
+    @Test func stoppingDiscardsOrKeepsThePartialReply() throws {
+        let generator = FakeGenerator { _, _ in "The troll roars. It lifts its club. It swings." }
+        var random = CountingRandom()
+        var teller = newTeller()
+        try teller.act("run", mode: .do)
+        var pieces = 0
+        let stopped = try teller.writeReply(with: generator, random: &random) { _ in pieces += 1; return pieces < 5 }
+        #expect(stopped.cancelled && stopped.reply == nil)
+        #expect(teller.awaitingReply)  // consistent: the action waits for a reply
+
+        pieces = 0
+        let kept = try teller.writeReply(with: generator, random: &random, keepPartial: true) { _ in pieces += 1; return pieces < 5 }
+        #expect(kept.cancelled)
+        #expect(teller.adventure.turns.last?.reply == "The troll roars.")
+    }
+
+    @Test func pendingActionsAndEndings() throws {
+        var teller = newTeller()
+        teller.setDetectsEndings(true)
+        let generator = FakeGenerator { _, _ in "The dragon breathes fire. You die." }
+        var random = CountingRandom()
+        try teller.act("attack the dragon", mode: .do)
+        #expect(throws: StoryError.replyPending) { try teller.act("run", mode: .do) }
+        let outcome = try teller.writeReply(with: generator, random: &random)
+        #expect(outcome.ending == .gameOver)
+        #expect(throws: StoryError.adventureEnded(.gameOver)) { try teller.act("get up", mode: .do) }
+        teller.continueAfterEnding()
+        try teller.act("get up", mode: .do)
+        try teller.undo()
+        try teller.undo()
+        #expect(teller.adventure.ending == nil)
+    }
+
+    @Test func memoryWorldInfoNoteAndSettings() throws {
+        var teller = newTeller()
+        teller.remember("You are a knight.")
+        teller.remember("  ")
+        teller.remember("Your horse is named Ash.")
+        #expect(teller.adventure.memory == ["You are a knight.", "Your horse is named Ash."])
+        try teller.forget(1)
+        #expect(teller.adventure.memory == ["Your horse is named Ash."])
+        #expect(throws: StoryError.noSuchMemory(5)) { try teller.forget(5) }
+        try teller.editMemory(1, text: "Your horse is named \u{1B}[31mEmber.")
+        #expect(teller.adventure.memory == ["Your horse is named Ember."])
+
+        teller.addWorldInfo(WorldInfoEntry(keys: ["Ash", " "], text: "A grey mare."))
+        #expect(teller.adventure.worldInfo.first?.keys == ["Ash"])
+        try teller.removeWorldInfo(1)
+        #expect(teller.adventure.worldInfo.isEmpty)
+
+        teller.setAuthorsNote("Dark and rainy.")
+        #expect(teller.adventure.authorsNote == "Dark and rainy.")
+        #expect(throws: StoryError.self) { try teller.setSettings(GenerationSettings(temperature: 0)) }
+        try teller.setSettings(GenerationSettings(temperature: 1.1, replyLength: 40))
+        #expect(teller.adventure.settings.replyLength == 40)
+    }
+
+    @Test func editingTurns() throws {
+        var teller = newTeller()
+        var random = CountingRandom()
+        try teller.act("look", mode: .do)
+        _ = try teller.writeReply(with: FakeGenerator(), random: &random)
+        try teller.edit(turn: 1, action: "> You look closely.", reply: "Nothing is there.")
+        #expect(teller.adventure.turns[0].action == "> You look closely.")
+        #expect(teller.adventure.turns[0].reply == "Nothing is there.")
+        #expect(throws: StoryError.noSuchTurn(2)) { try teller.edit(turn: 2, reply: "x") }
+    }
+
+    @Test func sayAndStoryModesEnterTheStory() throws {
+        var teller = newTeller()
+        var random = CountingRandom()
+        let generator = FakeGenerator()
+        try teller.act("hello", mode: .say)
+        _ = try teller.writeReply(with: generator, random: &random)
+        try teller.act("a bell tolls", mode: .story)
+        _ = try teller.writeReply(with: generator, random: &random)
+        #expect(generator.calls[1].prompt.hasSuffix("> You say \"Hello.\"\nReply number 1 happens here.\nA bell tolls.\n"))
+        #expect(teller.adventure.blocks.map(\.kind) == [.narration, .action, .narration, .narration, .narration])
+    }
+}
