@@ -20,17 +20,20 @@ let package = Package(
         .target(name: "Tokenizer"),
         .target(name: "GPT2", dependencies: ["COpenBLAS"]),
         .target(name: "Story"),
+        .target(name: "Storage", dependencies: ["Story", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Engine", dependencies: ["GPT2", "Tokenizer", "Story"]),
         .target(name: "TestSupport", dependencies: ["GPT2"], path: "Tests/TestSupport"),
         .executableTarget(
             name: "dungeon",
             dependencies: [
-                "Engine", "GPT2", "Tokenizer", "Story",
+                "Engine", "GPT2", "Tokenizer", "Story", "Storage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
         .testTarget(name: "StoryTests", dependencies: ["Story", "Engine", "TestSupport"]),
+        .executableTarget(name: "save-stress", dependencies: ["Storage", "Story"], path: "Tests/SaveStress"),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Story", "TestSupport", "save-stress"]),
         .testTarget(name: "GPT2Tests", dependencies: ["GPT2", "Tokenizer", "Engine"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,24 @@
+import Foundation
+import GRDB
+
+/// A row of `adventure`: everything about an adventure that is not a list.
+struct AdventureRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
+    static let databaseTableName = "adventure"
+
+    var id: Int64?
+    var title: String
+    var scenario: String
+    var opening: String
+    var authorsNote: String
+    /// `GenerationSettings` as JSON: new settings need no migration.
+    var settings: String
+    var detectsEndings: Bool
+    var ending: String?
+    var continuedAfterEnding: Bool
+    var createdAt: Date
+    var lastPlayedAt: Date
+
+    mutating func didInsert(_ inserted: InsertionSuccess) {
+        id = inserted.rowID
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import Story
+
+/// The formats `dungeon export` writes.
+public enum ExportFormat: String, CaseIterable, Sendable {
+    case markdown = "md", html, text = "txt", json
+
+    public var fileExtension: String { rawValue }
+
+    /// Accepts the format names players type: md, markdown, html, txt, text, json.
+    public init?(name: String) {
+        switch name.lowercased() {
+        case "md", "markdown": self = .markdown
+        case "html", "htm": self = .html
+        case "txt", "text", "plain": self = .text
+        case "json": self = .json
+        default: return nil
+        }
+    }
+}
+
+/// Writes an adventure in any export format.
+public enum AdventureExporter {
+    /// `date` is printed under the title (the day the adventure was last played, say).
+    public static func export(_ adventure: Adventure, as format: ExportFormat, date: Date) throws -> String {
+        switch format {
+        case .markdown: return MarkdownExport.render(adventure, date: date)
+        case .html: return HTMLExport.render(adventure, date: date)
+        case .text: return TextExport.render(adventure, date: date)
+        case .json: return try JSONExchange.export(adventure, exportedAt: date)
+        }
+    }
+
+    /// "22 November 2026", the same in every locale and time zone so exports are reproducible.
+    static func dateLine(_ date: Date) -> String {
+        let calendar = Calendar(identifier: .gregorian)
+        var utc = calendar
+        utc.timeZone = TimeZone(identifier: "UTC")!
+        let parts = utc.dateComponents([.year, .month, .day], from: date)
+        let months = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+                      "October", "November", "December"]
+        return "\(parts.day!) \(months[parts.month! - 1]) \(parts.year!)"
+    }
+
+    static func scenarioName(_ adventure: Adventure) -> String {
+        adventure.scenario == "custom" ? "custom start" : adventure.scenario
+    }
+
+    /// The action without its "> " marker, for formats that set actions apart their own way.
+    static func actionText(_ text: String) -> String {
+        text.hasPrefix(ActionFormatter.marker) ? String(text.dropFirst(ActionFormatter.marker.count)) : text
+    }
+
+    /// The story's paragraphs: each non-empty line of each block, cleaned of control characters.
+    static func paragraphs(_ block: StoryBlock) -> [String] {
+        TextSanitizer.clean(block.text).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+    }
+}

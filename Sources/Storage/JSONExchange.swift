@@ -1,0 +1,142 @@
+import Foundation
+import Story
+
+/// dungeon's own JSON format: everything about an adventure (turns with every alternative
+/// reply, seeds and settings, undone turns, memory, world info, note), with a version.
+public enum JSONExchange {
+    public static let formatName = "dungeon-adventure"
+    public static let version = 1
+
+    /// Limits that keep a hostile file from exhausting memory or time.
+    public static let maximumBytes = 32 << 20
+    public static let maximumDepth = 32
+    public static let maximumStringLength = 1 << 20
+    public static let maximumTurns = 100_000
+    public static let maximumReplies = 1_000
+
+    struct Document: Codable {
+        var format: String
+        var version: Int
+        var exportedAt: String
+        var adventure: Adventure
+    }
+
+    public static func export(_ adventure: Adventure, exportedAt: Date) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let stamp = ISO8601DateFormatter().string(from: exportedAt)
+        let data = try encoder.encode(Document(format: formatName, version: version, exportedAt: stamp, adventure: adventure))
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    /// Reads any supported save: dungeon's JSON, AI Dungeon 2's or KoboldAI's.
+    /// `title` names imports whose format has no title (the file name, say).
+    public static func importAdventure(_ data: Data, title: String = "Imported adventure") throws -> Adventure {
+        guard data.count <= maximumBytes else { throw ImportError.tooLarge(bytes: data.count, limit: maximumBytes) }
+        try checkDepth(data)
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            throw ImportError.notJSON(detail: "it cannot be parsed")
+        }
+        guard let dictionary = object as? [String: Any] else { throw ImportError.unknownFormat }
+        try checkStrings(object)
+
+        let adventure: Adventure
+        if dictionary["format"] as? String == formatName {
+            adventure = try importOwn(data, dictionary: dictionary)
+        } else if dictionary["story_start"] != nil && dictionary["actions"] != nil {
+            adventure = try LegacyImport.aiDungeon2(dictionary, title: title)
+        } else if dictionary["actions"] != nil && (dictionary["prompt"] != nil || dictionary["gamestarted"] != nil) {
+            adventure = try LegacyImport.koboldAI(dictionary, title: title)
+        } else {
+            throw ImportError.unknownFormat
+        }
+        try validate(adventure)
+        return adventure
+    }
+
+    private static func importOwn(_ data: Data, dictionary: [String: Any]) throws -> Adventure {
+        guard let version = dictionary["version"] as? Int else { throw ImportError.invalid("no format version") }
+        guard version <= Self.version else { throw ImportError.newerVersion(version) }
+        guard version >= 1 else { throw ImportError.invalid("format version \(version) is not valid") }
+        do {
+            return try JSONDecoder().decode(Document.self, from: data).adventure
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw ImportError.invalid("missing \(path(context.codingPath + [key]))")
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw ImportError.invalid("\(path(context.codingPath)) has the wrong type")
+        } catch let DecodingError.valueNotFound(_, context) {
+            throw ImportError.invalid("\(path(context.codingPath)) is missing a value")
+        } catch let DecodingError.dataCorrupted(context) {
+            throw ImportError.invalid("\(path(context.codingPath)) is not valid")
+        } catch {
+            throw ImportError.invalid("it cannot be decoded")
+        }
+    }
+
+    private static func path(_ keys: [any CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+    }
+
+    /// Rejects nesting deeper than `maximumDepth` before any parser recurses into it.
+    static func checkDepth(_ data: Data) throws {
+        var depth = 0
+        var inString = false
+        var escaped = false
+        for byte in data {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                if depth > maximumDepth { throw ImportError.tooDeep(limit: maximumDepth) }
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            default: break
+            }
+        }
+    }
+
+    private static func checkStrings(_ value: Any) throws {
+        if let string = value as? String {
+            guard string.utf8.count <= maximumStringLength else {
+                throw ImportError.invalid("a text of \(string.utf8.count) bytes is longer than \(maximumStringLength)")
+            }
+        } else if let array = value as? [Any] {
+            for item in array { try checkStrings(item) }
+        } else if let dictionary = value as? [String: Any] {
+            for (key, item) in dictionary {
+                try checkStrings(key)
+                try checkStrings(item)
+            }
+        }
+    }
+
+    /// Checks what the game relies on: counts, indices, settings and clean text.
+    static func validate(_ adventure: Adventure) throws {
+        guard adventure.turns.count + adventure.undone.count <= maximumTurns else {
+            throw ImportError.invalid("more than \(maximumTurns) turns")
+        }
+        for (index, turn) in (adventure.turns + adventure.undone).enumerated() {
+            guard turn.replies.count <= maximumReplies else { throw ImportError.invalid("turn \(index + 1) has too many replies") }
+            guard turn.replies.isEmpty ? turn.chosen == 0 : turn.replies.indices.contains(turn.chosen) else {
+                throw ImportError.invalid("turn \(index + 1) chooses reply \(turn.chosen), which does not exist")
+            }
+            for reply in turn.replies {
+                if let problem = reply.settings.problem { throw ImportError.invalid("turn \(index + 1): \(problem)") }
+            }
+        }
+        if let problem = adventure.settings.problem { throw ImportError.invalid(problem) }
+        let texts = [adventure.title, adventure.scenario, adventure.opening, adventure.authorsNote] + adventure.memory
+            + adventure.worldInfo.flatMap { [$0.text] + $0.keys + $0.secondaryKeys }
+            + (adventure.turns + adventure.undone).flatMap { [$0.input, $0.action] + $0.replies.map(\.text) }
+        if texts.contains(where: { TextSanitizer.clean($0) != $0 }) {
+            throw ImportError.invalid("it contains terminal control characters")
+        }
+        guard !adventure.title.trimmingCharacters(in: .whitespaces).isEmpty else { throw ImportError.invalid("the title is empty") }
+    }
+}

@@ -1,0 +1,29 @@
+import Foundation
+import Story
+
+/// An adventure as plain text wrapped at 80 columns (by display width, so wide
+/// characters count double); actions keep their "> " marker.
+enum TextExport {
+    static let width = 80
+
+    static func render(_ adventure: Adventure, date: Date) -> String {
+        var lines: [String] = []
+        let title = WordWrap.lines(adventure.title, width: width)
+        lines += title
+        lines.append(String(repeating: "=", count: min(width, title.map { DisplayWidth.of($0) }.max() ?? 0)))
+        lines += WordWrap.lines("\(AdventureExporter.scenarioName(adventure)) · \(AdventureExporter.dateLine(date))", width: width)
+        for block in adventure.blocks {
+            for paragraph in AdventureExporter.paragraphs(block) {
+                lines.append("")
+                switch block.kind {
+                case .action:
+                    let wrapped = WordWrap.lines(AdventureExporter.actionText(paragraph), width: width - 2)
+                    lines += wrapped.enumerated().map { ($0.offset == 0 ? "> " : "  ") + $0.element }
+                case .narration:
+                    lines += WordWrap.lines(paragraph, width: width)
+                }
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
