@@ -17,24 +17,31 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
         ),
+        .systemLibrary(
+            name: "CNCurses",
+            pkgConfig: "ncursesw",
+            providers: [.apt(["libncurses-dev"]), .brew(["ncurses"])]
+        ),
         .target(name: "Tokenizer"),
         .target(name: "GPT2", dependencies: ["COpenBLAS"]),
         .target(name: "Story"),
         .target(name: "Storage", dependencies: ["Story", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "TerminalUI", dependencies: ["Story"]),
+        .target(name: "CursesTerminal", dependencies: ["TerminalUI", "CNCurses"]),
         .target(name: "Engine", dependencies: ["GPT2", "Tokenizer", "Story"]),
         .target(name: "TestSupport", dependencies: ["GPT2"], path: "Tests/TestSupport"),
         .executableTarget(
             name: "dungeon",
             dependencies: [
-                "Engine", "GPT2", "Tokenizer", "Story", "Storage",
+                "Engine", "GPT2", "Tokenizer", "Story", "Storage", "TerminalUI", "CursesTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"], exclude: ["Fixtures"]),
         .testTarget(name: "StoryTests", dependencies: ["Story", "Engine", "TestSupport"]),
         .executableTarget(name: "save-stress", dependencies: ["Storage", "Story"], path: "Tests/SaveStress"),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "Story", "TestSupport", "save-stress"]),
-        .testTarget(name: "GPT2Tests", dependencies: ["GPT2", "Tokenizer", "Engine"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Story", "TestSupport", "save-stress"], exclude: ["Snapshots"]),
+        .testTarget(name: "GPT2Tests", dependencies: ["GPT2", "Tokenizer", "Engine"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -16,7 +16,7 @@ public struct ReplyOutcome: Sendable, Equatable {
 /// throws and leaves it as it was; the caller saves the adventure after each change,
 /// before showing it. The model and the random seeds are passed in, so tests run it
 /// with a deterministic fake.
-public struct StoryTeller: Sendable {
+public struct StoryTeller: Sendable, Equatable {
     public private(set) var adventure: Adventure
     /// Tokens a reply may spend past its length to finish its last sentence.
     public var sentenceExtension = 24

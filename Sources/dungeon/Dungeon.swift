@@ -6,7 +6,10 @@ struct Dungeon: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dungeon",
         abstract: "A text adventure written by GPT-2, running on your CPU.",
-        subcommands: [GenerateCommand.self, BenchCommand.self, TokenizeCommand.self]
+        subcommands: [PlayCommand.self, ListCommand.self, ContinueCommand.self, RenameCommand.self, DeleteCommand.self,
+                      ContextCommand.self, ExportCommand.self, ImportCommand.self,
+                      GenerateCommand.self, BenchCommand.self, TokenizeCommand.self],
+        defaultSubcommand: PlayCommand.self
     )
 }
 

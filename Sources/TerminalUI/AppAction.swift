@@ -1,0 +1,43 @@
+import Story
+
+/// Everything that can happen to the game: input, and the results of effects.
+public enum AppAction: Equatable, Sendable {
+    case key(Key)
+    case paste(String)
+    case resize(width: Int, height: Int)
+    /// Ctrl-C: stops a generation, or saves and quits.
+    case interrupt
+    /// SIGTERM or end of input: save and quit.
+    case terminate
+    /// A whole line of input at once (plain mode).
+    case line(String)
+
+    case savesListed([SavedAdventure])
+    case adventureOpened(id: Int64, Adventure)
+    case streamed(String)
+    case replyFinished(StoryTeller, ReplyOutcome)
+    case generationFailed(String)
+    case contextMeasured(ContextPrompt?, error: String?)
+    case notice(String, isError: Bool)
+}
+
+/// Work the reducer asks the runtime to do. Effects run in order, before the next
+/// render, so `.save` commits a change before the screen shows it.
+public enum Effect: Equatable, Sendable {
+    case listSaves
+    case createAdventure(Adventure)
+    case openAdventure(Int64)
+    case openLastAdventure
+    /// Commit the current adventure to the save file.
+    case save
+    /// Write a reply to the last turn (retry when it has one already).
+    case generate(keepPartial: Bool)
+    case stopGeneration
+    case measureContext
+    case deleteAdventure(Int64)
+    case renameAdventure(Int64, String)
+    /// Export the current adventure: format name (md, html, txt, json) and an optional path.
+    case export(format: String, path: String?)
+    case savePreferences
+    case quit
+}

@@ -1,0 +1,139 @@
+import Story
+
+/// An adventure in the load list.
+public struct SavedAdventure: Equatable, Sendable {
+    public var id: Int64
+    public var title: String
+    public var scenario: String
+    public var turns: Int
+    /// Already formatted for display ("22 Nov 2026 14:05").
+    public var lastPlayed: String
+
+    public init(id: Int64, title: String, scenario: String, turns: Int, lastPlayed: String) {
+        self.id = id
+        self.title = title
+        self.scenario = scenario
+        self.turns = turns
+        self.lastPlayed = lastPlayed
+    }
+}
+
+public enum Screen: Equatable, Sendable {
+    case start
+    case scenarios
+    case characters(scenario: Int)
+    case load
+    case play
+}
+
+public enum Overlay: Equatable, Sendable {
+    case help, memory, worldInfo, note, context, history, settings
+    case confirmDelete(id: Int64, title: String)
+}
+
+/// What the input line is for; its label is shown before the text.
+public enum InputPurpose: Equatable, Sendable {
+    case action
+    case customOpening
+    case remember
+    case editMemory(Int)
+    case addWorldInfo
+    case editWorldInfo(Int)
+    case note
+    case editAction(turn: Int)
+    case editReply(turn: Int)
+    case rename(id: Int64)
+
+    public var label: String {
+        switch self {
+        case .action: return ""
+        case .customOpening: return "Opening"
+        case .remember: return "Remember"
+        case .editMemory(let n): return "Memory \(n)"
+        case .addWorldInfo: return "World info (keys: text)"
+        case .editWorldInfo(let n): return "World info \(n) (keys: text)"
+        case .note: return "Author's note"
+        case .editAction(let n): return "Action \(n)"
+        case .editReply(let n): return "Reply \(n)"
+        case .rename: return "New title"
+        }
+    }
+}
+
+public enum Theme: String, Equatable, Sendable, CaseIterable {
+    case standard, highContrast = "high-contrast", monochrome
+}
+
+/// Player preferences kept between sessions.
+public struct Preferences: Equatable, Sendable {
+    public var theme: Theme = .standard
+    /// Keep the partial reply when a generation is stopped (otherwise it is discarded).
+    public var keepPartialOnStop = false
+
+    public init(theme: Theme = .standard, keepPartialOnStop: Bool = false) {
+        self.theme = theme
+        self.keepPartialOnStop = keepPartialOnStop
+    }
+}
+
+/// A reply being written.
+public struct Generation: Equatable, Sendable {
+    public var streamed = ""
+    public var stopping = false
+}
+
+public struct Notice: Equatable, Sendable {
+    public var text: String
+    public var isError: Bool
+
+    public init(text: String, isError: Bool) {
+        self.text = text
+        self.isError = isError
+    }
+}
+
+/// Everything the screen shows and the rules need, as one value.
+public struct AppState: Equatable, Sendable {
+    public var width: Int
+    public var height: Int
+    public var screen: Screen = .start
+    public var overlay: Overlay?
+    /// The highlighted row of a menu, list or overlay.
+    public var selection = 0
+    public var teller: StoryTeller?
+    public var adventureID: Int64?
+    public var editor = LineEditor()
+    public var purpose: InputPurpose = .action
+    public var mode: ActionMode = .do
+    public var generation: Generation?
+    /// Story lines scrolled up from the newest.
+    public var scroll = 0
+    public var overlayScroll = 0
+    public var modelName: String?
+    /// Why there is no model (shown on the start screen with how to get one).
+    public var modelProblem: String?
+    public var contextUsed: Int?
+    public var contextWindow: Int?
+    public var tokensPerSecond: Double?
+    public var notice: Notice?
+    public var saves: [SavedAdventure] = []
+    public var scenarios: [Scenario] = []
+    public var contextPrompt: ContextPrompt?
+    public var preferences = Preferences()
+    public var quitting = false
+
+    public init(width: Int, height: Int, scenarios: [Scenario] = [], modelName: String? = nil, modelProblem: String? = nil) {
+        self.width = width
+        self.height = height
+        self.scenarios = scenarios
+        self.modelName = modelName
+        self.modelProblem = modelProblem
+    }
+
+    public var adventure: Adventure? { teller?.adventure }
+    public var isGenerating: Bool { generation != nil }
+    /// The smallest window the game is drawn in; below it a notice asks for more room.
+    public static let minimumWidth = 32
+    public static let minimumHeight = 8
+    public var isTooSmall: Bool { width < Self.minimumWidth || height < Self.minimumHeight }
+}

@@ -1,0 +1,177 @@
+import Story
+
+/// The settings overlay's rows, in order.
+enum SettingRow: CaseIterable {
+    case temperature, topK, topP, repetitionPenalty, replyLength, endings, keepPartial, theme
+}
+
+func handleOverlayKey(_ state: inout AppState, _ overlay: Overlay, _ key: Key) -> [Effect] {
+    if key == .control("c") { return state.isGenerating ? stopGeneration(&state) : saveAndQuit(&state) }
+    if case .confirmDelete(let id, _) = overlay {
+        state.overlay = nil
+        if key == .character("y") || key == .character("Y") { return [.deleteAdventure(id), .listSaves] }
+        return []
+    }
+    if key == .escape || key == .character("q") || (key == .function(1) && overlay == .help) {
+        state.overlay = nil
+        return overlay == .settings ? [.savePreferences] : []
+    }
+    switch overlay {
+    case .help, .context, .note:
+        return scrollOrEdit(&state, overlay, key)
+    case .memory:
+        return listOverlay(&state, count: state.adventure?.memory.count ?? 0, key: key,
+                           add: { startPrompt(&$0, .remember) },
+                           edit: { startPrompt(&$0, .editMemory($1 + 1), prefill: $0.adventure!.memory[$1]) },
+                           remove: { try $0.teller!.forget($1 + 1) })
+    case .worldInfo:
+        return listOverlay(&state, count: state.adventure?.worldInfo.count ?? 0, key: key,
+                           add: { startPrompt(&$0, .addWorldInfo) },
+                           edit: { state, index in
+                               let entry = state.adventure!.worldInfo[index]
+                               let keys = (entry.alwaysOn ? "!" : "") + entry.keys.joined(separator: ", ")
+                               startPrompt(&state, .editWorldInfo(index + 1), prefill: keys + ": " + entry.text)
+                           },
+                           remove: { try $0.teller!.removeWorldInfo($1 + 1) })
+    case .history:
+        return historyKey(&state, key)
+    case .settings:
+        return settingsKey(&state, key)
+    case .confirmDelete:
+        return []
+    }
+}
+
+private func scrollOrEdit(_ state: inout AppState, _ overlay: Overlay, _ key: Key) -> [Effect] {
+    switch key {
+    case .up, .wheelUp: state.overlayScroll = max(0, state.overlayScroll - 1)
+    case .down, .wheelDown: state.overlayScroll += 1
+    case .pageUp: state.overlayScroll = max(0, state.overlayScroll - max(1, state.height - 6))
+    case .pageDown, .character(" "): state.overlayScroll += max(1, state.height - 6)
+    case .character("e") where overlay == .note && state.teller != nil && !state.isGenerating:
+        state.overlay = nil
+        startPrompt(&state, .note, prefill: state.adventure?.authorsNote ?? "")
+    default: break
+    }
+    return []
+}
+
+private func listOverlay(
+    _ state: inout AppState, count: Int, key: Key,
+    add: (inout AppState) -> Void, edit: (inout AppState, Int) -> Void, remove: (inout AppState, Int) throws -> Void
+) -> [Effect] {
+    guard state.teller != nil else { return [] }
+    switch key {
+    case .up: state.selection = max(0, state.selection - 1)
+    case .down: state.selection = min(max(0, count - 1), state.selection + 1)
+    case .character("a"):
+        guard !state.isGenerating else { return [] }
+        state.overlay = nil
+        add(&state)
+    case .character("e"), .enter:
+        guard !state.isGenerating, count > 0 else { return [] }
+        state.overlay = nil
+        edit(&state, min(state.selection, count - 1))
+    case .character("d"), .delete:
+        guard !state.isGenerating, count > 0 else { return [] }
+        do {
+            try remove(&state, min(state.selection, count - 1))
+        } catch {
+            report(&state, error)
+            return []
+        }
+        state.selection = max(0, min(state.selection, count - 2))
+        return [.save, .measureContext]
+    default: break
+    }
+    return []
+}
+
+private func historyKey(_ state: inout AppState, _ key: Key) -> [Effect] {
+    guard state.teller != nil else { return [] }
+    let count = state.adventure!.turns.count
+    if state.isGenerating, ![Key.up, .down].contains(key) { return [] }
+    do {
+        switch key {
+        case .up: state.selection = max(0, state.selection - 1)
+        case .down: state.selection = min(max(0, count - 1), state.selection + 1)
+        case .character("u"):
+            try state.teller!.undo()
+            state.selection = max(0, count - 2)
+            return [.save, .measureContext]
+        case .character("y"):
+            try state.teller!.redo()
+            state.selection = count
+            return [.save, .measureContext]
+        case .character("t"):
+            guard count > 0 else { throw StoryError.nothingToRetry }
+            state.overlay = nil
+            return generate(&state)
+        case .left, .right:
+            try state.teller!.cycleReply(by: key == .right ? 1 : -1)
+            return [.save, .measureContext]
+        case .character("e"), .enter:
+            guard count > 0 else { return [] }
+            let turn = min(state.selection, count - 1) + 1
+            state.overlay = nil
+            startPrompt(&state, .editReply(turn: turn), prefill: state.adventure!.turns[turn - 1].reply)
+        case .character("a"):
+            guard count > 0 else { return [] }
+            let turn = min(state.selection, count - 1) + 1
+            state.overlay = nil
+            startPrompt(&state, .editAction(turn: turn), prefill: state.adventure!.turns[turn - 1].action)
+        default: break
+        }
+    } catch {
+        report(&state, error)
+    }
+    return []
+}
+
+private func settingsKey(_ state: inout AppState, _ key: Key) -> [Effect] {
+    let rows = SettingRow.allCases
+    switch key {
+    case .up: state.selection = max(0, state.selection - 1)
+    case .down: state.selection = min(rows.count - 1, state.selection + 1)
+    case .left, .right, .enter:
+        let direction = key == .left ? -1.0 : 1.0
+        return adjust(&state, rows[min(state.selection, rows.count - 1)], by: direction)
+    default: break
+    }
+    return []
+}
+
+private func adjust(_ state: inout AppState, _ row: SettingRow, by direction: Double) -> [Effect] {
+    switch row {
+    case .keepPartial:
+        state.preferences.keepPartialOnStop.toggle()
+        return [.savePreferences]
+    case .theme:
+        let themes = Theme.allCases
+        let index = themes.firstIndex(of: state.preferences.theme) ?? 0
+        state.preferences.theme = themes[(index + (direction > 0 ? 1 : themes.count - 1)) % themes.count]
+        return [.savePreferences]
+    default:
+        break
+    }
+    guard state.teller != nil, !state.isGenerating else {
+        state.notice = Notice(text: "Story settings belong to an adventure; start or load one first.", isError: false)
+        return []
+    }
+    if row == .endings {
+        state.teller!.setDetectsEndings(!state.adventure!.detectsEndings)
+        return [.save]
+    }
+    var settings = state.adventure!.settings
+    switch row {
+    case .temperature: settings.temperature = ((settings.temperature + 0.05 * direction) * 100).rounded() / 100
+    case .topK: settings.topK += Int(5 * direction)
+    case .topP: settings.topP = ((settings.topP + 0.05 * direction) * 100).rounded() / 100
+    case .repetitionPenalty: settings.repetitionPenalty = ((settings.repetitionPenalty + 0.05 * direction) * 100).rounded() / 100
+    case .replyLength: settings.replyLength += Int(10 * direction)
+    case .endings, .keepPartial, .theme: break
+    }
+    guard settings.problem == nil else { return [] }  // at a limit: stay there
+    try? state.teller!.setSettings(settings)
+    return [.save, .measureContext]
+}

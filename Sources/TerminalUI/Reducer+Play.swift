@@ -1,0 +1,79 @@
+import Story
+
+func handlePlayKey(_ state: inout AppState, _ key: Key) -> [Effect] {
+    switch key {
+    case .escape:
+        if state.isGenerating { return stopGeneration(&state) }
+        state.editor.clear()
+        return []
+    case .control("c"):
+        return state.isGenerating ? stopGeneration(&state) : saveAndQuit(&state)
+    case .tab, .backTab:
+        state.mode = key == .tab ? state.mode.next : state.mode.next.next
+        return []
+    case .pageUp, .wheelUp:
+        let step = key == .pageUp ? max(1, storyHeight(state) - 2) : 3
+        state.scroll = min(maxScroll(state), state.scroll + step)
+        return []
+    case .pageDown, .wheelDown:
+        let step = key == .pageDown ? max(1, storyHeight(state) - 2) : 3
+        state.scroll = max(0, state.scroll - step)
+        return []
+    case .function(1):
+        state.overlay = .help
+        state.overlayScroll = 0
+        return []
+    case .enter:
+        if state.isGenerating {
+            state.notice = Notice(text: "A reply is being written; press Esc to stop it.", isError: false)
+            return []
+        }
+        let line = state.editor.submit()
+        return submit(&state, line)
+    default:
+        _ = state.editor.handle(key)
+        return []
+    }
+}
+
+/// A submitted line: a slash command, or an action in the current mode.
+func submit(_ state: inout AppState, _ line: String) -> [Effect] {
+    let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+    if trimmed.hasPrefix("/") { return runCommand(&state, trimmed) }
+    guard state.teller != nil else { return [] }
+    guard state.modelName != nil else {
+        state.notice = Notice(text: state.modelProblem ?? "no model is loaded", isError: true)
+        return []
+    }
+    do {
+        try state.teller!.act(trimmed, mode: trimmed.isEmpty ? .continue : state.mode)
+    } catch {
+        report(&state, error)
+        return []
+    }
+    state.scroll = 0
+    state.generation = Generation()
+    return [.save, .generate(keepPartial: state.preferences.keepPartialOnStop)]
+}
+
+func generate(_ state: inout AppState) -> [Effect] {
+    guard state.modelName != nil else {
+        state.notice = Notice(text: state.modelProblem ?? "no model is loaded", isError: true)
+        return []
+    }
+    state.scroll = 0
+    state.generation = Generation()
+    return [.generate(keepPartial: state.preferences.keepPartialOnStop)]
+}
+
+/// The story pane's height for the current window.
+func storyHeight(_ state: AppState) -> Int {
+    max(1, state.height - 2)
+}
+
+/// How far the story can be scrolled up: its wrapped height less one screen.
+func maxScroll(_ state: AppState) -> Int {
+    guard state.screen == .play else { return 0 }
+    let lines = StoryLayout.lines(for: state, width: state.width, limit: nil).count
+    return max(0, lines - storyHeight(state))
+}

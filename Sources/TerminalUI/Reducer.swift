@@ -1,0 +1,185 @@
+import Story
+
+/// The game's rules for input: a pure function from state and action to the new state
+/// and the effects the runtime must carry out. No terminal, clock, file or model here.
+public func reduce(_ state: inout AppState, _ action: AppAction) -> [Effect] {
+    switch action {
+    case .resize(let width, let height):
+        state.width = max(0, width)
+        state.height = max(0, height)
+        state.scroll = min(state.scroll, maxScroll(state))
+        return []
+    case .interrupt:
+        if state.isGenerating { return stopGeneration(&state) }
+        return saveAndQuit(&state)
+    case .terminate:
+        return saveAndQuit(&state)
+    case .key(let key):
+        if !(state.isGenerating && key != .escape) { state.notice = nil }
+        return handleKey(&state, key)
+    case .paste(let text):
+        if state.overlay == nil { state.editor.insert(text) }
+        return []
+    case .line(let text):
+        state.editor.set(text)
+        return handleKey(&state, .enter)
+
+    case .savesListed(let saves):
+        state.saves = saves
+        if state.screen == .load { state.selection = min(state.selection, max(0, saves.count - 1)) }
+        if state.screen == .start { state.selection = min(state.selection, startMenu(state).count - 1) }
+        return []
+    case .adventureOpened(let id, let adventure):
+        state.teller = StoryTeller(adventure: adventure)
+        state.adventureID = id
+        state.screen = .play
+        state.overlay = nil
+        state.purpose = .action
+        state.scroll = 0
+        state.contextPrompt = nil
+        var effects: [Effect] = [.measureContext]
+        // A turn left without its reply (the game was stopped mid-generation) is finished first.
+        if state.teller?.awaitingReply == true, state.modelName != nil {
+            state.generation = Generation()
+            effects.append(.generate(keepPartial: state.preferences.keepPartialOnStop))
+        }
+        return effects
+    case .streamed(let piece):
+        state.generation?.streamed += TextSanitizer.clean(piece)
+        return []
+    case .replyFinished(let teller, let outcome):
+        state.generation = nil
+        state.teller = teller
+        state.tokensPerSecond = outcome.tokensPerSecond > 0 ? outcome.tokensPerSecond : state.tokensPerSecond
+        state.scroll = 0
+        if outcome.cancelled {
+            state.notice = Notice(text: outcome.reply == nil ? "Stopped; the reply was discarded. Enter /retry to try again." :
+                                    "Stopped; the partial reply was kept.", isError: false)
+        } else if outcome.repetitive {
+            state.notice = Notice(text: "The story keeps repeating itself; try a different action or /retry.", isError: true)
+        } else if let ending = outcome.ending {
+            state.notice = Notice(text: StoryError.adventureEnded(ending).description, isError: false)
+        }
+        return outcome.reply == nil ? [.measureContext] : [.save, .measureContext]
+    case .generationFailed(let message):
+        state.generation = nil
+        state.notice = Notice(text: message, isError: true)
+        return [.measureContext]
+    case .contextMeasured(let prompt, let error):
+        state.contextPrompt = prompt
+        state.contextUsed = prompt?.tokens
+        state.contextWindow = prompt?.window ?? state.contextWindow
+        if let error { state.notice = Notice(text: error, isError: true) }
+        return []
+    case .notice(let text, let isError):
+        state.notice = Notice(text: text, isError: isError)
+        return []
+    }
+}
+
+func handleKey(_ state: inout AppState, _ key: Key) -> [Effect] {
+    if state.isTooSmall {
+        return key == .control("c") || key == .character("q") ? saveAndQuit(&state) : []
+    }
+    if let overlay = state.overlay { return handleOverlayKey(&state, overlay, key) }
+    if state.purpose != .action { return handlePromptKey(&state, key) }
+    switch state.screen {
+    case .play: return handlePlayKey(&state, key)
+    case .start, .scenarios, .characters, .load: return handleMenuKey(&state, key)
+    }
+}
+
+func stopGeneration(_ state: inout AppState) -> [Effect] {
+    guard state.generation?.stopping == false else { return [] }
+    state.generation?.stopping = true
+    return [.stopGeneration]
+}
+
+func saveAndQuit(_ state: inout AppState) -> [Effect] {
+    state.quitting = true
+    var effects: [Effect] = []
+    if state.isGenerating { effects.append(.stopGeneration) }
+    if state.adventureID != nil { effects.append(.save) }
+    return effects + [.quit]
+}
+
+/// Shows a notice for a rule the story refused.
+func report(_ state: inout AppState, _ error: Error) {
+    let text = (error as? StoryError)?.description ?? "\(error)"
+    state.notice = Notice(text: text, isError: true)
+}
+
+// MARK: Prompts (the input line used for something other than an action)
+
+func startPrompt(_ state: inout AppState, _ purpose: InputPurpose, prefill: String = "") {
+    state.purpose = purpose
+    state.editor.set(prefill)
+}
+
+func handlePromptKey(_ state: inout AppState, _ key: Key) -> [Effect] {
+    switch key {
+    case .escape:
+        state.purpose = .action
+        state.editor.clear()
+        return []
+    case .enter:
+        let text = state.editor.submit().trimmingCharacters(in: .whitespacesAndNewlines)
+        let purpose = state.purpose
+        state.purpose = .action
+        return applyPrompt(&state, purpose, text)
+    default:
+        _ = state.editor.handle(key)
+        return []
+    }
+}
+
+private func applyPrompt(_ state: inout AppState, _ purpose: InputPurpose, _ text: String) -> [Effect] {
+    if case .customOpening = purpose {
+        guard !text.isEmpty else { return [] }
+        return [.createAdventure(Scenario.custom(opening: text))]
+    }
+    if case .rename(let id) = purpose {
+        guard !text.isEmpty else { return [] }
+        return [.renameAdventure(id, text), .listSaves]
+    }
+    guard state.teller != nil else { return [] }
+    do {
+        switch purpose {
+        case .remember: state.teller!.remember(text)
+        case .editMemory(let n):
+            if text.isEmpty { try state.teller!.forget(n) } else { try state.teller!.editMemory(n, text: text) }
+        case .addWorldInfo:
+            guard let entry = parseWorldInfo(text) else { return noticeBadWorldInfo(&state) }
+            state.teller!.addWorldInfo(entry)
+        case .editWorldInfo(let n):
+            if text.isEmpty { try state.teller!.removeWorldInfo(n); break }
+            guard let entry = parseWorldInfo(text) else { return noticeBadWorldInfo(&state) }
+            try state.teller!.editWorldInfo(n, entry: entry)
+        case .note: state.teller!.setAuthorsNote(text)
+        case .editAction(let n): try state.teller!.edit(turn: n, action: text)
+        case .editReply(let n): try state.teller!.edit(turn: n, reply: text)
+        case .action, .customOpening, .rename: return []
+        }
+    } catch {
+        report(&state, error)
+        return []
+    }
+    return [.save, .measureContext]
+}
+
+/// "dragon, wyrm: Dragons hoard gold." -> keys and text. "!" before the keys makes it always on.
+func parseWorldInfo(_ text: String) -> WorldInfoEntry? {
+    guard let colon = text.firstIndex(of: ":") else { return nil }
+    var keysText = String(text[..<colon])
+    let alwaysOn = keysText.hasPrefix("!")
+    if alwaysOn { keysText.removeFirst() }
+    let keys = keysText.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    let body = String(text[text.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
+    guard !body.isEmpty, alwaysOn || !keys.isEmpty else { return nil }
+    return WorldInfoEntry(keys: keys, text: body, alwaysOn: alwaysOn)
+}
+
+private func noticeBadWorldInfo(_ state: inout AppState) -> [Effect] {
+    state.notice = Notice(text: "write world info as: keys, more keys: the text (start with ! for always on)", isError: true)
+    return []
+}

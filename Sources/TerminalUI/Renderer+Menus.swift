@@ -1,0 +1,61 @@
+import Story
+
+func drawMenu(_ state: AppState, _ buffer: inout ScreenBuffer) {
+    let title: String
+    var rows: [String]
+    var hint = "↑↓ choose · Enter select · Esc back · F1 help"
+    switch state.screen {
+    case .start:
+        title = "D U N G E O N"
+        rows = startMenu(state).map(\.label)
+        hint = "↑↓ choose · Enter select · q quit"
+    case .scenarios:
+        title = "New adventure: choose a world"
+        rows = scenarioRows(state)
+    case .characters(let index):
+        let scenario = state.scenarios.indices.contains(index) ? state.scenarios[index] : nil
+        title = "\(scenario?.title ?? "Scenario"): choose who you are"
+        rows = scenario?.characters.map { "\($0.name.capitalized) — \($0.opening)" } ?? []
+    case .load:
+        title = "Load an adventure"
+        rows = state.saves.map { "\($0.title) · \($0.scenario) · \($0.turns) turns · \($0.lastPlayed)" }
+        if rows.isEmpty { rows = ["(no saved adventures yet)"] }
+        hint = "Enter load · d delete · r rename · Esc back"
+    case .play:
+        return
+    }
+
+    var y = 1
+    buffer.write(title, x: 2, y: y, role: .title, maxX: state.width - 1)
+    y += 1
+    if state.screen == .start {
+        buffer.write("a text adventure written by GPT-2 on your CPU", x: 2, y: y, role: .dim, maxX: state.width - 1)
+        y += 1
+    }
+    y += 1
+    // Keep the selection in view on short windows.
+    let room = max(1, state.height - y - 4)
+    let first = max(0, min(state.selection - room + 1, rows.count - room))
+    for (index, row) in rows.enumerated().dropFirst(first).prefix(room) {
+        let selected = index == state.selection && !(state.screen == .load && state.saves.isEmpty)
+        if selected { buffer.fill(y: y, from: 1, to: state.width - 1, role: .selected) }
+        buffer.write((selected ? "> " : "  ") + row, x: 2, y: y, role: selected ? .selected : .normal, maxX: state.width - 2)
+        y += 1
+    }
+
+    if state.screen == .start, let problem = state.modelProblem {
+        let lines = WordWrap.lines(problem, width: max(1, state.width - 4))
+        let top = max(y + 1, state.height - 3 - lines.count)
+        for (i, line) in lines.enumerated() where top + i < state.height - 2 {
+            buffer.write(line, x: 2, y: top + i, role: .notice)
+        }
+    }
+    if let notice = state.notice {
+        buffer.write(notice.text, x: 2, y: state.height - 3, role: notice.isError ? .error : .notice, maxX: state.width - 1)
+    }
+    if state.purpose != .action {
+        drawInput(state, &buffer, y: state.height - 2)
+    }
+    buffer.fill(y: state.height - 1, role: .status)
+    buffer.write(" " + hint, x: 0, y: state.height - 1, role: .status)
+}

@@ -1,0 +1,136 @@
+import Story
+
+/// The lines an overlay shows, with the index of the selectable line highlighted.
+public struct OverlayContent {
+    public var title: String
+    public var lines: [StyledLine]
+    public var hint: String
+    /// Line index to highlight, for list overlays.
+    public var selected: Int?
+}
+
+func drawOverlay(_ state: AppState, _ overlay: Overlay, _ buffer: inout ScreenBuffer) {
+    let width = min(state.width - 2, 78)
+    let innerWidth = max(1, width - 4)
+    let content = overlayContent(state, overlay, width: innerWidth)
+    let maxInner = max(1, state.height - 4)
+    let innerHeight = min(maxInner, max(1, content.lines.count))
+    let left = (state.width - width) / 2
+    let top = max(0, (state.height - innerHeight - 2) / 2)
+
+    // Scroll: list overlays follow the selection, text overlays use overlayScroll.
+    var first = min(state.overlayScroll, max(0, content.lines.count - innerHeight))
+    if let selected = content.selected {
+        first = max(0, min(selected - innerHeight / 2, content.lines.count - innerHeight))
+    }
+    let horizontal = String(repeating: "─", count: max(0, width - 2))
+    buffer.write("┌" + horizontal + "┐", x: left, y: top, role: .frame)
+    buffer.write(" " + content.title + " ", x: left + 2, y: top, role: .title, maxX: left + width - 2)
+    for row in 0..<innerHeight {
+        let y = top + 1 + row
+        buffer.fill(y: y, from: left, to: left + width, role: .normal)
+        buffer.write("│", x: left, y: y, role: .frame)
+        buffer.write("│", x: left + width - 1, y: y, role: .frame)
+        let index = first + row
+        guard index < content.lines.count else { continue }
+        let line = content.lines[index]
+        let selected = index == content.selected
+        if selected { buffer.fill(y: y, from: left + 1, to: left + width - 1, role: .selected) }
+        buffer.write(line.text, x: left + 2, y: y, role: selected ? .selected : line.role, maxX: left + width - 2)
+    }
+    let bottom = top + innerHeight + 1
+    buffer.write("└" + horizontal + "┘", x: left, y: bottom, role: .frame)
+    buffer.write(" " + content.hint + " ", x: left + 2, y: bottom, role: .dim, maxX: left + width - 2)
+}
+
+private func wrapped(_ text: String, width: Int, role: Role = .normal, indent: String = "") -> [StyledLine] {
+    WordWrap.lines(text, width: max(1, width - DisplayWidth.of(indent))).map { StyledLine(text: indent + $0, role: role) }
+}
+
+public func overlayContent(_ state: AppState, _ overlay: Overlay, width: Int) -> OverlayContent {
+    let adventure = state.adventure
+    switch overlay {
+    case .help:
+        var lines: [StyledLine] = [StyledLine(text: "Keys", role: .title)]
+        let keys = [("Enter", "do, say or narrate what you typed (empty: continue)"), ("Tab", "switch Do / Say / Story"),
+                    ("Esc", "stop a reply being written"), ("Ctrl-C", "stop a reply; otherwise save and quit"),
+                    ("PgUp PgDn", "scroll the story (or the mouse wheel)"), ("Up Down", "input history"),
+                    ("Ctrl-A E", "start / end of line"), ("Ctrl-K U W", "cut to end / to start / a word"),
+                    ("F1", "this help")]
+        for (key, text) in keys { lines += wrapped(text, width: width, indent: key.padding(12)) }
+        lines.append(StyledLine(text: "", role: .normal))
+        lines.append(StyledLine(text: "Commands", role: .title))
+        for (name, text) in slashCommands { lines += wrapped(text, width: width, indent: name.padding(22)) }
+        return OverlayContent(title: "Help", lines: lines, hint: "↑↓ scroll · Esc close", selected: nil)
+    case .memory:
+        let memory = adventure?.memory ?? []
+        var lines = memory.enumerated().map { StyledLine(text: "\($0.offset + 1). \($0.element)", role: .normal) }
+        if lines.isEmpty { lines = [StyledLine(text: "Nothing pinned yet. Press a to add, or /remember TEXT.", role: .dim)] }
+        return OverlayContent(title: "Memory", lines: lines, hint: "a add · e edit · d delete · Esc close",
+                              selected: memory.isEmpty ? nil : min(state.selection, memory.count - 1))
+    case .worldInfo:
+        let entries = adventure?.worldInfo ?? []
+        var lines = entries.enumerated().map { index, entry in
+            let keys = entry.alwaysOn ? "always" : entry.keys.joined(separator: ", ")
+            return StyledLine(text: "\(index + 1). [\(keys)] \(entry.text)", role: .normal)
+        }
+        if lines.isEmpty { lines = [StyledLine(text: "No world info yet. Press a to add: keys, more keys: the text.", role: .dim)] }
+        return OverlayContent(title: "World info", lines: lines, hint: "a add · e edit · d delete · Esc close",
+                              selected: entries.isEmpty ? nil : min(state.selection, entries.count - 1))
+    case .note:
+        let note = adventure?.authorsNote ?? ""
+        let lines = note.isEmpty ? [StyledLine(text: "No author's note. Press e to write one.", role: .dim)]
+            : wrapped(note, width: width)
+        return OverlayContent(title: "Author's note", lines: lines, hint: "e edit · Esc close", selected: nil)
+    case .context:
+        guard let prompt = state.contextPrompt else {
+            return OverlayContent(title: "Context", lines: [StyledLine(text: "Measuring…", role: .dim)], hint: "Esc close", selected: nil)
+        }
+        var lines = [StyledLine(text: "\(prompt.tokens) of \(prompt.window) tokens, \(prompt.reserved) kept for the reply; "
+                                + "\(prompt.turnsIncluded) turns in, \(prompt.turnsDropped) dropped", role: .notice)]
+        for section in prompt.sections {
+            lines.append(StyledLine(text: "", role: .normal))
+            lines.append(StyledLine(text: "── \(section.kind.rawValue) · \(section.tokens) tokens", role: .title))
+            lines += wrapped(section.text.trimmingCharacters(in: .whitespacesAndNewlines), width: width,
+                             role: section.kind == .action ? .action : .normal)
+        }
+        return OverlayContent(title: "Context inspector", lines: lines, hint: "↑↓ PgUp PgDn scroll · Esc close", selected: nil)
+    case .history:
+        let turns = adventure?.turns ?? []
+        var lines = turns.enumerated().map { index, turn in
+            let action = turn.action.isEmpty ? "(continue)" : turn.action
+            let alternatives = turn.replies.count > 1 ? "  [\(turn.chosen + 1)/\(turn.replies.count)]" : ""
+            return StyledLine(text: "\(index + 1). \(action)\(alternatives) — \(turn.reply)", role: .normal)
+        }
+        if lines.isEmpty { lines = [StyledLine(text: "No turns yet.", role: .dim)] }
+        let redo = adventure.map { $0.undone.isEmpty ? "" : " · y redo (\($0.undone.count))" } ?? ""
+        return OverlayContent(title: "History", lines: lines,
+                              hint: "u undo\(redo) · t retry · ←→ replies · e edit reply · a edit action · Esc",
+                              selected: turns.isEmpty ? nil : min(state.selection, turns.count - 1))
+    case .settings:
+        let settings = adventure?.settings
+        let values: [(String, String)] = [
+            ("Temperature", settings.map { String($0.temperature) } ?? "—"),
+            ("Top-k", settings.map { String($0.topK) } ?? "—"),
+            ("Top-p", settings.map { String($0.topP) } ?? "—"),
+            ("Repetition penalty", settings.map { String($0.repetitionPenalty) } ?? "—"),
+            ("Reply length (tokens)", settings.map { String($0.replyLength) } ?? "—"),
+            ("Detect game over / victory", adventure.map { $0.detectsEndings ? "on" : "off" } ?? "—"),
+            ("Keep partial reply on stop", state.preferences.keepPartialOnStop ? "on" : "off"),
+            ("Theme", state.preferences.theme.rawValue),
+        ]
+        let lines = values.map { StyledLine(text: $0.0.padding(30) + $0.1, role: .normal) }
+        return OverlayContent(title: "Settings", lines: lines, hint: "↑↓ choose · ←→ change · Esc close",
+                              selected: min(state.selection, lines.count - 1))
+    case .confirmDelete(_, let title):
+        return OverlayContent(title: "Delete", lines: wrapped("Delete \"\(title)\" for good? y deletes, any other key keeps it.", width: width),
+                              hint: "y / n", selected: nil)
+    }
+}
+
+extension String {
+    /// Pads with spaces to `width` display columns (at least one space after).
+    func padding(_ width: Int) -> String {
+        self + String(repeating: " ", count: max(1, width - DisplayWidth.of(self)))
+    }
+}

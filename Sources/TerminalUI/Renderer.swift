@@ -1,0 +1,85 @@
+import Story
+
+/// Draws the whole screen for a state: a pure function, so tests compare its output
+/// with snapshot files and the terminal adapter only copies cells to the terminal.
+public func render(_ state: AppState) -> ScreenBuffer {
+    var buffer = ScreenBuffer(width: state.width, height: state.height)
+    guard state.width > 0 && state.height > 0 else { return buffer }
+    if state.isTooSmall {
+        drawTooSmall(&buffer)
+        return buffer
+    }
+    switch state.screen {
+    case .play: drawPlay(state, &buffer)
+    case .start, .scenarios, .characters, .load: drawMenu(state, &buffer)
+    }
+    if let overlay = state.overlay { drawOverlay(state, overlay, &buffer) }
+    return buffer
+}
+
+private func drawTooSmall(_ buffer: inout ScreenBuffer) {
+    let lines = ["Window too small", "Make it at least", "\(AppState.minimumWidth)x\(AppState.minimumHeight)", "q quits"]
+    let top = max(0, (buffer.height - lines.count) / 2)
+    for (i, line) in lines.enumerated() where top + i < buffer.height {
+        let x = max(0, (buffer.width - DisplayWidth.of(line)) / 2)
+        buffer.write(line, x: x, y: top + i, role: i == 0 ? .error : .normal)
+    }
+}
+
+// MARK: Play
+
+private func drawPlay(_ state: AppState, _ buffer: inout ScreenBuffer) {
+    let height = storyHeight(state)
+    var lines = StoryLayout.lines(for: state, width: state.width, limit: height + state.scroll)
+    let end = max(0, lines.count - state.scroll)
+    lines = Array(lines[max(0, end - height)..<end])
+    for (row, line) in lines.enumerated() {
+        buffer.write(line.text, x: 0, y: row, role: line.role)
+    }
+    if state.scroll > 0 {
+        let marker = " ↓ \(state.scroll) more (PgDn) "
+        buffer.write(marker, x: max(0, state.width - DisplayWidth.of(marker)), y: height - 1, role: .notice)
+    }
+    if let notice = state.notice {
+        buffer.fill(y: height - 1, role: notice.isError ? .error : .notice)
+        buffer.write(" " + notice.text, x: 0, y: height - 1, role: notice.isError ? .error : .notice)
+    }
+    drawInput(state, &buffer, y: state.height - 2)
+    drawStatus(state, &buffer, y: state.height - 1)
+}
+
+func drawInput(_ state: AppState, _ buffer: inout ScreenBuffer, y: Int) {
+    let label = state.purpose == .action ? "\(state.mode.label) > " : "\(state.purpose.label): "
+    let end = buffer.write(label, x: 0, y: y, role: .prompt)
+    let room = max(1, state.width - end - 1)
+    // Scroll the line so the cursor stays visible.
+    let characters = state.editor.text
+    var start = 0
+    func width(_ range: Range<Int>) -> Int { characters[range].reduce(0) { $0 + DisplayWidth.of($1) } }
+    while width(start..<state.editor.cursor) > room { start += 1 }
+    let visible = String(characters[start...])
+    buffer.write(visible, x: end, y: y, role: .input, maxX: state.width)
+    if state.overlay == nil {
+        buffer.cursor = (min(state.width - 1, end + width(start..<state.editor.cursor)), y)
+    }
+}
+
+private func drawStatus(_ state: AppState, _ buffer: inout ScreenBuffer, y: Int) {
+    buffer.fill(y: y, role: .status)
+    var parts: [String] = []
+    if let title = state.adventure?.title { parts.append(title) }
+    parts.append(state.modelName ?? "no model")
+    if let used = state.contextUsed, let window = state.contextWindow { parts.append("ctx \(used)/\(window)") }
+    if let rate = state.tokensPerSecond { parts.append(formatRate(rate) + " tok/s") }
+    parts.append(state.mode.label)
+    let hint = state.generation.map { $0.stopping ? "stopping…" : "writing… Esc stops" } ?? "F1 help"
+    let right = " " + hint + " "
+    let rightWidth = DisplayWidth.of(right)
+    buffer.write(" " + parts.joined(separator: " │ "), x: 0, y: y, role: .status, maxX: max(0, state.width - rightWidth))
+    buffer.write(right, x: max(0, state.width - rightWidth), y: y, role: .status)
+}
+
+func formatRate(_ rate: Double) -> String {
+    let tenths = Int((rate * 10).rounded())
+    return "\(tenths / 10).\(tenths % 10)"
+}

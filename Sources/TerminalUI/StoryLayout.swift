@@ -1,0 +1,34 @@
+import Story
+
+/// One display line of the story pane.
+public struct StyledLine: Equatable, Sendable {
+    public var text: String
+    public var role: Role
+}
+
+/// The story wrapped to the window: paragraphs separated by blank lines, actions in
+/// their own role, and the reply being written at the end.
+public enum StoryLayout {
+    /// Lines for a pane `width` columns wide (a one-column margin each side). With a
+    /// `limit`, only about the last `limit` lines are laid out, newest last.
+    public static func lines(for state: AppState, width: Int, limit: Int?) -> [StyledLine] {
+        guard let adventure = state.adventure else { return [] }
+        let textWidth = max(1, width - 2)
+        var blocks: [(String, Role)] = adventure.blocks.map { ($0.text, $0.kind == .action ? .action : .normal) }
+        if let generation = state.generation {
+            let text = generation.streamed.trimmingCharacters(in: .whitespacesAndNewlines)
+            blocks.append((text.isEmpty ? "…" : text + " …", .streaming))
+        }
+        var lines: [StyledLine] = []
+        for (text, role) in blocks.reversed() {
+            var block: [StyledLine] = []
+            for line in WordWrap.lines(text, width: textWidth) {
+                block.append(StyledLine(text: " " + line, role: role))
+            }
+            if !lines.isEmpty { block.append(StyledLine(text: "", role: .normal)) }
+            lines.insert(contentsOf: block, at: 0)
+            if let limit, lines.count >= limit { break }
+        }
+        return lines
+    }
+}

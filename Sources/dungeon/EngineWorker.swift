@@ -1,0 +1,65 @@
+import Dispatch
+import Engine
+import Foundation
+import GPT2
+import Story
+import TerminalUI
+import Tokenizer
+
+/// Runs the model on its own thread, so the screen keeps drawing while a reply is written.
+///
+/// `@unchecked Sendable`: `engine` is only touched on `queue`, a serial queue; `stopRequested`
+/// is guarded by `lock`. The tokenizer is immutable and Sendable.
+final class EngineWorker: @unchecked Sendable {
+    private let engine: TextEngine
+    private let queue = DispatchQueue(label: "dungeon.generation", qos: .userInitiated)
+    private let lock = NSLock()
+    private var stopRequested = false
+    private var running = false
+    let tokenizer: BPETokenizer
+    let contextLength: Int
+    let modelName: String
+
+    init(engine: TextEngine) {
+        self.engine = engine
+        self.tokenizer = engine.tokenizer
+        self.contextLength = engine.contextLength
+        self.modelName = engine.name
+    }
+
+    var isRunning: Bool { lock.withLock { running } }
+
+    /// Writes a reply to the teller's last turn; posts `.streamed` pieces, then `.replyFinished`
+    /// or `.generationFailed`.
+    func generate(teller: StoryTeller, keepPartial: Bool, seed: UInt64, post: @escaping @Sendable (AppAction) -> Void) {
+        lock.withLock {
+            stopRequested = false
+            running = true
+        }
+        queue.async { [self] in
+            var teller = teller
+            var random = SplitMix64(seed: seed)
+            do {
+                let outcome = try teller.writeReply(with: engine, random: &random, keepPartial: keepPartial) { piece in
+                    post(.streamed(piece))
+                    return !self.lock.withLock { self.stopRequested }
+                }
+                lock.withLock { running = false }
+                post(.replyFinished(teller, outcome))
+            } catch {
+                lock.withLock { running = false }
+                post(.generationFailed(String(describing: error)))
+            }
+        }
+    }
+
+    func stop() {
+        lock.withLock { stopRequested = true }
+    }
+}
+
+/// Counts tokens with the model's tokenizer (for the context inspector, on the main thread).
+struct TokenizerCounter: TokenCounter {
+    let tokenizer: BPETokenizer
+    func tokenCount(_ text: String) -> Int { tokenizer.encode(text).count }
+}

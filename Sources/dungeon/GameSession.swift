@@ -1,0 +1,199 @@
+import Foundation
+import GPT2
+import Storage
+import Story
+import TerminalUI
+
+/// Carries out the reducer's effects: the save file, the model, exports. Shared by the
+/// full-screen game and plain mode, which differ only in how they read input and show state.
+@MainActor
+final class GameSession {
+    let database: SaveDatabase
+    let savesFolder: URL
+    let worker: EngineWorker?
+    private var lock: AdventureLock?
+    private var seeds: SplitMix64
+    /// Results of effects that finish later (streamed text, replies), posted from the worker.
+    let inbox = Inbox()
+
+    init(database: SaveDatabase, savesFolder: URL, worker: EngineWorker?, seed: UInt64?) {
+        self.database = database
+        self.savesFolder = savesFolder
+        self.worker = worker
+        self.seeds = SplitMix64(seed: seed ?? UInt64.random(in: 0...UInt64.max))
+    }
+
+    /// Reduces `action` and carries out the effects it asks for, feeding their immediate
+    /// results back in, until nothing is left. Returns false once the game should end.
+    @discardableResult
+    func dispatch(_ action: AppAction, state: inout AppState) -> Bool {
+        run([], then: [action], state: &state)
+    }
+
+    /// Carries out `effects` (the start-up ones, say), then reduces their results and `actions`.
+    @discardableResult
+    func run(_ effects: [Effect], then actions: [AppAction] = [], state: inout AppState) -> Bool {
+        var pending = effects.flatMap { perform($0, state: state) } + actions
+        var quit = effects.contains(.quit)
+        while !pending.isEmpty {
+            let next = pending.removeFirst()
+            for effect in reduce(&state, next) {
+                if effect == .quit { quit = true; continue }
+                pending += perform(effect, state: state)
+            }
+        }
+        return !quit
+    }
+
+    /// The preferences saved in the save file.
+    func loadPreferences() -> Preferences {
+        var preferences = Preferences()
+        if let name = try? database.setting("theme"), let value = Theme(rawValue: name) {
+            preferences.theme = value
+        }
+        if let keep = try? database.setting("keepPartialOnStop") { preferences.keepPartialOnStop = keep == "true" }
+        return preferences
+    }
+
+    func release() {
+        lock?.release()
+        lock = nil
+    }
+
+    private func perform(_ effect: Effect, state: AppState) -> [AppAction] {
+        do {
+            switch effect {
+            case .listSaves:
+                return [.savesListed(try database.list().map(Self.saved))]
+            case .createAdventure(let adventure):
+                let id = try database.create(adventure)
+                try takeLock(id)
+                return [.adventureOpened(id: id, adventure)]
+            case .openAdventure(let id):
+                try takeLock(id)
+                return [.adventureOpened(id: id, try database.load(id: id))]
+            case .openLastAdventure:
+                guard let id = try database.lastAdventureID() else {
+                    return [.notice("There is no saved adventure to continue yet.", isError: true)]
+                }
+                try takeLock(id)
+                return [.adventureOpened(id: id, try database.load(id: id))]
+            case .save:
+                guard let adventure = state.adventure, let id = state.adventureID else { return [] }
+                try database.save(adventure, id: id)
+                return []
+            case .generate(let keepPartial):
+                guard let worker, let teller = state.teller else {
+                    return [.generationFailed("no model is loaded")]
+                }
+                let inbox = self.inbox
+                worker.generate(teller: teller, keepPartial: keepPartial, seed: seeds.next()) { inbox.post($0) }
+                return []
+            case .stopGeneration:
+                worker?.stop()
+                return []
+            case .measureContext:
+                return [measureContext(state)]
+            case .deleteAdventure(let id):
+                let probe = try AdventureLock(folder: savesFolder.path, id: id)
+                probe.release()
+                try database.delete(id: id)
+                return [.notice("Deleted.", isError: false)]
+            case .renameAdventure(let id, let title):
+                try database.rename(id: id, title: title)
+                return []
+            case .export(let formatName, let path):
+                return [try export(state, formatName: formatName, path: path)]
+            case .savePreferences:
+                try database.setSetting("theme", state.preferences.theme.rawValue)
+                try database.setSetting("keepPartialOnStop", state.preferences.keepPartialOnStop ? "true" : "false")
+                return []
+            case .quit:
+                return []
+            }
+        } catch {
+            return [.notice(String(describing: error), isError: true)]
+        }
+    }
+
+    private func takeLock(_ id: Int64) throws {
+        lock?.release()
+        lock = try AdventureLock(folder: savesFolder.path, id: id)
+    }
+
+    /// The prompt the next reply would get: for the pending action, or for "continue".
+    private func measureContext(_ state: AppState) -> AppAction {
+        guard let worker, var teller = state.teller else { return .contextMeasured(nil, error: nil) }
+        if !teller.awaitingReply {
+            var adventure = teller.adventure
+            adventure.turns.append(Turn(mode: .continue, input: "", action: ""))
+            adventure.ending = nil
+            teller = StoryTeller(adventure: adventure)
+        }
+        let builder = teller.contextBuilder(for: TokenizerCounter(tokenizer: worker.tokenizer), window: worker.contextLength)
+        do {
+            return .contextMeasured(try builder.prompt(for: teller.adventure), error: nil)
+        } catch {
+            return .contextMeasured(nil, error: String(describing: error))
+        }
+    }
+
+    private func export(_ state: AppState, formatName: String, path: String?) throws -> AppAction {
+        guard let adventure = state.adventure else { return .notice("Start or load an adventure first.", isError: true) }
+        guard let format = ExportFormat(name: formatName) else {
+            return .notice("unknown format \(formatName); use md, html, txt or json", isError: true)
+        }
+        let url: URL
+        if let path {
+            url = URL(fileURLWithPath: (path as NSString).expandingTildeInPath)
+        } else {
+            let folder = savesFolder.appendingPathComponent("exports")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            url = folder.appendingPathComponent("\(Self.fileName(adventure.title)).\(format.fileExtension)")
+        }
+        try Data(try AdventureExporter.export(adventure, as: format, date: Date()).utf8).write(to: url, options: .atomic)
+        return .notice("Exported to \(url.path)", isError: false)
+    }
+
+    static func fileName(_ title: String) -> String {
+        let allowed = title.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }
+        let name = String(allowed).split(separator: "-").joined(separator: "-")
+        return name.isEmpty ? "adventure" : String(name.prefix(60))
+    }
+
+    static func saved(_ summary: AdventureSummary) -> SavedAdventure {
+        SavedAdventure(id: summary.id, title: summary.title, scenario: summary.scenario, turns: summary.turns,
+                       lastPlayed: dateText(summary.lastPlayed))
+    }
+
+    static func dateText(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "d MMM yyyy HH:mm"
+        return formatter.string(from: date)
+    }
+}
+
+/// Actions posted from other threads (the model's worker, signal handlers) for the main loop.
+final class Inbox: @unchecked Sendable {
+    // @unchecked: `actions` is only touched under `lock`.
+    private let lock = NSLock()
+    private var actions: [AppAction] = []
+    private let semaphore = DispatchSemaphore(value: 0)
+
+    func post(_ action: AppAction) {
+        lock.withLock { actions.append(action) }
+        semaphore.signal()
+    }
+
+    func drain() -> [AppAction] {
+        lock.withLock {
+            defer { actions.removeAll() }
+            return actions
+        }
+    }
+
+    /// Waits until something is posted or `timeout` passes.
+    func wait(timeout: Double) {
+        _ = semaphore.wait(timeout: .now() + timeout)
+    }
+}

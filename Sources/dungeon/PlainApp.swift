@@ -1,0 +1,73 @@
+import Foundation
+import TerminalUI
+
+/// Plain line mode: no curses. Each line of standard input is an action, a slash command
+/// or a menu answer; the story is printed as it is written. End of input saves and exits 0.
+@MainActor
+enum PlainApp {
+    static func run(session: GameSession, state initial: AppState, start: [Effect]) -> Int32 {
+        var state = initial
+        var transcript = PlainTranscript()
+        let signals = SignalActions(inbox: session.inbox)
+        defer { signals.cancel() }
+        var running = true
+
+        func apply(_ action: AppAction) {
+            guard running else { return }
+            running = session.dispatch(action, state: &state)
+            show()
+        }
+        func show() {
+            let (text, closeOverlay) = transcript.update(state)
+            if !text.isEmpty { FileHandle.standardOutput.write(Data(text.utf8)) }
+            if closeOverlay && running { running = session.dispatch(.key(.escape), state: &state) }
+        }
+        /// Waits for the reply being written, printing it as it comes; Ctrl-C stops it.
+        func awaitReply() {
+            while running && state.isGenerating {
+                session.inbox.wait(timeout: 0.05)
+                for action in session.inbox.drain() { apply(action) }
+            }
+        }
+
+        running = session.run(start, state: &state)
+        show()
+        awaitReply()
+        while running {
+            for action in session.inbox.drain() { apply(action) }  // a signal while idle
+            guard running else { break }
+            guard let line = readLine(strippingNewline: true) else {
+                apply(.terminate)
+                break
+            }
+            if state.screen != .play && state.overlay == nil && state.purpose == .action {
+                answerMenu(line, state: &state, session: session, transcript: &transcript, running: &running)
+            } else {
+                apply(.line(line))
+            }
+            awaitReply()
+        }
+        session.release()
+        return 0
+    }
+
+    /// A menu answer: a number picks a row; a letter is the row's shortcut key.
+    private static func answerMenu(
+        _ line: String, state: inout AppState, session: GameSession, transcript: inout PlainTranscript, running: inout Bool
+    ) {
+        let answer = line.trimmingCharacters(in: .whitespaces)
+        if let number = Int(answer), (1...max(1, menuRows(state).count)).contains(number) {
+            state.selection = number - 1
+            running = session.dispatch(.key(.enter), state: &state)
+        } else if answer.count == 1, let c = answer.first {
+            running = session.dispatch(.key(.character(c)), state: &state)
+        } else if answer.isEmpty {
+            running = session.dispatch(.key(.escape), state: &state)
+        } else {
+            state.notice = Notice(text: "answer with a number from the list", isError: true)
+        }
+        let (text, closeOverlay) = transcript.update(state)
+        if !text.isEmpty { FileHandle.standardOutput.write(Data(text.utf8)) }
+        if closeOverlay && running { running = session.dispatch(.key(.escape), state: &state) }
+    }
+}

@@ -1,0 +1,127 @@
+import ArgumentParser
+import Engine
+import Foundation
+import GPT2
+import Storage
+import Story
+import TerminalUI
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where saves live: `--saves`, shared by every command that opens the save file.
+struct SavesOptions: ParsableArguments {
+    @Option(help: "The folder holding the save file (default: the checkout's Saves/, or ~/.local/share/dungeon/saves; DUNGEON_SAVES).")
+    var saves: String?
+
+    var folder: URL { Locations.saves(override: saves) }
+
+    func open() throws -> SaveDatabase {
+        try SaveDatabase(path: Locations.database(in: folder))
+    }
+}
+
+struct PlayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "play",
+        abstract: "Play (the default command): full screen, or plain lines with --plain or when not on a terminal."
+    )
+
+    @Flag(help: "Plain line mode: no curses; one action per line of standard input.") var plain = false
+    @Option(help: "A Hugging Face GPT-2 folder to play with (default: the best installed model; DUNGEON_MODEL).")
+    var model: String?
+    @Option(help: "The models folder (default: the checkout's Models/, or ~/.local/share/dungeon/models; DUNGEON_MODELS).")
+    var models: String?
+    @OptionGroup var savesOptions: SavesOptions
+    @Option(help: "Random seed: the same seed and actions write the same story.") var seed: UInt64?
+    @Option(help: "Compute threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(name: .customLong("new"), help: "Start a new adventure.") var startNew = false
+    @Option(help: "With --new: the scenario (fantasy, mystery, apocalypse, zombies, scifi, random).") var scenario: String?
+    @Option(help: "With --scenario: the character to play.") var character: String?
+    @Option(help: "With --new: your own opening text instead of a scenario.") var prompt: String?
+    @Flag(name: .customLong("continue"), help: "Continue the last adventure.") var continueLast = false
+    @Option(help: "Open the adventure with this id (see `dungeon list`).") var adventure: Int64?
+
+    func validate() throws {
+        if scenario != nil && prompt != nil { throw ValidationError("use --scenario or --prompt, not both") }
+        if (scenario != nil || prompt != nil) && !startNew { throw ValidationError("--scenario and --prompt go with --new") }
+        if [startNew, continueLast, adventure != nil].filter({ $0 }).count > 1 {
+            throw ValidationError("choose one of --new, --continue and --adventure")
+        }
+        guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be between 1 and 256") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let database = try savesOptions.open()
+            let scenarios = ScenarioLibrary.load()
+            let startEffects = try startEffects(scenarios: scenarios)
+
+            var worker: EngineWorker?
+            var problem: String?
+            switch ModelLocator.resolve(explicit: model, modelsFolder: Locations.models(override: models)) {
+            case .success(let folder):
+                BLASThreads.configure(threads: threads)
+                // A model named with --model must load; one found by searching may be reported instead.
+                do {
+                    worker = EngineWorker(engine: try TextEngine(directory: folder))
+                } catch where model == nil {
+                    problem = "The model in \(folder.path) cannot be loaded: \(error)"
+                }
+            case .failure(let missing):
+                problem = missing.description
+            }
+            let isTerminal = isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
+                && ProcessInfo.processInfo.environment["TERM"].map { $0 != "dumb" && !$0.isEmpty } ?? false
+            let usePlain = plain || !isTerminal
+            if usePlain, worker == nil, startEffects.contains(where: { if case .createAdventure = $0 { return true }; return false }) {
+                throw ValidationError(problem ?? "no model")
+            }
+
+            let code = MainActor.assumeIsolated { () -> Int32 in
+                let session = GameSession(database: database, savesFolder: savesOptions.folder, worker: worker, seed: seed)
+                var state = AppState(width: 80, height: 24, scenarios: scenarios, modelName: worker?.modelName, modelProblem: problem)
+                state.preferences = session.loadPreferences()
+                state.contextWindow = worker?.contextLength
+                if startNew && scenario == nil && prompt == nil { state.screen = .scenarios }
+                return usePlain
+                    ? PlainApp.run(session: session, state: state, start: startEffects)
+                    : CursesApp.run(session: session, state: state, start: startEffects)
+            }
+            if code != 0 { throw ExitCode(code) }
+        }
+    }
+
+    private func startEffects(scenarios: [Scenario]) throws -> [Effect] {
+        var effects: [Effect] = [.listSaves]
+        if continueLast { effects.append(.openLastAdventure) }
+        if let adventure { effects.append(.openAdventure(adventure)) }
+        if startNew, let prompt {
+            effects.append(.createAdventure(Scenario.custom(opening: prompt)))
+        } else if startNew, let name = scenario {
+            effects.append(.createAdventure(try Self.adventure(scenario: name, character: character, from: scenarios)))
+        }
+        return effects
+    }
+
+    static func adventure(scenario name: String, character: String?, from scenarios: [Scenario]) throws -> Adventure {
+        let names = scenarios.map(\.id).joined(separator: ", ")
+        let chosen: Scenario?
+        if name.lowercased() == "random" {
+            chosen = scenarios.randomElement()
+        } else {
+            chosen = scenarios.first { $0.id == name.lowercased() || $0.title.lowercased() == name.lowercased() }
+        }
+        guard let chosen else {
+            throw ValidationError(scenarios.isEmpty ? "no scenarios found (is Assets/scenarios there?)"
+                                                    : "unknown scenario \(name); choose from: \(names), random")
+        }
+        let characterName = character ?? (name.lowercased() == "random" ? chosen.characters.randomElement()?.name : nil)
+        guard let adventure = chosen.adventure(character: characterName) else {
+            let characters = chosen.characters.map(\.name).joined(separator: ", ")
+            throw ValidationError("\(chosen.id) has no character \(character ?? ""); choose from: \(characters)")
+        }
+        return adventure
+    }
+}

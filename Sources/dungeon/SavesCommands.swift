@@ -1,0 +1,183 @@
+import ArgumentParser
+import Foundation
+import GPT2
+import Storage
+import Story
+import Tokenizer
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List saved adventures.")
+    @OptionGroup var savesOptions: SavesOptions
+
+    func run() throws {
+        try reportingErrors {
+            let saves = try savesOptions.open().list()
+            guard !saves.isEmpty else {
+                writeOut("No saved adventures yet. Start one with `dungeon`.\n")
+                return
+            }
+            let rows = saves.map { [String($0.id), $0.title, $0.scenario, String($0.turns), GameSessionDates.text($0.lastPlayed)] }
+            writeOut(Table.render(header: ["ID", "TITLE", "SCENARIO", "TURNS", "LAST PLAYED"], rows: rows))
+        }
+    }
+}
+
+struct ContinueCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "continue", abstract: "Continue the last adventure (takes the options of `play`).")
+    @Argument(parsing: .allUnrecognized, help: "Options for `play`, such as --plain or --model DIR.") var options: [String] = []
+
+    func run() throws {
+        var play = try PlayCommand.parse(["--continue"] + options)
+        try play.run()
+    }
+}
+
+struct RenameCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rename", abstract: "Rename an adventure.")
+    @OptionGroup var savesOptions: SavesOptions
+    @Argument(help: "The adventure's id (see `dungeon list`).") var id: Int64
+    @Argument(help: "The new title.") var title: String
+
+    func run() throws {
+        try reportingErrors {
+            try savesOptions.open().rename(id: id, title: title)
+            writeOut("Renamed adventure \(id).\n")
+        }
+    }
+}
+
+struct DeleteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete an adventure for good.")
+    @OptionGroup var savesOptions: SavesOptions
+    @Argument(help: "The adventure's id (see `dungeon list`).") var id: Int64
+    @Flag(name: [.short, .long], help: "Do not ask for confirmation.") var yes = false
+
+    func run() throws {
+        try reportingErrors {
+            let database = try savesOptions.open()
+            let adventure = try database.load(id: id)
+            if !yes {
+                guard isatty(STDIN_FILENO) == 1 else {
+                    throw ValidationError("not deleting without confirmation; add --yes")
+                }
+                writeOut("Delete \"\(adventure.title)\" (\(adventure.turns.count) turns) for good? [y/N] ")
+                guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {
+                    writeOut("Kept.\n")
+                    return
+                }
+            }
+            let lock = try AdventureLock(folder: savesOptions.folder.path, id: id)
+            defer { lock.release() }
+            try database.delete(id: id)
+            writeOut("Deleted adventure \(id).\n")
+        }
+    }
+}
+
+struct ContextCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "context", abstract: "Show the exact prompt the next reply would get, with each section's tokens.")
+    @OptionGroup var savesOptions: SavesOptions
+    @Option(help: "The model whose tokenizer and window to use (default: the installed model).") var model: String?
+    @Option(help: "The models folder.") var models: String?
+    @Argument(help: "The adventure's id (see `dungeon list`).") var id: Int64
+
+    func run() throws {
+        try reportingErrors {
+            var adventure = try savesOptions.open().load(id: id)
+            var tokenizerFolder = Locations.assets?.appendingPathComponent("gpt2-tokenizer")
+            var window = 1024
+            if case .success(let folder) = ModelLocator.resolve(explicit: model, modelsFolder: Locations.models(override: models)) {
+                tokenizerFolder = folder
+                window = try GPT2Config(contentsOf: folder.appendingPathComponent("config.json")).contextLength
+            }
+            guard let tokenizerFolder else { throw ValidationError("no tokenizer found; pass --model DIR") }
+            let tokenizer = try BPETokenizer(directory: tokenizerFolder)
+            if adventure.turns.last.map({ !$0.replies.isEmpty }) ?? true {
+                adventure.turns.append(Turn(mode: .continue, input: "", action: ""))
+            }
+            let teller = StoryTeller(adventure: adventure)
+            let prompt = try teller.contextBuilder(for: TokenizerCounter(tokenizer: tokenizer), window: window).prompt(for: adventure)
+            writeOut("\(prompt.tokens) of \(window) tokens (\(prompt.reserved) kept for the reply); "
+                     + "\(prompt.turnsIncluded) turns included, \(prompt.turnsDropped) dropped\n")
+            for section in prompt.sections {
+                writeOut("\n── \(section.kind.rawValue) · \(section.tokens) tokens ──\n\(section.text)")
+            }
+        }
+    }
+}
+
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "export", abstract: "Export an adventure to share.")
+    @OptionGroup var savesOptions: SavesOptions
+    @Argument(help: "The adventure's id (see `dungeon list`).") var id: Int64
+    @Option(help: "md, html, txt or json.") var format: String = "md"
+    @Option(name: [.short, .customLong("output")], help: "The file to write (default: standard output).") var output: String?
+
+    func validate() throws {
+        guard ExportFormat(name: format) != nil else { throw ValidationError("unknown format \(format); use md, html, txt or json") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let database = try savesOptions.open()
+            let adventure = try database.load(id: id)
+            let lastPlayed = try database.list().first { $0.id == id }?.lastPlayed ?? Date()
+            let text = try AdventureExporter.export(adventure, as: ExportFormat(name: format)!, date: lastPlayed)  // validated
+            if let output {
+                try Data(text.utf8).write(to: URL(fileURLWithPath: (output as NSString).expandingTildeInPath), options: .atomic)
+                FileHandle.standardError.write(Data("Wrote \(output)\n".utf8))
+            } else {
+                writeOut(text)
+            }
+        }
+    }
+}
+
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import", abstract: "Import an adventure: dungeon JSON, AI Dungeon 2 or KoboldAI saves.")
+    @OptionGroup var savesOptions: SavesOptions
+    @Argument(help: "The file to import.") var file: String
+
+    func run() throws {
+        try reportingErrors {
+            let url = URL(fileURLWithPath: (file as NSString).expandingTildeInPath)
+            guard let data = FileManager.default.contents(atPath: url.path) else {
+                throw ImportError.unreadable(path: url.path)
+            }
+            let title = url.deletingPathExtension().lastPathComponent
+            let adventure = try JSONExchange.importAdventure(data, title: title.isEmpty ? "Imported adventure" : title)
+            let id = try savesOptions.open().create(adventure)
+            writeOut("Imported \"\(adventure.title)\" as adventure \(id) (\(adventure.turns.count) turns).\n")
+        }
+    }
+}
+
+enum GameSessionDates {
+    static func text(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        return formatter.string(from: date)
+    }
+}
+
+/// A plain text table with columns sized to their widest cell.
+enum Table {
+    static func render(header: [String], rows: [[String]]) -> String {
+        let all = [header] + rows
+        let widths = header.indices.map { column in
+            min(48, all.map { DisplayWidth.of($0[column]) }.max() ?? 0)
+        }
+        return all.map { row in
+            row.enumerated().map { column, cell in
+                let clipped = DisplayWidth.of(cell) > widths[column] ? String(cell.prefix(widths[column] - 1)) + "…" : cell
+                return clipped + String(repeating: " ", count: max(0, widths[column] - DisplayWidth.of(clipped)))
+            }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }.joined(separator: "\n") + "\n"
+    }
+}
