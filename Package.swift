@@ -41,6 +41,7 @@ let package = Package(
         .testTarget(name: "StoryTests", dependencies: ["Story", "Engine", "TestSupport"]),
         .executableTarget(name: "save-stress", dependencies: ["Storage", "Story"], path: "Tests/SaveStress"),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Story", "TestSupport", "save-stress"], exclude: ["Snapshots"]),
+        .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "Story", "CursesTerminal"], exclude: ["Snapshots"]),
         .testTarget(name: "GPT2Tests", dependencies: ["GPT2", "Tokenizer", "Engine"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

@@ -7,6 +7,12 @@ public struct Scenario: Codable, Sendable, Equatable {
         /// The opening text; `{name}` is replaced by the player's name when given.
         public var opening: String
         public var memory: [String]
+
+        public init(name: String, opening: String, memory: [String] = []) {
+            self.name = name
+            self.opening = opening
+            self.memory = memory
+        }
     }
 
     public var id: String
@@ -15,6 +21,16 @@ public struct Scenario: Codable, Sendable, Equatable {
     public var characters: [Character]
     public var worldInfo: [WorldInfoEntry]
     public var authorsNote: String
+
+    public init(id: String, title: String, description: String, characters: [Character],
+                worldInfo: [WorldInfoEntry] = [], authorsNote: String = "") {
+        self.id = id
+        self.title = title
+        self.description = description
+        self.characters = characters
+        self.worldInfo = worldInfo
+        self.authorsNote = authorsNote
+    }
 
     /// A new adventure as `character` (by name, case-insensitive; the first when nil).
     public func adventure(character name: String?, playerName: String? = nil) -> Adventure? {

@@ -8,6 +8,15 @@ public struct ReplyOutcome: Sendable, Equatable {
     public var cancelled: Bool
     public var tokensPerSecond: Double
     public var ending: Ending?
+
+    public init(reply: Reply?, attempts: Int, repetitive: Bool, cancelled: Bool, tokensPerSecond: Double, ending: Ending?) {
+        self.reply = reply
+        self.attempts = attempts
+        self.repetitive = repetitive
+        self.cancelled = cancelled
+        self.tokensPerSecond = tokensPerSecond
+        self.ending = ending
+    }
 }
 
 /// The rules of play: the player's actions, the model's replies and every way to steer.

@@ -25,16 +25,19 @@ func drawMenu(_ state: AppState, _ buffer: inout ScreenBuffer) {
         return
     }
 
-    var y = 1
+    // The model notice is kept whole; the menu gets the rows that are left.
+    let problem = state.screen == .start ? state.modelProblem.map { WordWrap.lines($0, width: max(1, state.width - 4)) } ?? [] : []
+    let roomy = state.height >= 16
+    var y = roomy ? 1 : 0
     buffer.write(title, x: 2, y: y, role: .title, maxX: state.width - 1)
     y += 1
-    if state.screen == .start {
+    if state.screen == .start && roomy {
         buffer.write("a text adventure written by GPT-2 on your CPU", x: 2, y: y, role: .dim, maxX: state.width - 1)
         y += 1
     }
-    y += 1
+    if roomy { y += 1 }
     // Keep the selection in view on short windows.
-    let room = max(1, state.height - y - 4)
+    let room = max(1, state.height - y - 3 - (problem.isEmpty ? 0 : problem.count + 1))
     let first = max(0, min(state.selection - room + 1, rows.count - room))
     for (index, row) in rows.enumerated().dropFirst(first).prefix(room) {
         let selected = index == state.selection && !(state.screen == .load && state.saves.isEmpty)
@@ -43,10 +46,9 @@ func drawMenu(_ state: AppState, _ buffer: inout ScreenBuffer) {
         y += 1
     }
 
-    if state.screen == .start, let problem = state.modelProblem {
-        let lines = WordWrap.lines(problem, width: max(1, state.width - 4))
-        let top = max(y + 1, state.height - 3 - lines.count)
-        for (i, line) in lines.enumerated() where top + i < state.height - 2 {
+    if !problem.isEmpty {
+        let top = max(y + 1, state.height - 3 - problem.count)
+        for (i, line) in problem.enumerated() where top + i < state.height - 3 {
             buffer.write(line, x: 2, y: top + i, role: .notice)
         }
     }

@@ -43,8 +43,12 @@ func drawOverlay(_ state: AppState, _ overlay: Overlay, _ buffer: inout ScreenBu
     buffer.write(" " + content.hint + " ", x: left + 2, y: bottom, role: .dim, maxX: left + width - 2)
 }
 
+/// Wrapped text; `indent` starts the first line and blanks of its width start the others.
 private func wrapped(_ text: String, width: Int, role: Role = .normal, indent: String = "") -> [StyledLine] {
-    WordWrap.lines(text, width: max(1, width - DisplayWidth.of(indent))).map { StyledLine(text: indent + $0, role: role) }
+    let hanging = String(repeating: " ", count: DisplayWidth.of(indent))
+    return WordWrap.lines(text, width: max(1, width - hanging.count)).enumerated().map {
+        StyledLine(text: ($0.offset == 0 ? indent : hanging) + $0.element, role: role)
+    }
 }
 
 public func overlayContent(_ state: AppState, _ overlay: Overlay, width: Int) -> OverlayContent {

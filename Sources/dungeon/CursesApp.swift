@@ -20,7 +20,7 @@ enum CursesApp {
 
         while running {
             var actions: [AppAction] = []
-            for input in coalescePastes(screen.readBurst()) {
+            for input in PasteDetector.coalesce(screen.readBurst()) {
                 switch input {
                 case .resize:
                     screen.invalidate()
@@ -43,46 +43,6 @@ enum CursesApp {
         return 0
     }
 
-    enum Input {
-        case key(Key), resize, interrupt, paste(String)
-    }
-
-    /// A burst of keys with a line break followed by more text is pasted text: it goes into
-    /// the input line as one piece instead of submitting each line.
-    static func coalescePastes(_ inputs: [ScreenInput]) -> [Input] {
-        var result: [Input] = []
-        var run: [Key] = []
-        func flush() {
-            let breakInside = run.dropLast().contains(.enter)
-            if breakInside {
-                let text = run.map { key -> String in
-                    if case .character(let c) = key { return String(c) }
-                    return key == .enter ? "\n" : ""
-                }.joined()
-                result.append(.paste(text))
-            } else {
-                result += run.map { .key($0) }
-            }
-            run = []
-        }
-        for input in inputs {
-            switch input {
-            case .key(let key):
-                if case .character = key { run.append(key) } else if key == .enter { run.append(key) } else {
-                    flush()
-                    result.append(.key(key))
-                }
-            case .resize:
-                flush()
-                result.append(.resize)
-            case .interrupt:
-                flush()
-                result.append(.interrupt)
-            }
-        }
-        flush()
-        return result
-    }
 }
 
 /// SIGINT, SIGTERM and SIGHUP become actions, so they stop a reply or save and quit

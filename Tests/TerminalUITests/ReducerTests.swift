@@ -1,0 +1,249 @@
+import Story
+import Testing
+@testable import TerminalUI
+
+@Suite struct ReducerTests {
+    @Test func typingAnActionSavesThenGenerates() {
+        var state = playingState()
+        type("open the gate", into: &state)
+        #expect(state.editor.string == "open the gate")
+        let effects = reduce(&state, .key(.enter))
+        #expect(effects == [.save, .generate(keepPartial: false)])
+        #expect(state.adventure?.turns.last?.action == "> You open the gate.")
+        #expect(state.isGenerating)
+        #expect(state.editor.isEmpty)
+    }
+
+    @Test func streamingThenFinishing() {
+        var state = playingState()
+        type("wait", into: &state)
+        _ = reduce(&state, .key(.enter))
+        _ = reduce(&state, .streamed("The rain "))
+        _ = reduce(&state, .streamed("\u{1B}[31mstops."))
+        #expect(state.generation?.streamed == "The rain stops.")
+        var teller = state.teller!
+        var random = SystemRandomNumberGenerator()
+        _ = random.next()
+        teller = StoryTeller(adventure: {
+            var adventure = teller.adventure
+            adventure.turns[adventure.turns.count - 1].replies = [Reply(text: "The rain stops.", seed: 9, settings: GenerationSettings())]
+            return adventure
+        }())
+        let outcome = ReplyOutcome(reply: teller.adventure.turns.last!.replies[0], attempts: 1, repetitive: false,
+                                   cancelled: false, tokensPerSecond: 31.5, ending: nil)
+        let effects = reduce(&state, .replyFinished(teller, outcome))
+        #expect(effects == [.save, .measureContext])
+        #expect(!state.isGenerating)
+        #expect(state.tokensPerSecond == 31.5)
+    }
+
+    @Test func escapeAndCtrlCStopAGenerationOnce() {
+        var state = playingState()
+        type("wait", into: &state)
+        _ = reduce(&state, .key(.enter))
+        #expect(reduce(&state, .key(.escape)) == [.stopGeneration])
+        #expect(reduce(&state, .interrupt) == [])  // already stopping
+        #expect(state.generation?.stopping == true)
+        // While writing, Enter does not submit another action.
+        type("more", into: &state)
+        #expect(reduce(&state, .key(.enter)) == [])
+    }
+
+    @Test func ctrlCWhenIdleSavesAndQuits() {
+        var state = playingState()
+        #expect(reduce(&state, .interrupt) == [.save, .quit])
+        #expect(state.quitting)
+    }
+
+    @Test func lineEditingKeys() {
+        var state = playingState()
+        type("open the big door", into: &state)
+        _ = reduce(&state, .key(.control("w")))
+        #expect(state.editor.string == "open the big ")
+        _ = reduce(&state, .key(.control("a")))
+        type("I ", into: &state)
+        #expect(state.editor.string == "I open the big ")
+        _ = reduce(&state, .key(.control("k")))
+        #expect(state.editor.string == "I ")
+        _ = reduce(&state, .key(.control("e")))
+        type("run", into: &state)
+        _ = reduce(&state, .key(.left))
+        _ = reduce(&state, .key(.backspace))
+        #expect(state.editor.string == "I rn")
+        _ = reduce(&state, .key(.control("u")))
+        #expect(state.editor.string == "n")
+        _ = reduce(&state, .key(.home))
+        _ = reduce(&state, .key(.delete))
+        #expect(state.editor.isEmpty)
+    }
+
+    @Test func historyRecallsEarlierLines() {
+        var state = playingState()
+        type("/note Grim.", into: &state)
+        _ = reduce(&state, .key(.enter))
+        type("/remember A.", into: &state)
+        _ = reduce(&state, .key(.enter))
+        type("draft", into: &state)
+        _ = reduce(&state, .key(.up))
+        #expect(state.editor.string == "/remember A.")
+        _ = reduce(&state, .key(.up))
+        #expect(state.editor.string == "/note Grim.")
+        _ = reduce(&state, .key(.down))
+        _ = reduce(&state, .key(.down))
+        #expect(state.editor.string == "draft")
+    }
+
+    @Test func tabCyclesModes() {
+        var state = playingState()
+        #expect(state.mode == .do)
+        _ = reduce(&state, .key(.tab))
+        #expect(state.mode == .say)
+        _ = reduce(&state, .key(.tab))
+        #expect(state.mode == .story)
+        _ = reduce(&state, .key(.tab))
+        #expect(state.mode == .do)
+        type("hello", into: &state)
+        _ = reduce(&state, .key(.tab))
+        _ = reduce(&state, .key(.enter))
+        #expect(state.adventure?.turns.last?.action == "> You say \"Hello.\"")
+    }
+
+    @Test func pastedLinesBecomeOneAction() {
+        var state = playingState()
+        _ = reduce(&state, .paste("look at\nthe sky"))
+        #expect(state.editor.string == "look at the sky")
+    }
+
+    @Test func slashCommands() {
+        var state = playingState()
+        func run(_ line: String) -> [Effect] {
+            type(line, into: &state)
+            return reduce(&state, .key(.enter))
+        }
+        #expect(run("/undo") == [.save, .measureContext])
+        #expect(state.adventure?.turns.count == 1)
+        #expect(run("/redo") == [.save, .measureContext])
+        #expect(state.adventure?.turns.count == 2)
+        #expect(run("/retry") == [.generate(keepPartial: false)])
+        _ = reduce(&state, .generationFailed("boom"))
+        #expect(state.notice?.text == "boom")
+        #expect(run("/remember Your name is Ash.") == [.save, .measureContext])
+        #expect(state.adventure?.memory.last == "Your name is Ash.")
+        #expect(run("/forget 1") == [.save, .measureContext])
+        #expect(state.adventure?.memory == ["Your name is Ash."])
+        #expect(run("/world dragon, wyrm: Dragons hoard gold.") == [.save, .measureContext])
+        #expect(state.adventure?.worldInfo.first?.keys == ["dragon", "wyrm"])
+        #expect(run("/note Keep it grim.") == [.save, .measureContext])
+        #expect(state.adventure?.authorsNote == "Keep it grim.")
+        #expect(run("/export html /tmp/x.html") == [.export(format: "html", path: "/tmp/x.html")])
+        #expect(run("/context") == [.measureContext])
+        #expect(state.overlay == .context)
+        _ = reduce(&state, .key(.escape))
+        #expect(run("/frobnicate").isEmpty)
+        #expect(state.notice?.isError == true)
+        #expect(run("/quit") == [.save, .quit])
+    }
+
+    @Test func editingTheLastReplyThroughThePrompt() {
+        var state = playingState()
+        type("/edit", into: &state)
+        _ = reduce(&state, .key(.enter))
+        #expect(state.purpose == .editReply(turn: 2))
+        #expect(state.editor.string.hasPrefix("A cat hisses."))
+        _ = reduce(&state, .key(.control("u")))
+        _ = reduce(&state, .key(.control("k")))
+        type("Nothing is there.", into: &state)
+        #expect(reduce(&state, .key(.enter)) == [.save, .measureContext])
+        #expect(state.adventure?.turns[1].reply == "Nothing is there.")
+        #expect(state.purpose == .action)
+    }
+
+    @Test func startMenuToANewAdventure() {
+        var state = AppState(width: 80, height: 24, scenarios: sampleScenarios(), modelName: "gpt2")
+        _ = reduce(&state, .savesListed([]))
+        #expect(menuRows(state) == ["New adventure", "Settings", "Help", "Quit"])
+        #expect(reduce(&state, .key(.enter)) == [])
+        #expect(state.screen == .scenarios)
+        _ = reduce(&state, .key(.enter))
+        #expect(state.screen == .characters(scenario: 0))
+        _ = reduce(&state, .key(.down))
+        guard case .createAdventure(let adventure)? = reduce(&state, .key(.enter)).first else {
+            Issue.record("no adventure created")
+            return
+        }
+        #expect(adventure.opening == "You are a wizard.")
+        _ = reduce(&state, .adventureOpened(id: 7, adventure))
+        #expect(state.screen == .play)
+        #expect(state.adventureID == 7)
+    }
+
+    @Test func customStartAndLoadList() {
+        var state = AppState(width: 80, height: 24, scenarios: sampleScenarios(), modelName: "gpt2")
+        let saved = SavedAdventure(id: 3, title: "Old", scenario: "mystery", turns: 4, lastPlayed: "1 Nov 2026 10:00")
+        _ = reduce(&state, .savesListed([saved]))
+        #expect(menuRows(state).first == "Continue: Old")
+        #expect(reduce(&state, .key(.character("c"))) == [.openAdventure(3)])
+        _ = reduce(&state, .key(.character("l")))
+        #expect(state.screen == .load)
+        _ = reduce(&state, .key(.character("d")))
+        #expect(state.overlay == .confirmDelete(id: 3, title: "Old"))
+        #expect(reduce(&state, .key(.character("y"))) == [.deleteAdventure(3), .listSaves])
+        _ = reduce(&state, .key(.escape))
+        _ = reduce(&state, .key(.character("n")))
+        _ = reduce(&state, .key(.up))
+        _ = reduce(&state, .key(.up))  // "Custom start" row
+        _ = reduce(&state, .key(.enter))
+        #expect(state.purpose == .customOpening)
+        type("You wake on a beach.", into: &state)
+        guard case .createAdventure(let adventure)? = reduce(&state, .key(.enter)).first else {
+            Issue.record("no adventure created")
+            return
+        }
+        #expect(adventure.opening == "You wake on a beach.")
+    }
+
+    @Test func aPendingTurnIsFinishedWhenOpened() {
+        var state = AppState(width: 80, height: 24, modelName: "gpt2")
+        var adventure = sampleAdventure()
+        adventure.turns.append(Turn(mode: .do, input: "run", action: "> You run."))
+        #expect(reduce(&state, .adventureOpened(id: 1, adventure)) == [.measureContext, .generate(keepPartial: false)])
+        #expect(state.isGenerating)
+    }
+
+    @Test func noModelMeansNoGeneration() {
+        var state = AppState(width: 80, height: 24, modelProblem: "No GPT-2 model found.")
+        _ = reduce(&state, .adventureOpened(id: 1, sampleAdventure()))
+        type("look", into: &state)
+        #expect(reduce(&state, .key(.enter)) == [])
+        #expect(state.notice?.text == "No GPT-2 model found.")
+    }
+
+    @Test func settingsOverlayAdjustsValues() {
+        var state = playingState()
+        type("/settings", into: &state)
+        _ = reduce(&state, .key(.enter))
+        #expect(state.overlay == .settings)
+        #expect(reduce(&state, .key(.right)) == [.save, .measureContext])
+        #expect(state.adventure?.settings.temperature == 0.85)
+        _ = reduce(&state, .key(.down))
+        _ = reduce(&state, .key(.left))
+        #expect(state.adventure?.settings.topK == 35)
+        for _ in 0..<6 { _ = reduce(&state, .key(.down)) }
+        #expect(reduce(&state, .key(.right)) == [.savePreferences])
+        #expect(state.preferences.theme == .highContrast)
+        #expect(reduce(&state, .key(.escape)) == [.savePreferences])
+    }
+
+    @Test func scrollingStaysInRange() {
+        var state = playingState(width: 40, height: 10)
+        for _ in 0..<5 { _ = reduce(&state, .key(.pageUp)) }
+        let top = state.scroll
+        #expect(top > 0)
+        _ = reduce(&state, .key(.pageUp))
+        #expect(state.scroll == top)
+        _ = reduce(&state, .key(.wheelDown))
+        #expect(state.scroll == top - 3)
+        _ = reduce(&state, .resize(width: 200, height: 60))
+        #expect(state.scroll == 0)  // everything fits now
+    }
+}

@@ -1,0 +1,149 @@
+import Story
+import Testing
+@testable import CursesTerminal
+@testable import TerminalUI
+
+@Suite struct ScreenTests {
+    static let sizes = [(80, 24), (120, 40), (40, 12), (20, 5)]
+
+    @Test(arguments: sizes)
+    func playScreen(width: Int, height: Int) throws {
+        try expectScreen(render(playingState(width: width, height: height)), "play-\(width)x\(height)")
+    }
+
+    @Test(arguments: sizes)
+    func startMenu(width: Int, height: Int) throws {
+        var state = AppState(width: width, height: height, scenarios: sampleScenarios(),
+                             modelProblem: "No GPT-2 model found. Get one with `dungeon models download gpt2`.")
+        _ = reduce(&state, .savesListed([SavedAdventure(id: 1, title: "The Glass Key", scenario: "fantasy", turns: 2, lastPlayed: "22 Nov 2026 10:00")]))
+        try expectScreen(render(state), "start-\(width)x\(height)")
+    }
+
+    @Test func streamingReply() throws {
+        var state = playingState()
+        type("listen", into: &state)
+        _ = reduce(&state, .key(.enter))
+        _ = reduce(&state, .streamed("Somewhere below, a door"))
+        _ = reduce(&state, .streamed(" creaks open and"))
+        try expectScreen(render(state), "streaming-80x24")
+    }
+
+    @Test func scrolledBack() throws {
+        var state = playingState(width: 40, height: 12)
+        _ = reduce(&state, .key(.pageUp))
+        try expectScreen(render(state), "scrolled-40x12")
+    }
+
+    @Test func resizeRedrawsForTheNewSize() throws {
+        var state = playingState(width: 80, height: 24)
+        type("a long action that will need scrolling in a narrow window", into: &state)
+        _ = reduce(&state, .resize(width: 40, height: 12))
+        let buffer = render(state)
+        #expect(buffer.width == 40 && buffer.height == 12)
+        try expectScreen(buffer, "resized-40x12")
+        _ = reduce(&state, .resize(width: 20, height: 5))
+        try expectScreen(render(state), "resized-20x5")
+    }
+
+    @Test func helpOverlay() throws {
+        var state = playingState(width: 80, height: 24)
+        _ = reduce(&state, .key(.function(1)))
+        try expectScreen(render(state), "help-80x24")
+    }
+
+    @Test func contextOverlay() throws {
+        var state = playingState(width: 120, height: 40)
+        type("/context", into: &state)
+        _ = reduce(&state, .key(.enter))
+        let counter = CharacterCounter()
+        let prompt = try ContextBuilder(counter: counter, window: 1024, reserved: 84).prompt(for: {
+            var adventure = state.adventure!
+            adventure.turns.append(Turn(mode: .continue, input: "", action: ""))
+            return adventure
+        }())
+        _ = reduce(&state, .contextMeasured(prompt, error: nil))
+        try expectScreen(render(state), "context-120x40")
+    }
+
+    @Test func wideCharactersNeverSplitAtTheEdge() {
+        var buffer = ScreenBuffer(width: 5, height: 1)
+        buffer.write("ab日本", x: 0, y: 0)
+        #expect(buffer.lines == ["ab日"])
+        #expect(buffer[3, 0].isContinuation)
+        #expect(buffer[4, 0].character == " ")
+    }
+
+    @Test func everyRowFitsItsWidth() {
+        for (width, height) in Self.sizes + [(33, 8), (1, 1), (0, 0)] {
+            var state = playingState(width: width, height: height)
+            _ = reduce(&state, .streamed("日本語 🐉 " + String(repeating: "word ", count: 50)))
+            let buffer = render(state)
+            for line in buffer.lines { #expect(DisplayWidth.of(line) <= width) }
+        }
+    }
+
+    @Test func actionsAreDrawnInTheirOwnRole() {
+        let buffer = render(playingState())
+        let actionRow = buffer.lines.firstIndex { $0.contains("> You climb down.") }!
+        #expect(buffer[1, actionRow].role == .action)
+        #expect(buffer[1, 0].role == .normal)
+        #expect(buffer[0, 23].role == .status)
+    }
+}
+
+/// One token per character: enough for layout tests that need a ContextPrompt.
+struct CharacterCounter: TokenCounter {
+    func tokenCount(_ text: String) -> Int { text.count / 4 }
+}
+
+@Suite struct KeyAndPasteTests {
+    @Test func controlCharactersDecode() {
+        #expect(KeyDecoder.character(3) == .interrupt)
+        #expect(KeyDecoder.character(1) == .key(.control("a")))
+        #expect(KeyDecoder.character(23) == .key(.control("w")))
+        #expect(KeyDecoder.character(13) == .key(.enter))
+        #expect(KeyDecoder.character(127) == .key(.backspace))
+        #expect(KeyDecoder.character(0x65E5) == .key(.character("日")))
+    }
+
+    @Test func aBurstWithALineBreakInsideIsAPaste() {
+        let typed: [ScreenInput] = "ab".map { .key(.character($0)) } + [.key(.enter)]
+        #expect(PasteDetector.coalesce(typed) == [.key(.character("a")), .key(.character("b")), .key(.enter)])
+        let pasted: [ScreenInput] = "one".map { .key(.character($0)) } + [.key(.enter)] + "two".map { .key(.character($0)) }
+        #expect(PasteDetector.coalesce(pasted) == [.paste("one\ntwo")])
+    }
+}
+
+@Suite struct PlainTranscriptTests {
+    @Test func echoesActionsAndPrintsWholeSentencesAsTheyCome() {
+        var state = playingState()
+        var transcript = PlainTranscript()
+        let first = transcript.update(state).text
+        #expect(first.hasPrefix("You crouch on a wet rooftop"))
+        #expect(first.contains("> You climb down.\n"))
+        type("listen", into: &state)
+        _ = reduce(&state, .key(.enter))
+        #expect(transcript.update(state).text == "\n> You listen.\n")
+        _ = reduce(&state, .streamed("A door creaks. Then"))
+        #expect(transcript.update(state).text == "A door creaks.")
+        _ = reduce(&state, .streamed(" silence"))
+        #expect(transcript.update(state).text == "")
+        var adventure = state.adventure!
+        adventure.turns[adventure.turns.count - 1].replies = [Reply(text: "A door creaks. Then silence falls.", seed: 1, settings: GenerationSettings())]
+        _ = reduce(&state, .replyFinished(StoryTeller(adventure: adventure),
+                                          ReplyOutcome(reply: adventure.turns.last!.replies[0], attempts: 1, repetitive: false,
+                                                       cancelled: false, tokensPerSecond: 1, ending: nil)))
+        #expect(transcript.update(state).text == " Then silence falls.\n")
+    }
+
+    @Test func overlaysArePrintedAsText() {
+        var state = playingState()
+        var transcript = PlainTranscript()
+        _ = transcript.update(state)
+        type("/memory", into: &state)
+        _ = reduce(&state, .key(.enter))
+        let (text, close) = transcript.update(state)
+        #expect(text.contains("[Memory]\n1. You owe the Gull Queen 300 gold.\n"))
+        #expect(close)
+    }
+}

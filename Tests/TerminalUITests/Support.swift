@@ -1,0 +1,69 @@
+import Foundation
+import Story
+import Testing
+@testable import TerminalUI
+
+let repositoryRoot = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// Compares a rendered screen with Tests/TerminalUITests/Snapshots/NAME.txt.
+/// DUNGEON_UPDATE_SNAPSHOTS=1 rewrites the files; read the diff before committing.
+func expectScreen(_ buffer: ScreenBuffer, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let text = framed(buffer)
+    let url = repositoryRoot.appendingPathComponent("Tests/TerminalUITests/Snapshots/\(name).txt")
+    if ProcessInfo.processInfo.environment["DUNGEON_UPDATE_SNAPSHOTS"] == "1" {
+        try Data(text.utf8).write(to: url)
+    }
+    let expected = try String(contentsOf: url, encoding: .utf8)
+    #expect(text == expected, "screen \(name) differs from its snapshot:\n\(text)", sourceLocation: sourceLocation)
+}
+
+/// The screen inside a frame, so trailing blanks and the size are visible in the file.
+func framed(_ buffer: ScreenBuffer) -> String {
+    let border = "+" + String(repeating: "-", count: buffer.width) + "+"
+    let rows = (0..<buffer.height).map { y -> String in
+        var line = ""
+        for x in 0..<buffer.width where !buffer[x, y].isContinuation { line.append(buffer[x, y].character) }
+        return "|" + line + "|"
+    }
+    return ([border] + rows + [border]).joined(separator: "\n") + "\n"
+}
+
+func sampleScenarios() -> [Scenario] {
+    [Scenario(id: "fantasy", title: "The Kingdom", description: "Swords and sorcery.",
+              characters: [.init(name: "knight", opening: "You are a knight.", memory: ["You are a knight."]),
+                           .init(name: "wizard", opening: "You are a wizard.", memory: [])],
+              worldInfo: [], authorsNote: ""),
+     Scenario(id: "mystery", title: "Fog", description: "A locked room.",
+              characters: [.init(name: "detective", opening: "You are a detective.", memory: [])],
+              worldInfo: [], authorsNote: "")]
+}
+
+func sampleAdventure() -> Adventure {
+    var adventure = Adventure(
+        title: "The Glass Key", scenario: "fantasy",
+        opening: "You crouch on a wet rooftop in Saltmarch. Below, a lantern moves behind the magistrate's window, and rain drums on the tiles around you.",
+        memory: ["You owe the Gull Queen 300 gold."])
+    adventure.turns = [
+        Turn(mode: .do, input: "climb down", action: "> You climb down.", replies: [
+            Reply(text: "The gutter groans under your weight. You drop into the alley without a sound.", seed: 1, settings: GenerationSettings())]),
+        Turn(mode: .say, input: "who is there", action: "> You say \"Who is there?\"", replies: [
+            Reply(text: "A cat hisses. 日本語の猫 🐈 stares at you from a crate, its eyes like two green coins.", seed: 2, settings: GenerationSettings())]),
+    ]
+    return adventure
+}
+
+/// A state in play, with the sample adventure loaded through the reducer.
+func playingState(width: Int = 80, height: Int = 24) -> AppState {
+    var state = AppState(width: width, height: height, scenarios: sampleScenarios(), modelName: "gpt2")
+    state.contextWindow = 1024
+    _ = reduce(&state, .adventureOpened(id: 1, sampleAdventure()))
+    return state
+}
+
+@discardableResult
+func type(_ text: String, into state: inout AppState) -> [Effect] {
+    var effects: [Effect] = []
+    for c in text { effects += reduce(&state, .key(.character(c))) }
+    return effects
+}
