@@ -26,6 +26,7 @@ let package = Package(
         .target(name: "GPT2", dependencies: ["COpenBLAS"]),
         .target(name: "Story"),
         .target(name: "Storage", dependencies: ["Story", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "ModelDownload"),
         .target(name: "TerminalUI", dependencies: ["Story"]),
         .target(name: "CursesTerminal", dependencies: ["TerminalUI", "CNCurses"]),
         .target(name: "Engine", dependencies: ["GPT2", "Tokenizer", "Story"]),
@@ -33,7 +34,7 @@ let package = Package(
         .executableTarget(
             name: "dungeon",
             dependencies: [
-                "Engine", "GPT2", "Tokenizer", "Story", "Storage", "TerminalUI", "CursesTerminal",
+                "Engine", "GPT2", "Tokenizer", "Story", "Storage", "TerminalUI", "CursesTerminal", "ModelDownload",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -42,6 +43,8 @@ let package = Package(
         .executableTarget(name: "save-stress", dependencies: ["Storage", "Story"], path: "Tests/SaveStress"),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Story", "TestSupport", "save-stress"], exclude: ["Snapshots"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "Story", "CursesTerminal"], exclude: ["Snapshots"]),
+        .testTarget(name: "DungeonTests", dependencies: ["TestSupport", "dungeon"], exclude: ["serve.py"]),
+        .testTarget(name: "ModelDownloadTests", dependencies: ["ModelDownload"]),
         .testTarget(name: "GPT2Tests", dependencies: ["GPT2", "Tokenizer", "Engine"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

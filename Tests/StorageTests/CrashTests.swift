@@ -25,14 +25,26 @@ import Testing
             let output = Pipe()
             process.standardOutput = output
             try process.run()
-            // Let it save for a random while, then kill it without warning.
-            usleep(UInt32(20_000 + Int(random.next()) * 600))
+            // Wait until the child reports a few more saved turns, then kill it without
+            // warning a random moment later (often in the middle of the next transaction).
+            let target = confirmed + 5 + Int(random.next()) % 10
+            var printed = ""
+            var lastReported = confirmed
+            while lastReported < target {
+                let chunk = output.fileHandleForReading.availableData
+                if chunk.isEmpty { break }  // the child ended
+                printed += String(decoding: chunk, as: UTF8.self)
+                lastReported = printed.split(separator: "\n").compactMap { line -> Int? in
+                    line.hasPrefix("saved ") ? Int(line.dropFirst(6)) : nil
+                }.last ?? lastReported
+            }
+            usleep(UInt32(Int(random.next()) * 40))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
-            let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            let lastReported = printed.split(separator: "\n").compactMap { line -> Int? in
+            printed += String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            lastReported = printed.split(separator: "\n").compactMap { line -> Int? in
                 line.hasPrefix("saved ") ? Int(line.dropFirst(6)) : nil
-            }.last ?? confirmed
+            }.last ?? lastReported
             confirmed = max(confirmed, lastReported)
 
             let database = try SaveDatabase(path: path)
@@ -47,6 +59,6 @@ import Testing
             }
             confirmed = turns.count
         }
-        #expect(confirmed >= 150, "the child saved only \(confirmed) turns in all")
+        #expect(confirmed >= 150, "the child saved only \(confirmed) turns in all")  // 30 rounds of at least 5
     }
 }

@@ -57,7 +57,7 @@ final class RecordingGenerator: TextGenerator {
         #expect(teller.adventure.turns.count == 30)
         #expect(generator.promptTokens.count >= 30)
         #expect(generator.largestRequest <= generator.contextLength, "a prompt plus its reply overflowed the window")
-        #expect(replies > 0)
+        #expect(replies >= 20, "only \(replies) of 30 turns got a usable reply")
         // Old turns really were dropped: the whole story is far larger than the window.
         let whole = teller.adventure.blocks.map(\.text).joined(separator: "\n")
         #expect(generator.tokenCount(whole) > generator.contextLength)

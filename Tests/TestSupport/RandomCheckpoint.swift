@@ -8,8 +8,11 @@ public enum RandomCheckpoint {
     public static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
+    /// `periodBias` tilts the final LayerNorm towards the "." token (id 13), so the noise has
+    /// sentence ends often enough to make complete replies; 0 leaves the weights unbiased.
     public static func write(
-        to folder: URL, layers: Int = 2, heads: Int = 2, width: Int = 32, positions: Int = 1024, seed: UInt64 = 1
+        to folder: URL, layers: Int = 2, heads: Int = 2, width: Int = 32, positions: Int = 1024, seed: UInt64 = 1,
+        periodBias: Float = 8
     ) throws {
         let fileManager = FileManager.default
         try fileManager.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -48,12 +51,18 @@ public enum RandomCheckpoint {
         withUnsafeBytes(of: UInt64(headerData.count).littleEndian) { file.append(contentsOf: $0) }
         file.append(headerData)
         var random = SplitMix64(seed: seed)
+        var periodRow: [Float] = []
         for (name, shape) in shapes {
             let count = shape.reduce(1, *)
             let isGain = name.hasSuffix("ln_1.weight") || name.hasSuffix("ln_2.weight") || name.hasSuffix("ln_f.weight")
-            let values = (0..<count).map { _ -> Float in
+            var values = (0..<count).map { _ -> Float in
                 if isGain { return 1 }
                 return (random.nextUnitFloat() - 0.5) * (name.hasSuffix(".bias") ? 0.1 : 0.3)
+            }
+            if name == "wte.weight" { periodRow = Array(values[(13 * width)..<(14 * width)]) }
+            if name == "ln_f.bias" && periodBias != 0 {
+                let length = periodRow.map { $0 * $0 }.reduce(0, +).squareRoot()
+                values = periodRow.map { $0 / length * periodBias }
             }
             values.withUnsafeBytes { file.append(contentsOf: $0) }
         }

@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+
+@Suite(.serialized) struct PlainModeTests {
+    @Test func aJourneyThroughStandardInput() throws {
+        let folders = try GameFolders()
+        let common = ["--model", folders.model, "--saves", folders.saves, "--seed", "4"]
+        let first = try runDungeon(["play", "--plain", "--new", "--scenario", "fantasy", "--character", "knight"] + common,
+                                   input: "open the gate\n/say hello\nlook around\n/undo\n")
+        #expect(first.status == 0, "\(first.error)")
+        #expect(first.output.hasPrefix("You are a knight of Velmora"))
+        #expect(first.output.contains("\n> You open the gate.\n"))
+        #expect(first.output.contains("> You look around.\n"))
+        #expect(first.error.isEmpty, "\(first.error)")
+
+        // /say is not a command (refused with a notice), so two actions were taken and one undone.
+        #expect(first.output.contains("! unknown command /say"))
+        let list = try runDungeon(["list", "--saves", folders.saves])
+        #expect(list.output.contains("The Kingdom of Velmora: the knight"))
+        #expect(list.output.contains("fantasy   1"))
+
+        let again = try runDungeon(["play", "--plain", "--continue"] + common, input: "/history\n/redo\n/history\n")
+        #expect(again.status == 0, "\(again.error)")
+        #expect(again.output.contains("[History]\n1. > You open the gate."))
+        #expect(again.output.contains("2. > You look around."))
+
+        let export = try runDungeon(["export", "1", "--format", "txt", "--saves", folders.saves])
+        #expect(export.status == 0)
+        #expect(export.output.contains("> You open the gate."))
+        #expect(export.output.contains("> You look around."))
+    }
+
+    @Test func aCustomStartAndSlashCommands() throws {
+        let folders = try GameFolders()
+        let result = try runDungeon(
+            ["play", "--plain", "--new", "--prompt", "You wake in a cold cell.", "--model", folders.model, "--saves", folders.saves, "--seed", "9"],
+            input: "/remember You are a thief.\n/memory\n/note Keep it tense.\n/export md \(folders.saves)/story.md\n/quit\n")
+        #expect(result.status == 0, "\(result.error)")
+        #expect(result.output.contains("[Memory]\n1. You are a thief.\n"))
+        #expect(result.output.contains("Exported to"))
+        let markdown = try String(contentsOfFile: folders.saves + "/story.md", encoding: .utf8)
+        #expect(markdown.contains("You wake in a cold cell."))
+    }
+
+    @Test func badInputGetsOneLineErrors() throws {
+        let folders = try GameFolders()
+        let noModel = try runDungeon(["play", "--plain", "--new", "--prompt", "x", "--model", "/nonexistent/model", "--saves", folders.saves])
+        #expect(noModel.status != 0)
+        #expect(noModel.error.hasPrefix("dungeon: missing model file /nonexistent/model/config.json"))
+        #expect(noModel.error.split(separator: "\n").count == 1)
+
+        let badScenario = try runDungeon(["play", "--plain", "--new", "--scenario", "westerns", "--model", folders.model, "--saves", folders.saves])
+        #expect(badScenario.status != 0)
+        #expect(badScenario.error.contains("unknown scenario westerns"))
+
+        try Data("not a database".utf8).write(to: URL(fileURLWithPath: folders.saves + "/dungeon.sqlite"))
+        let corrupt = try runDungeon(["list", "--saves", folders.saves])
+        #expect(corrupt.status == 1)
+        #expect(corrupt.error.contains("is not a dungeon save file"))
+        #expect(try String(contentsOfFile: folders.saves + "/dungeon.sqlite", encoding: .utf8) == "not a database")
+    }
+
+    @Test func generateTokenizeAndBench() throws {
+        let folders = try GameFolders()
+        let generated = try runDungeon(["generate", "--model", folders.model, "--prompt", "Hello", "--max-tokens", "8", "--seed", "1"])
+        #expect(generated.status == 0, "\(generated.error)")
+        #expect(generated.error.contains("tokens/s"))
+        let again = try runDungeon(["generate", "--model", folders.model, "--prompt", "Hello", "--max-tokens", "8", "--seed", "1"])
+        #expect(again.output == generated.output)  // same seed, same text
+
+        let tokens = try runDungeon(["tokenize", "--model", folders.model, "Hello world"])
+        #expect(tokens.output == "15496 995\n2 tokens\n")
+
+        let bench = try runDungeon(["bench", "--model", folders.model, "--prompt-tokens", "16", "--new-tokens", "4", "--runs", "1", "--story-kib", "1"])
+        #expect(bench.status == 0, "\(bench.error)")
+        for label in ["load:", "prompt:", "generate:", "tokenize:", "memory:"] { #expect(bench.output.contains(label)) }
+    }
+}

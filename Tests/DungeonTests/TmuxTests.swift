@@ -1,0 +1,166 @@
+import Foundation
+import Testing
+
+/// Drives the full-screen game in a real terminal (tmux) and reads the screen back.
+struct Tmux {
+    let socket = "dungeon-test-\(UUID().uuidString.prefix(8))"
+    let session = "game"
+
+    /// Runs a tmux command and waits for it. posix_spawn and waitpid rather than Foundation's
+    /// Process: on Linux, Process notices an exit through a descriptor that the tmux server it
+    /// starts inherits, so waiting for `new-session` would never end.
+    @discardableResult
+    func run(_ arguments: [String], capture: Bool = false) throws -> String {
+        let outputPath = capture ? NSTemporaryDirectory() + "tmux-\(UUID().uuidString).txt" : "/dev/null"
+        defer { if capture { try? FileManager.default.removeItem(atPath: outputPath) } }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv = (["tmux", "-L", socket] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        // The test's thread may block signals; the game must start with none blocked and
+        // default handlers, as from a shell, or it would never see SIGWINCH.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var pid: pid_t = 0
+        guard posix_spawnp(&pid, "tmux", &actions, &attributes, argv, environ) == 0 else {
+            throw TimeoutError(command: "spawn tmux")
+        }
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        return capture ? ((try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "") : ""
+    }
+
+    func start(_ command: String, width: Int = 100, height: Int = 30) throws {
+        try run(["new-session", "-d", "-s", session, "-x", "\(width)", "-y", "\(height)", command])
+    }
+
+    func send(_ keys: String...) throws {
+        try run(["send-keys", "-t", session] + keys)
+    }
+
+    func type(_ text: String) throws {
+        try run(["send-keys", "-t", session, "-l", text])
+    }
+
+    func screen() throws -> [String] {
+        try run(["capture-pane", "-p", "-t", session], capture: true).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    }
+
+    /// Polls the screen until `condition` holds, for up to `timeout` seconds.
+    @discardableResult
+    func waitFor(_ description: String, timeout: Double = 60, _ condition: ([String]) -> Bool) throws -> [String] {
+        let deadline = Date().addingTimeInterval(timeout)
+        var lines: [String] = []
+        while Date() < deadline {
+            lines = try screen()
+            if condition(lines) { return lines }
+            usleep(100_000)
+        }
+        Issue.record("timed out waiting for \(description); screen:\n\(lines.joined(separator: "\n"))")
+        throw TimeoutError(command: description)
+    }
+
+    func kill() {
+        _ = try? run(["kill-server"])
+    }
+}
+
+@Suite(.serialized) struct TmuxTests {
+    static var hasTmux: Bool {
+        ["/usr/bin/tmux", "/usr/local/bin/tmux"].contains { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    @Test func playQuitRestartContinue() throws {
+        try #require(Self.hasTmux, "tmux is not installed (.ci/run installs it)")
+        let folders = try GameFolders()
+        let tmux = Tmux()
+        defer { tmux.kill() }
+        let command = "\(dungeonBinary.path) --model \(folders.model) --saves \(folders.saves) --seed 3; echo EXITED $?; sleep 600"
+
+        try tmux.start(command)
+        try tmux.waitFor("the start menu") { $0.joined().contains("New adventure") }
+        try tmux.send("n")
+        try tmux.waitFor("the scenarios") { $0.joined().contains("The Kingdom of Velmora") }
+        try tmux.send("Enter")
+        try tmux.waitFor("the characters") { $0.joined().contains("Knight") }
+        try tmux.send("Enter")
+        try tmux.waitFor("the story") { $0.joined().contains("You are a knight of Velmora") && $0.contains { $0.hasPrefix("Do >") } }
+
+        for action in ["open the gate", "light a torch", "walk north"] {
+            try tmux.type(action)
+            try tmux.send("Enter")
+            try tmux.waitFor("the reply to \(action)") { lines in
+                let text = lines.joined(separator: "\n")
+                return text.contains("> You \(action).") && lines.last { !$0.isEmpty }?.contains("F1 help") == true
+            }
+            // Random weights can fail to write a usable reply; retrying is what a player would do.
+            for _ in 0..<3 where try tmux.screen().joined().contains("nothing usable") {
+                try tmux.type("/retry")
+                try tmux.send("Enter")
+                try tmux.waitFor("a retry") { $0.last { !$0.isEmpty }?.contains("F1 help") == true }
+            }
+        }
+        try tmux.type("/undo")
+        try tmux.send("Enter")
+        let before = try tmux.waitFor("the undo") { !$0.joined().contains("> You walk north.") }
+        #expect(before.joined().contains("> You light a torch."))
+        let storyBefore = Array(before.prefix(28))
+
+        try tmux.send("C-c")
+        let after = try tmux.waitFor("the game to quit", timeout: 20) { $0.joined().contains("EXITED 0") }
+        // The terminal is back to the shell: no game screen is left behind.
+        #expect(!after.joined().contains("F1 help"))
+
+        tmux.kill()
+        let again = Tmux()
+        defer { again.kill() }
+        try again.start(command)
+        try again.waitFor("the start menu again") { $0.joined().contains("Continue: The Kingdom of Velmora") }
+        try again.send("c")
+        let resumed = try again.waitFor("the story again") { $0.contains { $0.hasPrefix("Do >") } }
+        #expect(Array(resumed.prefix(28)) == storyBefore)
+        try again.send("C-c")
+        try again.waitFor("the second quit", timeout: 20) { $0.joined().contains("EXITED 0") }
+    }
+
+    @Test func tinyWindowAndResize() throws {
+        try #require(Self.hasTmux, "tmux is not installed (.ci/run installs it)")
+        let folders = try GameFolders()
+        let tmux = Tmux()
+        defer { tmux.kill() }
+        try tmux.start("\(dungeonBinary.path) --model \(folders.model) --saves \(folders.saves); echo EXITED $?; sleep 600",
+                       width: 20, height: 5)
+        try tmux.waitFor("the too-small notice") { $0.joined().contains("Window too small") }
+        try tmux.run(["resize-window", "-t", tmux.session, "-x", "80", "-y", "24"])
+        try tmux.waitFor("the menu after resizing") { $0.joined().contains("New adventure") }
+        try tmux.run(["kill-session", "-t", tmux.session])
+    }
+
+    @Test func sigtermRestoresTheTerminal() throws {
+        try #require(Self.hasTmux, "tmux is not installed (.ci/run installs it)")
+        let folders = try GameFolders()
+        let tmux = Tmux()
+        defer { tmux.kill() }
+        let pidFile = folders.saves + ".pid"
+        try tmux.start("sh -c 'echo $$ > \(pidFile); exec \(dungeonBinary.path) --model \(folders.model) --saves \(folders.saves)'; "
+                       + "echo EXITED $?; stty -a | grep -o ' -*echo '; echo CHECKED; sleep 600")
+        try tmux.waitFor("the start menu") { $0.joined().contains("New adventure") }
+        let pid = try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        kill(pid_t(pid)!, SIGTERM)
+        let lines = try tmux.waitFor("the exit", timeout: 20) { $0.joined().contains("CHECKED") }
+        #expect(lines.joined().contains("EXITED 0"))
+        #expect(lines.contains { $0.trimmingCharacters(in: .whitespaces) == "echo" }, "\(lines)")  // not "-echo"
+    }
+}
