@@ -109,7 +109,8 @@ public final class TextEngine {
 }
 
 extension Duration {
-    var seconds: Double {
+    /// The duration in seconds, for rates and reports.
+    public var seconds: Double {
         let (whole, fraction) = components
         return Double(whole) + Double(fraction) * 1e-18
     }

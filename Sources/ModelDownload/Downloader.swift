@@ -126,7 +126,7 @@ private final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Senda
         case 200:
             received = 0  // no resume: start the file again
             try? FileManager.default.removeItem(at: part)
-            FileManager.default.createFile(atPath: part.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: part.path, contents: nil)  // a failure shows as a nil handle below
         case 416:
             // The part file already holds everything; the checks decide if it is right.
             return completionHandler(.cancel)

@@ -21,7 +21,7 @@ extension SaveDatabase {
     public func save(_ adventure: Adventure, id: Int64) throws {
         try write { db in
             guard let existing = try AdventureRecord.fetchOne(db, key: id) else { throw StorageError.noSuchAdventure(id) }
-            var record = try AdventureRecord(adventure, id: id, createdAt: existing.createdAt, lastPlayedAt: now())
+            let record = try AdventureRecord(adventure, id: id, createdAt: existing.createdAt, lastPlayedAt: now())
             try record.update(db)
             try TurnRecord.filter(Column("adventureId") == id).deleteAll(db)
             try MemoryRecord.filter(Column("adventureId") == id).deleteAll(db)

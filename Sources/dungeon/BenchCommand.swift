@@ -110,10 +110,3 @@ enum Machine {
         return "unknown CPU"
     }
 }
-
-extension Duration {
-    var seconds: Double {
-        let (whole, fraction) = components
-        return Double(whole) + Double(fraction) * 1e-18
-    }
-}

@@ -31,7 +31,7 @@ struct ContinueCommand: ParsableCommand {
     @Argument(parsing: .allUnrecognized, help: "Options for `play`, such as --plain or --model DIR.") var options: [String] = []
 
     func run() throws {
-        var play = try PlayCommand.parse(["--continue"] + options)
+        let play = try PlayCommand.parse(["--continue"] + options)
         try play.run()
     }
 }
