@@ -19,6 +19,10 @@ public enum AppAction: Equatable, Sendable {
     case generationFailed(String)
     case contextMeasured(ContextPrompt?, error: String?)
     case notice(String, isError: Bool)
+    case downloadProgress(DownloadStatus)
+    /// The downloaded model is loaded and ready to play.
+    case modelReady(name: String, window: Int)
+    case downloadFailed(String)
 }
 
 /// Work the reducer asks the runtime to do. Effects run in order, before the next
@@ -39,5 +43,7 @@ public enum Effect: Equatable, Sendable {
     /// Export the current adventure: format name (md, html, txt, json) and an optional path.
     case export(format: String, path: String?)
     case savePreferences
+    /// Download and load the offered model.
+    case downloadModel
     case quit
 }

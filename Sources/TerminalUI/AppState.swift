@@ -82,6 +82,21 @@ public struct Generation: Equatable, Sendable {
     public var stopping = false
 }
 
+/// A model download under way from the start screen.
+public struct DownloadStatus: Equatable, Sendable {
+    public var file: String
+    public var received: Int
+    public var total: Int?
+    public var bytesPerSecond: Double
+
+    public init(file: String, received: Int, total: Int?, bytesPerSecond: Double) {
+        self.file = file
+        self.received = received
+        self.total = total
+        self.bytesPerSecond = bytesPerSecond
+    }
+}
+
 public struct Notice: Equatable, Sendable {
     public var text: String
     public var isError: Bool
@@ -112,6 +127,9 @@ public struct AppState: Equatable, Sendable {
     public var modelName: String?
     /// Why there is no model (shown on the start screen with how to get one).
     public var modelProblem: String?
+    /// A model the start screen offers to download when none is installed ("gpt2 (548 MB)").
+    public var downloadOffer: String?
+    public var download: DownloadStatus?
     public var contextUsed: Int?
     public var contextWindow: Int?
     public var tokensPerSecond: Double?

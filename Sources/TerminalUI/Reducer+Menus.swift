@@ -2,11 +2,12 @@ import Story
 
 /// The start menu's entries for the current state.
 public enum StartItem: Equatable, Sendable {
-    case continueLast(SavedAdventure), new, load, settings, help, quit
+    case continueLast(SavedAdventure), download(String), new, load, settings, help, quit
 
     var label: String {
         switch self {
         case .continueLast(let saved): return "Continue: \(saved.title)"
+        case .download(let offer): return "Download \(offer) and play"
         case .new: return "New adventure"
         case .load: return "Load adventure"
         case .settings: return "Settings"
@@ -18,6 +19,7 @@ public enum StartItem: Equatable, Sendable {
     var shortcut: Character {
         switch self {
         case .continueLast: return "c"
+        case .download: return "d"
         case .new: return "n"
         case .load: return "l"
         case .settings: return "s"
@@ -29,6 +31,7 @@ public enum StartItem: Equatable, Sendable {
 
 func startMenu(_ state: AppState) -> [StartItem] {
     var items: [StartItem] = []
+    if state.modelName == nil, state.download == nil, let offer = state.downloadOffer { items.append(.download(offer)) }
     if let last = state.saves.first { items.append(.continueLast(last)) }
     items += [.new]
     if !state.saves.isEmpty { items.append(.load) }
@@ -109,6 +112,9 @@ private func choose(_ state: inout AppState, _ index: Int) -> [Effect] {
         state.selection = 0
         switch items[index] {
         case .continueLast(let saved): return [.openAdventure(saved.id)]
+        case .download:
+            state.download = DownloadStatus(file: "", received: 0, total: nil, bytesPerSecond: 0)
+            return [.downloadModel]
         case .new: state.screen = .scenarios
         case .load: state.screen = .load
         case .settings: state.overlay = .settings

@@ -74,6 +74,21 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [Effect] {
     case .notice(let text, let isError):
         state.notice = Notice(text: text, isError: isError)
         return []
+    case .downloadProgress(let status):
+        state.download = status
+        return []
+    case .modelReady(let name, let window):
+        state.download = nil
+        state.modelName = name
+        state.modelProblem = nil
+        state.contextWindow = window
+        state.notice = Notice(text: "\(name) is ready. Start a new adventure!", isError: false)
+        state.selection = 0
+        return []
+    case .downloadFailed(let message):
+        state.download = nil
+        state.notice = Notice(text: message, isError: true)
+        return []
     }
 }
 

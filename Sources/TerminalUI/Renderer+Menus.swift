@@ -46,6 +46,10 @@ func drawMenu(_ state: AppState, _ buffer: inout ScreenBuffer) {
         y += 1
     }
 
+    if state.screen == .start, let download = state.download {
+        let line = downloadLine(download, width: state.width - 4)
+        buffer.write(line, x: 2, y: max(y + 1, state.height - 4 - problem.count), role: .notice, maxX: state.width - 1)
+    }
     if !problem.isEmpty {
         let top = max(y + 1, state.height - 3 - problem.count)
         for (i, line) in problem.enumerated() where top + i < state.height - 3 {
@@ -60,4 +64,19 @@ func drawMenu(_ state: AppState, _ buffer: inout ScreenBuffer) {
     }
     buffer.fill(y: state.height - 1, role: .status)
     buffer.write(" " + hint, x: 0, y: state.height - 1, role: .status)
+}
+
+/// "Downloading model.safetensors 120/548 MB [#####.....] 11.2 MB/s"
+func downloadLine(_ download: DownloadStatus, width: Int) -> String {
+    guard !download.file.isEmpty else { return "Starting the download…" }
+    let megabytes = { (bytes: Int) in String(Int((Double(bytes) / 1_048_576).rounded())) }
+    var line = "Downloading \(download.file) \(megabytes(download.received))"
+    if let total = download.total, total > 0 {
+        let filled = Int(min(1, Double(download.received) / Double(total)) * 20)
+        line += "/\(megabytes(total)) MB [" + String(repeating: "#", count: filled) + String(repeating: ".", count: 20 - filled) + "]"
+    } else {
+        line += " MB"
+    }
+    if download.bytesPerSecond > 0 { line += " " + formatRate(download.bytesPerSecond / 1_048_576) + " MB/s" }
+    return line
 }

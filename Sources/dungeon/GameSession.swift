@@ -1,5 +1,7 @@
+import Engine
 import Foundation
 import GPT2
+import ModelDownload
 import Storage
 import Story
 import TerminalUI
@@ -10,8 +12,11 @@ import TerminalUI
 final class GameSession {
     let database: SaveDatabase
     let savesFolder: URL
-    let worker: EngineWorker?
+    private(set) var worker: EngineWorker?
     private var lock: AdventureLock?
+    /// Where the start screen's "Download gpt2" installs to, and from (a mirror for tests).
+    var modelDownload: (installer: ModelInstaller, mirror: String?)?
+    private let pendingWorker = PendingWorker()
     private var seeds: SplitMix64
     /// Results of effects that finish later (streamed text, replies), posted from the worker.
     let inbox = Inbox()
@@ -37,6 +42,7 @@ final class GameSession {
         var quit = effects.contains(.quit)
         while !pending.isEmpty {
             let next = pending.removeFirst()
+            if case .modelReady = next, let loaded = pendingWorker.take() { worker = loaded }
             for effect in reduce(&state, next) {
                 if effect == .quit { quit = true; continue }
                 pending += perform(effect, state: state)
@@ -108,11 +114,41 @@ final class GameSession {
                 try database.setSetting("theme", state.preferences.theme.rawValue)
                 try database.setSetting("keepPartialOnStop", state.preferences.keepPartialOnStop ? "true" : "false")
                 return []
+            case .downloadModel:
+                guard let (installer, mirror) = modelDownload else {
+                    return [.downloadFailed("the model table (Assets/models.json) was not found")]
+                }
+                startDownload(installer: installer, mirror: mirror)
+                return []
             case .quit:
                 return []
             }
         } catch {
             return [.notice(String(describing: error), isError: true)]
+        }
+    }
+
+    /// Downloads gpt2 on a background thread, loads it, and posts `.modelReady` (the worker
+    /// is handed over when that action is dispatched, on the main thread).
+    private func startDownload(installer: ModelInstaller, mirror: String?) {
+        let inbox = self.inbox
+        let pending = pendingWorker
+        Thread.detachNewThread {
+            do {
+                let name = "gpt2"
+                let folder = installer.modelsFolder.appendingPathComponent(name)
+                if !ModelLocator.isModel(folder) {
+                    try installer.install(name, mirror: mirror, downloader: Downloader { progress in
+                        inbox.post(.downloadProgress(DownloadStatus(file: progress.file, received: progress.received,
+                                                                    total: progress.total, bytesPerSecond: progress.bytesPerSecond)))
+                    })
+                }
+                let worker = EngineWorker(engine: try TextEngine(directory: folder))
+                pending.put(worker)
+                inbox.post(.modelReady(name: worker.modelName, window: worker.contextLength))
+            } catch {
+                inbox.post(.downloadFailed(String(describing: error)))
+            }
         }
     }
 
@@ -196,4 +232,14 @@ final class Inbox: @unchecked Sendable {
     func wait(timeout: Double) {
         _ = semaphore.wait(timeout: .now() + timeout)
     }
+}
+
+/// A model loaded off the main thread, waiting to be adopted by the session.
+final class PendingWorker: @unchecked Sendable {
+    // @unchecked: `worker` is only touched under `lock`.
+    private let lock = NSLock()
+    private var worker: EngineWorker?
+
+    func put(_ value: EngineWorker) { lock.withLock { worker = value } }
+    func take() -> EngineWorker? { lock.withLock { defer { worker = nil }; return worker } }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import Foundation
 import GPT2
+import ModelDownload
 import Storage
 import Story
 import TerminalUI
@@ -60,9 +61,10 @@ struct PlayCommand: ParsableCommand {
 
             var worker: EngineWorker?
             var problem: String?
-            switch ModelLocator.resolve(explicit: model, modelsFolder: Locations.models(override: models)) {
+            BLASThreads.configure(threads: threads)
+            let modelsFolder = Locations.models(override: models)
+            switch ModelLocator.resolve(explicit: model, modelsFolder: modelsFolder) {
             case .success(let folder):
-                BLASThreads.configure(threads: threads)
                 // A model named with --model must load; one found by searching may be reported instead.
                 do {
                     worker = EngineWorker(engine: try TextEngine(directory: folder))
@@ -82,6 +84,12 @@ struct PlayCommand: ParsableCommand {
             let code = MainActor.assumeIsolated { () -> Int32 in
                 let session = GameSession(database: database, savesFolder: savesOptions.folder, worker: worker, seed: seed)
                 var state = AppState(width: 80, height: 24, scenarios: scenarios, modelName: worker?.modelName, modelProblem: problem)
+                if worker == nil, let catalog = try? loadCatalog(), let gpt2 = catalog.model(named: "gpt2") {
+                    // DUNGEON_MODEL_MIRROR points the first-run download at a mirror (the tests use a local one).
+                    let mirror = ProcessInfo.processInfo.environment["DUNGEON_MODEL_MIRROR"].flatMap { $0.isEmpty ? nil : $0 }
+                    session.modelDownload = (ModelInstaller(catalog: catalog, modelsFolder: modelsFolder), mirror)
+                    state.downloadOffer = "\(gpt2.name) (\(gpt2.disk))"
+                }
                 state.preferences = session.loadPreferences()
                 state.contextWindow = worker?.contextLength
                 if startNew && scenario == nil && prompt == nil { state.screen = .scenarios }

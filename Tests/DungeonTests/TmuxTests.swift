@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Drives the full-screen game in a real terminal (tmux) and reads the screen back.
@@ -162,5 +163,37 @@ struct Tmux {
         let lines = try tmux.waitFor("the exit", timeout: 20) { $0.joined().contains("CHECKED") }
         #expect(lines.joined().contains("EXITED 0"))
         #expect(lines.contains { $0.trimmingCharacters(in: .whitespaces) == "echo" }, "\(lines)")  // not "-echo"
+    }
+}
+
+@Suite(.serialized) struct FirstRunTmuxTests {
+    @Test func firstRunDownloadsAModelThenPlays() throws {
+        try #require(TmuxTests.hasTmux, "tmux is not installed (.ci/run installs it)")
+        let mirror = try ScratchFolder()
+        try RandomCheckpoint.write(to: mirror.url, layers: 1, width: 16, positions: 256)
+        let server = try LocalServer(serving: mirror.url)
+        let home = try ScratchFolder()
+        let models = home.url.appendingPathComponent("models").path
+        let saves = home.url.appendingPathComponent("saves").path
+        let tmux = Tmux()
+        defer { tmux.kill() }
+        try tmux.start("DUNGEON_MODEL_MIRROR=\(server.base) \(dungeonBinary.path) --models \(models) --saves \(saves) --seed 2; "
+                       + "echo EXITED $?; sleep 600")
+        try tmux.waitFor("the download offer") { $0.joined().contains("Download gpt2") }
+        try tmux.send("Enter")
+        try tmux.waitFor("the model to be ready") { $0.joined().contains("gpt2 is ready") }
+        try tmux.send("n")
+        try tmux.waitFor("the scenarios") { $0.joined().contains("The Kingdom of Velmora") }
+        try tmux.send("Enter")
+        try tmux.send("Enter")
+        try tmux.waitFor("the story") { $0.contains { $0.hasPrefix("Do >") } }
+        try tmux.type("look around")
+        try tmux.send("Enter")
+        try tmux.waitFor("the reply") { lines in
+            lines.joined().contains("> You look around.") && lines.last { !$0.isEmpty }?.contains("F1 help") == true
+        }
+        #expect(FileManager.default.fileExists(atPath: models + "/gpt2/model.safetensors"))
+        try tmux.send("C-c")
+        try tmux.waitFor("the quit", timeout: 20) { $0.joined().contains("EXITED 0") }
     }
 }

@@ -247,3 +247,32 @@ import Testing
         #expect(state.scroll == 0)  // everything fits now
     }
 }
+
+@Suite struct FirstRunTests {
+    @Test func theStartScreenOffersToDownloadAModelThenPlays() throws {
+        var state = AppState(width: 80, height: 24, scenarios: sampleScenarios(), modelProblem: "No GPT-2 model found.")
+        state.downloadOffer = "gpt2 (548 MB)"
+        _ = reduce(&state, .savesListed([]))
+        #expect(menuRows(state).first == "Download gpt2 (548 MB) and play")
+        #expect(reduce(&state, .key(.enter)) == [.downloadModel])
+        #expect(!menuRows(state).contains { $0.hasPrefix("Download") })  // not offered twice
+        _ = reduce(&state, .downloadProgress(DownloadStatus(file: "model.safetensors", received: 120 << 20,
+                                                            total: 548 << 20, bytesPerSecond: Double(11 << 20))))
+        let screen = render(state).lines.joined(separator: "\n")
+        #expect(screen.contains("Downloading model.safetensors 120/548 MB [####................] 11.0 MB/s"))
+        _ = reduce(&state, .modelReady(name: "gpt2", window: 1024))
+        #expect(state.modelName == "gpt2")
+        #expect(state.modelProblem == nil)
+        #expect(menuRows(state).first == "New adventure")
+    }
+
+    @Test func aFailedDownloadIsReportedAndOfferedAgain() {
+        var state = AppState(width: 80, height: 24, modelProblem: "No GPT-2 model found.")
+        state.downloadOffer = "gpt2 (548 MB)"
+        _ = reduce(&state, .key(.character("d")))
+        #expect(state.download != nil)
+        _ = reduce(&state, .downloadFailed("downloading config.json failed: offline"))
+        #expect(state.notice?.isError == true)
+        #expect(menuRows(state).first == "Download gpt2 (548 MB) and play")
+    }
+}
