@@ -21,6 +21,11 @@ public final class GPT2Model: Sendable {
 
     public init(config: GPT2Config, safetensors url: URL) throws {
         try config.validate(path: url.path)
+        // Refuse before mapping anything: F32 weights plus a full KV cache must fit in memory.
+        let needed = config.estimatedMemoryBytes
+        if let available = SystemMemory.availableBytes(), needed > available {
+            throw CheckpointError.tooLarge(path: url.path, neededBytes: needed, availableBytes: available)
+        }
         let checkpoint = try SafeTensors(file: MappedFile(path: url.path))
         self.config = config
         self.weights = try ModelWeights(checkpoint: checkpoint, config: config)

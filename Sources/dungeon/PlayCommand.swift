@@ -67,7 +67,7 @@ struct PlayCommand: ParsableCommand {
             case .success(let folder):
                 // A model named with --model must load; one found by searching may be reported instead.
                 do {
-                    worker = EngineWorker(engine: try TextEngine(directory: folder))
+                    worker = EngineWorker(engine: try ModelLoading.load(folder))
                 } catch where model == nil {
                     problem = "The model in \(folder.path) cannot be loaded: \(error)"
                 }

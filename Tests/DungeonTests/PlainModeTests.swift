@@ -11,7 +11,10 @@ import Testing
         #expect(first.output.hasPrefix("You are a knight of Velmora"))
         #expect(first.output.contains("\n> You open the gate.\n"))
         #expect(first.output.contains("> You look around.\n"))
-        #expect(first.error.isEmpty, "\(first.error)")
+        // Standard error says what is being loaded, and nothing else.
+        let errorLines = first.error.split(separator: "\n")
+        #expect(errorLines.count == 2 && errorLines[0].hasPrefix("Loading model: ") && errorLines[1].hasPrefix("Loaded model (F32)"),
+                "\(first.error)")
 
         // /say is not a command (refused with a notice), so two actions were taken and one undone.
         #expect(first.output.contains("! unknown command /say"))

@@ -140,6 +140,25 @@ struct BrokenCheckpoint {
         }
     }
 
+    @Test func aModelTooLargeForMemoryIsRefusedBeforeMapping() throws {
+        let broken = try BrokenCheckpoint()
+        // A config claiming ~1.3 TB of weights; the (small) file is never opened.
+        try broken.writeConfig { $0["n_layer"] = 100; $0["n_embd"] = 16384; $0["n_head"] = 128 }
+        try FileManager.default.removeItem(atPath: broken.weightsPath)
+        do {
+            _ = try broken.load()
+            Issue.record("loaded an impossible model")
+        } catch let error as CheckpointError {
+            guard case .tooLarge(let path, let needed, let available) = error else {
+                Issue.record("expected tooLarge, got \(error)")
+                return
+            }
+            #expect(path == broken.weightsPath)
+            #expect(needed > available)
+            #expect(error.description.contains("GiB of memory"))
+        }
+    }
+
     @Test func errorMessagesNameTheFile() {
         let error = CheckpointError.truncated(path: "/m/model.safetensors", expected: 10, actual: 5)
         #expect(error.description.contains("/m/model.safetensors"))
