@@ -13,8 +13,12 @@ public enum PasteDetector {
         var result: [Input] = []
         var run: [Key] = []
         func flush() {
-            let breakInside = run.dropLast().contains(.enter)
-            if breakInside {
+            // A paste is a line break with text after it; Enter pressed twice quickly is not.
+            let firstBreak = run.firstIndex(of: .enter)
+            let textAfterBreak = firstBreak.map { index in
+                run[(index + 1)...].contains { if case .character = $0 { return true }; return false }
+            } ?? false
+            if textAfterBreak {
                 let text = run.map { key -> String in
                     if case .character(let c) = key { return String(c) }
                     return key == .enter ? "\n" : ""

@@ -185,6 +185,7 @@ struct Tmux {
         try tmux.send("n")
         try tmux.waitFor("the scenarios") { $0.joined().contains("The Kingdom of Velmora") }
         try tmux.send("Enter")
+        try tmux.waitFor("the characters") { $0.joined().contains("Knight") }
         try tmux.send("Enter")
         try tmux.waitFor("the story") { $0.contains { $0.hasPrefix("Do >") } }
         try tmux.type("look around")

@@ -111,6 +111,8 @@ struct CharacterCounter: TokenCounter {
         #expect(PasteDetector.coalesce(typed) == [.key(.character("a")), .key(.character("b")), .key(.enter)])
         let pasted: [ScreenInput] = "one".map { .key(.character($0)) } + [.key(.enter)] + "two".map { .key(.character($0)) }
         #expect(PasteDetector.coalesce(pasted) == [.paste("one\ntwo")])
+        // Enter pressed twice in one burst stays two Enters.
+        #expect(PasteDetector.coalesce([.key(.enter), .key(.enter)]) == [.key(.enter), .key(.enter)])
     }
 }
 
