@@ -20,7 +20,6 @@ public final class CursesScreen {
         TerminalRestore.installCrashHandlers()
         setenv("ESCDELAY", "25", 0)  // Esc must feel immediate, not wait a second for a sequence
         initscr()
-        TerminalRestore.cursesActive = true
         raw()  // Ctrl-C arrives as a key, so it can stop a generation rather than kill the game
         noecho()
         nonl()
@@ -120,7 +119,6 @@ public final class CursesScreen {
         guard !ended else { return }
         ended = true
         endwin()
-        TerminalRestore.cursesActive = false
         TerminalRestore.restoreFromSignal()
     }
 

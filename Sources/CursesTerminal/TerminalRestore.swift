@@ -7,7 +7,6 @@ import Glibc
 enum TerminalRestore {
     nonisolated(unsafe) private static var saved = termios()
     nonisolated(unsafe) private static var hasSaved = false
-    nonisolated(unsafe) static var cursesActive = false
 
     /// Leaves the alternate screen, shows the cursor and turns off mouse reporting and bracketed paste.
     private static let resetSequence: [UInt8] = Array("\u{1B}[?1000l\u{1B}[?1006l\u{1B}[?2004l\u{1B}[0m\u{1B}[?25h\u{1B}[?1049l".utf8)

@@ -51,8 +51,7 @@ public final class InferenceSession {
 
     /// Runs `newTokens` after the cached ones and returns the logits (V) for the next token.
     public func append(_ newTokens: [Int]) throws -> [Float] {
-        let all = try append(newTokens, allLogits: false)
-        return all
+        try append(newTokens, allLogits: false)
     }
 
     /// Runs `newTokens` and returns the logits of every new position, (T, V) flattened.

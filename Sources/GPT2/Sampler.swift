@@ -72,14 +72,13 @@ public struct Sampler: Sendable {
         if settings.greedy { return Self.argmax(logits) }
         let candidates = Self.nucleus(logits, topK: settings.topK, topP: settings.topP)
         guard let maximum = candidates.first?.logit, maximum > -.infinity else { return Self.argmax(logits) }
-        var weights = candidates.map { expf($0.logit - maximum) }
+        let weights = candidates.map { expf($0.logit - maximum) }
         let total = weights.reduce(0, +)
         var threshold = random.nextUnitFloat() * total
         for (i, weight) in weights.enumerated() {
             threshold -= weight
             if threshold < 0 { return candidates[i].token }
         }
-        weights.removeAll()
         return candidates.last!.token  // rounding left a sliver past the last candidate
     }
 

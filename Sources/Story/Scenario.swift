@@ -1,10 +1,7 @@
-import Foundation
-
 /// A ready-made start: a setting, its characters, and the opening each character begins with.
 public struct Scenario: Codable, Sendable, Equatable {
     public struct Character: Codable, Sendable, Equatable {
         public var name: String
-        /// The opening text; `{name}` is replaced by the player's name when given.
         public var opening: String
         public var memory: [String]
 
@@ -33,7 +30,7 @@ public struct Scenario: Codable, Sendable, Equatable {
     }
 
     /// A new adventure as `character` (by name, case-insensitive; the first when nil).
-    public func adventure(character name: String?, playerName: String? = nil) -> Adventure? {
+    public func adventure(character name: String?) -> Adventure? {
         let character: Character?
         if let name {
             character = characters.first { $0.name.lowercased() == name.lowercased() }
@@ -41,9 +38,7 @@ public struct Scenario: Codable, Sendable, Equatable {
             character = characters.first
         }
         guard let character else { return nil }
-        let player = playerName?.trimmingSpaces
-        let opening = character.opening.replacingOccurrences(of: "{name}", with: (player?.isEmpty == false) ? player! : "you")
-        return Adventure(title: "\(title): the \(character.name)", scenario: id, opening: opening,
+        return Adventure(title: "\(title): the \(character.name)", scenario: id, opening: character.opening,
                          memory: character.memory, worldInfo: worldInfo, authorsNote: authorsNote)
     }
 

@@ -122,12 +122,10 @@ public struct StoryTeller: Sendable, Equatable {
     ) throws -> String {
         var short = settings
         short.replyLength = sentenceExtension
-        var text = ""
         let extra = try generator.generate(
             prompt: prompt, settings: short, seed: seed &+ 1, stopSequences: Self.stopSequences
         ) { piece in
-            text += piece
-            return !piece.contains(where: { OutputCleaner.sentenceEnds.contains($0) })
+            !piece.contains(where: { OutputCleaner.sentenceEnds.contains($0) })
         }
         return extra.text
     }

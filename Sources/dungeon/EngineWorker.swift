@@ -15,7 +15,6 @@ final class EngineWorker: @unchecked Sendable {
     private let queue = DispatchQueue(label: "dungeon.generation", qos: .userInitiated)
     private let lock = NSLock()
     private var stopRequested = false
-    private var running = false
     let tokenizer: BPETokenizer
     let contextLength: Int
     let modelName: String
@@ -27,15 +26,10 @@ final class EngineWorker: @unchecked Sendable {
         self.modelName = engine.name
     }
 
-    var isRunning: Bool { lock.withLock { running } }
-
     /// Writes a reply to the teller's last turn; posts `.streamed` pieces, then `.replyFinished`
     /// or `.generationFailed`.
     func generate(teller: StoryTeller, keepPartial: Bool, seed: UInt64, post: @escaping @Sendable (AppAction) -> Void) {
-        lock.withLock {
-            stopRequested = false
-            running = true
-        }
+        lock.withLock { stopRequested = false }
         queue.async { [self] in
             var teller = teller
             var random = SplitMix64(seed: seed)
@@ -44,10 +38,8 @@ final class EngineWorker: @unchecked Sendable {
                     post(.streamed(piece))
                     return !self.lock.withLock { self.stopRequested }
                 }
-                lock.withLock { running = false }
                 post(.replyFinished(teller, outcome))
             } catch {
-                lock.withLock { running = false }
                 post(.generationFailed(String(describing: error)))
             }
         }

@@ -9,8 +9,8 @@ enum Locations {
     /// The checkout the running binary was built in, if it was: the nearest folder above the
     /// executable holding Package.swift and Assets/.
     static var checkout: URL? {
-        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        if let executable = Bundle.main.executableURL { folder = executable.resolvingSymlinksInPath().deletingLastPathComponent() }
+        let executable = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
+        var folder = executable.resolvingSymlinksInPath().deletingLastPathComponent()
         for _ in 0..<8 {
             let manager = FileManager.default
             if manager.fileExists(atPath: folder.appendingPathComponent("Package.swift").path),
