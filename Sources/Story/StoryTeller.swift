@@ -61,6 +61,14 @@ public struct StoryTeller: Sendable, Equatable {
         ContextBuilder(counter: generator, window: window, reserved: adventure.settings.replyLength + sentenceExtension)
     }
 
+    /// The exact prompt the next reply would get: for the action awaiting its reply or, when
+    /// every turn has its reply, for letting the story continue. Used by the context inspector.
+    public func nextPrompt(counter: any TokenCounter, window: Int) throws -> ContextPrompt {
+        var adventure = self.adventure
+        if !awaitingReply { adventure.turns.append(Turn(mode: .continue, input: "", action: "")) }
+        return try contextBuilder(for: counter, window: window).prompt(for: adventure)
+    }
+
     /// The exact prompt the next reply would be generated from.
     public func prompt(for generator: any TextGenerator) throws -> ContextPrompt {
         try contextBuilder(for: generator, window: generator.contextLength).prompt(for: adventure)

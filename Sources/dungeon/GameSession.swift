@@ -159,16 +159,10 @@ final class GameSession {
 
     /// The prompt the next reply would get: for the pending action, or for "continue".
     private func measureContext(_ state: AppState) -> AppAction {
-        guard let worker, var teller = state.teller else { return .contextMeasured(nil, error: nil) }
-        if !teller.awaitingReply {
-            var adventure = teller.adventure
-            adventure.turns.append(Turn(mode: .continue, input: "", action: ""))
-            adventure.ending = nil
-            teller = StoryTeller(adventure: adventure)
-        }
-        let builder = teller.contextBuilder(for: TokenizerCounter(tokenizer: worker.tokenizer), window: worker.contextLength)
+        guard let worker, let teller = state.teller else { return .contextMeasured(nil, error: nil) }
         do {
-            return .contextMeasured(try builder.prompt(for: teller.adventure), error: nil)
+            let counter = TokenizerCounter(tokenizer: worker.tokenizer)
+            return .contextMeasured(try teller.nextPrompt(counter: counter, window: worker.contextLength), error: nil)
         } catch {
             return .contextMeasured(nil, error: String(describing: error))
         }

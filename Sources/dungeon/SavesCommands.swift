@@ -88,7 +88,7 @@ struct ContextCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            var adventure = try savesOptions.open().load(id: id)
+            let adventure = try savesOptions.open().load(id: id)
             var tokenizerFolder = Locations.assets?.appendingPathComponent("gpt2-tokenizer")
             var window = 1024
             if case .success(let folder) = ModelLocator.resolve(explicit: model, modelsFolder: Locations.models(override: models)) {
@@ -97,11 +97,8 @@ struct ContextCommand: ParsableCommand {
             }
             guard let tokenizerFolder else { throw ValidationError("no tokenizer found; pass --model DIR") }
             let tokenizer = try BPETokenizer(directory: tokenizerFolder)
-            if adventure.turns.last.map({ !$0.replies.isEmpty }) ?? true {
-                adventure.turns.append(Turn(mode: .continue, input: "", action: ""))
-            }
-            let teller = StoryTeller(adventure: adventure)
-            let prompt = try teller.contextBuilder(for: TokenizerCounter(tokenizer: tokenizer), window: window).prompt(for: adventure)
+            let prompt = try StoryTeller(adventure: adventure)
+                .nextPrompt(counter: TokenizerCounter(tokenizer: tokenizer), window: window)
             writeOut("\(prompt.tokens) of \(window) tokens (\(prompt.reserved) kept for the reply); "
                      + "\(prompt.turnsIncluded) turns included, \(prompt.turnsDropped) dropped\n")
             for section in prompt.sections {

@@ -198,3 +198,14 @@ import Testing
         #expect(teller.adventure.blocks.map(\.kind) == [.narration, .action, .narration, .narration, .narration])
     }
 }
+
+@Suite struct NextPromptTests {
+    @Test func nextPromptIsForThePendingActionOrForContinuing() throws {
+        var teller = StoryTeller(adventure: Adventure(title: "T", opening: "You wake in a cell."))
+        let counter = RealCounter()
+        #expect(try teller.nextPrompt(counter: counter, window: 1024).text == "You wake in a cell.\n")
+        try teller.act("open the door", mode: .do)
+        #expect(try teller.nextPrompt(counter: counter, window: 1024).text == "You wake in a cell.\n> You open the door.\n")
+        #expect(teller.adventure.turns.count == 1)  // the teller itself is unchanged
+    }
+}
