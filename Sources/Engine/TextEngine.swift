@@ -52,7 +52,7 @@ public final class TextEngine {
         let room = max(1, contextLength - max(0, request.maxTokens))
         if prompt.count > room { prompt = Array(prompt.suffix(room)) }
 
-        let cachedBefore = zip(session.tokens, prompt).prefix { $0 == $1 }.count
+        let reused = session.reusableLength(for: prompt)
         let clock = ContinuousClock()
         let promptStart = clock.now
         var logits = try session.prefill(prompt)
@@ -103,7 +103,7 @@ public final class TextEngine {
         let generationElapsed = clock.now - generationStart
         return GenerationResult(
             text: text, tokens: generated, stopReason: reason, promptTokens: prompt.count,
-            promptTokensComputed: prompt.count - min(cachedBefore, prompt.count - 1),
+            promptTokensComputed: prompt.count - reused,
             promptSeconds: promptElapsed.seconds, generationSeconds: generationElapsed.seconds)
     }
 }

@@ -42,11 +42,16 @@ public final class InferenceSession {
     /// and returns the logits for the token after the prompt.
     public func prefill(_ prompt: [Int]) throws -> [Float] {
         guard !prompt.isEmpty else { throw InferenceError.emptyInput }
+        rewind(to: reusableLength(for: prompt))
+        return try append(Array(prompt[tokens.count...]))
+    }
+
+    /// How many of `prompt`'s tokens `prefill` takes from the cache: the longest common
+    /// prefix, less one when the whole prompt matches (a token must run to give logits).
+    public func reusableLength(for prompt: [Int]) -> Int {
         var common = 0
         while common < min(tokens.count, prompt.count) && tokens[common] == prompt[common] { common += 1 }
-        // At least one token must run to produce logits.
-        rewind(to: min(common, prompt.count - 1))
-        return try append(Array(prompt[tokens.count...]))
+        return min(common, max(0, prompt.count - 1))
     }
 
     /// Runs `newTokens` after the cached ones and returns the logits (V) for the next token.
