@@ -19,6 +19,12 @@ public final class GPT2Model: Sendable {
         try self.init(config: config, safetensors: directory.appendingPathComponent("model.safetensors"))
     }
 
+    /// The storage type of a checkpoint's matrices, read from its header alone (no weights are
+    /// loaded), for listings.
+    public static func storageType(ofCheckpointAt url: URL) throws -> String {
+        try SafeTensors(file: MappedFile(path: url.path)).storageType
+    }
+
     public init(config: GPT2Config, safetensors url: URL) throws {
         try config.validate(path: url.path)
         // Refuse before mapping anything: F32 weights plus a full KV cache must fit in memory.

@@ -117,8 +117,7 @@ final class ModelWeights: @unchecked Sendable {
         self.file = checkpoint.file
         self.converted = converted
         self.convertedBytes = convertedBytes
-        self.storageType = resolved.first(where: { $0.key.hasSuffix("c_attn.weight") })?.tensor.dtype.rawValue
-            ?? resolved[0].tensor.dtype.rawValue
+        self.storageType = checkpoint.storageType
         tokenEmbedding = views["wte.weight"]!
         positionEmbedding = views["wpe.weight"]!
         finalNormGain = views["ln_f.weight"]!

@@ -24,6 +24,12 @@ struct SafeTensors {
     let file: MappedFile
     let tensors: [String: Tensor]
 
+    /// The storage type of the model's matrices (an attention weight's), as players know it.
+    var storageType: String {
+        let matrix = tensors.first { $0.key.hasSuffix("c_attn.weight") } ?? tensors.first
+        return matrix?.value.dtype.rawValue ?? "empty"
+    }
+
     init(file: MappedFile) throws {
         self.file = file
         let path = file.path

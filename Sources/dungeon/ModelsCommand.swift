@@ -41,7 +41,7 @@ struct ModelsListCommand: ParsableCommand {
             for model in installed {
                 let size = (try? FileManager.default.attributesOfItem(atPath: model.appendingPathComponent("model.safetensors").path)[.size] as? Int) ?? 0
                 if let config = try? GPT2Config(contentsOf: model.appendingPathComponent("config.json")) {
-                    let dtype = (try? GPT2Model(config: config, safetensors: model.appendingPathComponent("model.safetensors")))?.storageType ?? "?"
+                    let dtype = (try? GPT2Model.storageType(ofCheckpointAt: model.appendingPathComponent("model.safetensors"))) ?? "?"
                     rows.append([model.lastPathComponent, String(format: "%.0fM", Double(config.parameterCount) / 1e6),
                                  String(format: "%.0f MB", Double(size) / 1e6), dtype])
                 } else {

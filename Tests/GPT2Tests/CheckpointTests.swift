@@ -49,6 +49,10 @@ struct BrokenCheckpoint {
         #expect(try GPT2Model(directory: fixtureFolder("tiny-f32")).convertedBytes == 0)  // used in place
         #expect(try GPT2Model(directory: fixtureFolder("tiny-f16")).storageType == "F16")
         #expect(try GPT2Model(directory: fixtureFolder("tiny-bf16-untied")).storageType == "BF16")
+        for name in fixtureNames {
+            let weights = fixtureFolder(name).appendingPathComponent("model.safetensors")
+            #expect(try GPT2Model.storageType(ofCheckpointAt: weights) == GPT2Model(directory: fixtureFolder(name)).storageType)
+        }
     }
 
     @Test func missingFiles() throws {
