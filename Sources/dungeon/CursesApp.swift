@@ -20,6 +20,7 @@ enum CursesApp {
 
         while running {
             var actions: [AppAction] = []
+            var repaint = false
             for input in PasteDetector.coalesce(screen.readBurst()) {
                 switch input {
                 case .resize:
@@ -27,7 +28,9 @@ enum CursesApp {
                     let (width, height) = screen.size
                     actions.append(.resize(width: width, height: height))
                 case .interrupt: actions.append(.interrupt)
-                case .key(.control("l")): screen.invalidate()
+                case .key(.control("l")):
+                    screen.invalidate()
+                    repaint = true
                 case .key(let key): actions.append(.key(key))
                 case .paste(let text): actions.append(.paste(text))
                 }
@@ -36,6 +39,8 @@ enum CursesApp {
             for action in actions where running {
                 running = session.dispatch(action, state: &state)
             }
+            // Nothing happened in this 30 ms tick: the screen is already right.
+            guard repaint || !actions.isEmpty else { continue }
             screen.setTheme(state.preferences.theme)
             screen.draw(render(state))
         }
