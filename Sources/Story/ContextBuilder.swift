@@ -84,12 +84,15 @@ public struct ContextBuilder {
         // Story paragraphs: the opening, then each earlier turn's action and reply.
         let paragraphs = [Paragraph(text: adventure.opening, turn: -1)]
             + history.enumerated().flatMap { index, turn in Self.paragraphs(of: turn).map { Paragraph(text: $0, turn: index) } }
-        let counts = paragraphs.map { counter.tokenCount($0.text + "\n") }
-
-        // The first paragraph kept: as early as fits, moved later to a block boundary.
+        // The first paragraph kept: as early as fits, moved later to a block boundary. Only
+        // paragraphs from the end up to the first that does not fit are tokenized, so a long
+        // adventure costs what its window holds, not its whole history.
+        var counts = [Int](repeating: 0, count: paragraphs.count)
         var first = paragraphs.count
         var used = fixed
-        while first > 0 && used + counts[first - 1] <= budget {
+        while first > 0 {
+            counts[first - 1] = counter.tokenCount(paragraphs[first - 1].text + "\n")
+            guard used + counts[first - 1] <= budget else { break }
             used += counts[first - 1]
             first -= 1
         }
