@@ -71,26 +71,21 @@ public enum OutputCleaner {
 
     /// The text up to the end of its last complete sentence, and whether one was found.
     static func cutAtLastSentenceEnd(_ text: String) -> (String, Bool) {
-        let characters = Array(text)
-        var i = characters.count - 1
-        while i >= 0 {
-            if sentenceEnds.contains(characters[i]) {
-                var end = i + 1
-                while end < characters.count && (closers.contains(characters[end]) || sentenceEnds.contains(characters[end])) {
-                    end += 1
-                }
-                if end == characters.count || characters[end].isWhitespace {
-                    return (String(characters[..<end]), true)
-                }
-            }
-            i -= 1
-        }
-        return (text, false)
+        let complete = sentenceSpans(text).prefix { $0.complete }.map(\.text).joined()
+        guard !complete.isEmpty else { return (text, false) }
+        return (String(complete.reversed().drop(while: \.isWhitespace).reversed()), true)
     }
 
     /// Splits text into sentences, each with the whitespace that follows it.
     static func sentences(_ text: String) -> [String] {
-        var result: [String] = []
+        sentenceSpans(text).map(\.text)
+    }
+
+    /// Sentences with their following whitespace; `complete` is false only for a last piece
+    /// that does not end at a sentence end (a terminator, any closing quotes or brackets,
+    /// then whitespace or the end of the text).
+    private static func sentenceSpans(_ text: String) -> [(text: String, complete: Bool)] {
+        var result: [(text: String, complete: Bool)] = []
         var current = ""
         let characters = Array(text)
         var i = 0
@@ -107,7 +102,7 @@ public enum OutputCleaner {
                         current.append(characters[j])
                         j += 1
                     }
-                    result.append(current)
+                    result.append((current, true))
                     current = ""
                 }
                 i = j
@@ -115,7 +110,7 @@ public enum OutputCleaner {
             }
             i += 1
         }
-        if !current.isEmpty { result.append(current) }
+        if !current.isEmpty { result.append((current, false)) }
         return result
     }
 
