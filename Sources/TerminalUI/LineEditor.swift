@@ -1,3 +1,5 @@
+import Foundation
+
 /// The input line: text, a cursor, readline-style editing keys and history.
 public struct LineEditor: Equatable, Sendable {
     public private(set) var text: [Character] = []
@@ -92,26 +94,5 @@ public struct LineEditor: Equatable, Sendable {
             }
         }
         cursor = text.count
-    }
-}
-
-extension String {
-    func trimmingCharacters(in set: CharacterSetLike) -> String {
-        var scalars = Substring(self)
-        while let first = scalars.first, set.contains(first) { scalars = scalars.dropFirst() }
-        while let last = scalars.last, set.contains(last) { scalars = scalars.dropLast() }
-        return String(scalars)
-    }
-}
-
-/// The few character classes the UI trims, without importing Foundation's CharacterSet.
-public enum CharacterSetLike {
-    case whitespaces, whitespacesAndNewlines
-
-    func contains(_ c: Character) -> Bool {
-        switch self {
-        case .whitespaces: return c == " " || c == "\t"
-        case .whitespacesAndNewlines: return c.isWhitespace
-        }
     }
 }

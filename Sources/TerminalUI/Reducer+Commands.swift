@@ -1,3 +1,4 @@
+import Foundation
 import Story
 
 /// Every slash command, for /help and for completing the rules in one place.

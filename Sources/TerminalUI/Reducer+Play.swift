@@ -1,3 +1,4 @@
+import Foundation
 import Story
 
 func handlePlayKey(_ state: inout AppState, _ key: Key) -> [Effect] {

@@ -1,3 +1,4 @@
+import Foundation
 import Story
 
 /// The game's rules for input: a pure function from state and action to the new state

@@ -47,7 +47,7 @@ func drawMenu(_ state: AppState, _ buffer: inout ScreenBuffer) {
     }
 
     if state.screen == .start, let download = state.download {
-        let line = downloadLine(download, width: state.width - 4)
+        let line = downloadLine(download)
         buffer.write(line, x: 2, y: max(y + 1, state.height - 4 - problem.count), role: .notice, maxX: state.width - 1)
     }
     if !problem.isEmpty {
@@ -66,8 +66,9 @@ func drawMenu(_ state: AppState, _ buffer: inout ScreenBuffer) {
     buffer.write(" " + hint, x: 0, y: state.height - 1, role: .status)
 }
 
-/// "Downloading model.safetensors 120/548 MB [#####.....] 11.2 MB/s"
-func downloadLine(_ download: DownloadStatus, width: Int) -> String {
+/// "Downloading model.safetensors 120/548 MB [#####.....] 11.2 MB/s 0:38 left": the start
+/// screen's progress line, and the one `dungeon models download` prints.
+public func downloadLine(_ download: DownloadStatus) -> String {
     guard !download.file.isEmpty else { return "Starting the download…" }
     let megabytes = { (bytes: Int) in String(Int((Double(bytes) / 1_048_576).rounded())) }
     var line = "Downloading \(download.file) \(megabytes(download.received))"
@@ -77,6 +78,12 @@ func downloadLine(_ download: DownloadStatus, width: Int) -> String {
     } else {
         line += " MB"
     }
-    if download.bytesPerSecond > 0 { line += " " + formatRate(download.bytesPerSecond / 1_048_576) + " MB/s" }
+    if download.bytesPerSecond > 0 {
+        line += " " + formatRate(download.bytesPerSecond / 1_048_576) + " MB/s"
+        if let total = download.total, total > download.received {
+            let left = Int(Double(total - download.received) / download.bytesPerSecond)
+            line += " \(left / 60):" + (left % 60 < 10 ? "0" : "") + "\(left % 60) left"
+        }
+    }
     return line
 }

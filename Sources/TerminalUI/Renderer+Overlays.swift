@@ -1,3 +1,4 @@
+import Foundation
 import Story
 
 /// The lines an overlay shows, with the index of the selectable line highlighted.

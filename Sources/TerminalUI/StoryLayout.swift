@@ -1,3 +1,4 @@
+import Foundation
 import Story
 
 /// One display line of the story pane.

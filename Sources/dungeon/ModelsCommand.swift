@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GPT2
 import ModelDownload
+import TerminalUI
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -83,7 +84,8 @@ struct ModelsDownloadCommand: ParsableCommand {
     }
 }
 
-/// A one-line progress bar on standard error: file, bytes, rate and time left.
+/// The download's progress line on standard error: redrawn in place on a terminal, one
+/// line per file otherwise.
 final class ProgressBar: @unchecked Sendable {
     // @unchecked: `lastFile` is only touched under `lock`.
     private let lock = NSLock()
@@ -92,22 +94,11 @@ final class ProgressBar: @unchecked Sendable {
 
     func show(_ progress: DownloadProgress) {
         lock.withLock {
-            let megabytes = { (bytes: Int) in String(format: "%.1f", Double(bytes) / 1_048_576) }
-            var line = "\(progress.file)  \(megabytes(progress.received))"
-            if let total = progress.total, total > 0 {
-                let fraction = min(1, Double(progress.received) / Double(total))
-                let filled = Int(fraction * 24)
-                line += "/\(megabytes(total)) MB [" + String(repeating: "#", count: filled) + String(repeating: ".", count: 24 - filled) + "]"
-                if progress.bytesPerSecond > 0 {
-                    let left = Int(Double(total - progress.received) / progress.bytesPerSecond)
-                    line += String(format: "  %.1f MB/s  %d:%02d left", progress.bytesPerSecond / 1_048_576, left / 60, left % 60)
-                }
-            } else {
-                line += " MB"
-            }
+            let line = downloadLine(DownloadStatus(file: progress.file, received: progress.received, total: progress.total,
+                                                   bytesPerSecond: progress.bytesPerSecond))
             if isTerminal {
-                FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
                 if progress.file != lastFile && !lastFile.isEmpty { FileHandle.standardError.write(Data("\n".utf8)) }
+                FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
             } else if progress.file != lastFile || (progress.total.map { progress.received >= $0 } ?? false) {
                 FileHandle.standardError.write(Data("\(line)\n".utf8))
             }
