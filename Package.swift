@@ -38,14 +38,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"], exclude: ["Fixtures"]),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "StoryTests", dependencies: ["Story", "Engine", "TestSupport"]),
         .executableTarget(name: "save-stress", dependencies: ["Storage", "Story"], path: "Tests/SaveStress"),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Story", "TestSupport", "save-stress"], exclude: ["Snapshots"]),
-        .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "Story", "CursesTerminal"], exclude: ["Snapshots"]),
+        .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "Story", "CursesTerminal", "TestSupport"], exclude: ["Snapshots"]),
         .testTarget(name: "DungeonTests", dependencies: ["TestSupport", "dungeon"], exclude: ["serve.py"]),
         .testTarget(name: "ModelDownloadTests", dependencies: ["ModelDownload"]),
-        .testTarget(name: "GPT2Tests", dependencies: ["GPT2", "Tokenizer", "Engine"], exclude: ["Fixtures"]),
+        .testTarget(name: "GPT2Tests", dependencies: ["GPT2", "Tokenizer", "Engine", "TestSupport"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

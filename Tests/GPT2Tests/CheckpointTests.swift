@@ -1,10 +1,11 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import GPT2
 
 /// Writes variants of a valid fixture checkpoint with one thing broken.
 struct BrokenCheckpoint {
-    let folder = try! TemporaryFolder()
+    let folder = try! ScratchFolder()
     let original = fixtureFolder("tiny-f32")
 
     init() throws {
@@ -174,7 +175,7 @@ struct BrokenCheckpoint {
         (12, 12, 768, 124_439_808), (24, 16, 1024, 354_823_168), (36, 20, 1280, 774_030_080), (48, 25, 1600, 1_557_611_200),
     ])
     func everyGPT2Size(layers: Int, heads: Int, width: Int, parameters: Int) throws {
-        let folder = try TemporaryFolder()
+        let folder = try ScratchFolder()
         let json = #"{"n_layer": \#(layers), "n_head": \#(heads), "n_embd": \#(width), "n_positions": 1024, "vocab_size": 50257, "n_inner": null, "layer_norm_epsilon": 1e-05}"#
         let url = folder.url.appendingPathComponent("config.json")
         try Data(json.utf8).write(to: url)

@@ -1,8 +1,6 @@
 import Foundation
+import TestSupport
 @testable import GPT2
-
-let repositoryRoot = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 let fixtureNames = ["tiny-f32", "tiny-f16", "tiny-bf16-untied"]
 
@@ -39,16 +37,4 @@ struct HuggingFaceReference: Decodable {
 func maxDifference<A: Collection<Float>, B: Collection<Float>>(_ a: A, _ b: B) -> Float {
     precondition(a.count == b.count, "compared rows of different lengths")
     return zip(a, b).map { abs($0 - $1) }.max() ?? 0
-}
-
-/// A scratch folder removed when the test ends.
-final class TemporaryFolder {
-    let url: URL
-
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("dungeon-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(at: url) }
 }

@@ -1,9 +1,7 @@
 import Foundation
+import TestSupport
 @testable import Storage
 import Story
-
-let repositoryRoot = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 /// A rich adventure touching every field the save file holds, including hostile text.
 func sampleAdventure() -> Adventure {

@@ -1,9 +1,7 @@
 import Foundation
+import TestSupport
 import Story
 import Tokenizer
-
-let repositoryRoot = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 /// GPT-2's real tokenizer, so every budget in these tests is counted as the game counts it.
 let realTokenizer: BPETokenizer = {

@@ -1,10 +1,8 @@
 import Foundation
+import TestSupport
 import Story
 import Testing
 @testable import TerminalUI
-
-let repositoryRoot = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 /// Compares a rendered screen with Tests/TerminalUITests/Snapshots/NAME.txt.
 /// DUNGEON_UPDATE_SNAPSHOTS=1 rewrites the files; read the diff before committing.

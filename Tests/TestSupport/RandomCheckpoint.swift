@@ -4,10 +4,11 @@ import GPT2
 /// Writes a small GPT-2 checkpoint with random weights and GPT-2's real tokenizer, in the
 /// Hugging Face layout, for tests that play through the whole engine. Random weights
 /// write noise, but noise in every byte a real model could produce.
-public enum RandomCheckpoint {
-    public static let repositoryRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+/// The repository root, found from this file so tests run from any folder.
+public let repositoryRoot = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
+public enum RandomCheckpoint {
     /// `periodBias` tilts the final LayerNorm towards the "." token (id 13), so the noise has
     /// sentence ends often enough to make complete replies; 0 leaves the weights unbiased.
     public static func write(

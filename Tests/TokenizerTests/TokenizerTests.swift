@@ -1,10 +1,7 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Tokenizer
-
-/// The repository root, found from this file so tests run from any folder.
-let repositoryRoot = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 let gpt2Tokenizer: BPETokenizer = {
     // Committed copy of GPT-2's real vocabulary (OpenAI's file names).
