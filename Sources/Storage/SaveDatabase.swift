@@ -31,18 +31,15 @@ public final class SaveDatabase: Sendable {
             // A turn the screen has shown must survive a power cut, not only a crash.
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
-        do {
+        writer = try Self.mappingErrors(path: path) {
             if try Self.checkHeader(path: path) {
                 // Checked through a read-only connection first, so a file that is refused
                 // is never written to, not even by opening it.
                 try Self.checkExisting(path: path)
             }
-            writer = try DatabasePool(path: path, configuration: configuration)
-            try Self.migrator.migrate(writer)
-        } catch let error as StorageError {
-            throw error
-        } catch {
-            throw Self.storageError(error, path: path)
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(pool)
+            return pool
         }
     }
 
@@ -90,22 +87,21 @@ public final class SaveDatabase: Sendable {
 
     /// Runs a write transaction, mapping SQLite failures to player-readable errors.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
-            return try writer.write(body)
-        } catch let error as StorageError {
-            throw error
-        } catch {
-            throw Self.storageError(error, path: path)
-        }
+        try Self.mappingErrors(path: path) { try writer.write(body) }
     }
 
     func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try Self.mappingErrors(path: path) { try writer.read(body) }
+    }
+
+    /// Runs `body`, turning SQLite's errors into StorageError (ours pass through unchanged).
+    private static func mappingErrors<T>(path: String, _ body: () throws -> T) throws -> T {
         do {
-            return try writer.read(body)
+            return try body()
         } catch let error as StorageError {
             throw error
         } catch {
-            throw Self.storageError(error, path: path)
+            throw storageError(error, path: path)
         }
     }
 
