@@ -22,8 +22,9 @@ let package = Package(
             pkgConfig: "ncursesw",
             providers: [.apt(["libncurses-dev"]), .brew(["ncurses"])]
         ),
+        .target(name: "CKernels", dependencies: ["COpenBLAS"]),
         .target(name: "Tokenizer"),
-        .target(name: "GPT2", dependencies: ["COpenBLAS"]),
+        .target(name: "GPT2", dependencies: ["COpenBLAS", "CKernels"]),
         .target(name: "Story"),
         .target(name: "Storage", dependencies: ["Story", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "ModelDownload"),

@@ -19,9 +19,10 @@ public final class TextEngine {
         self.session = InferenceSession(model: model)
     }
 
-    /// Loads a Hugging Face GPT-2 folder: config, safetensors weights and tokenizer files.
-    public convenience init(directory: URL) throws {
-        let model = try GPT2Model(directory: directory)
+    /// Loads a Hugging Face GPT-2 folder: config, safetensors weights and tokenizer files,
+    /// at `precision` (default: the one a player would choose for the model's size).
+    public convenience init(directory: URL, precision: Precision? = nil) throws {
+        let model = try GPT2Model(directory: directory, precision: precision)
         let tokenizer = try BPETokenizer(directory: directory)
         guard tokenizer.vocabularySize <= model.config.vocabularySize else {
             throw CheckpointError.invalidConfig(

@@ -11,6 +11,7 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     case missingTensor(path: String, tensor: String)
     case shapeMismatch(path: String, tensor: String, expected: [Int], actual: [Int])
     case tooLarge(path: String, neededBytes: Int, availableBytes: Int)
+    case unsupportedPrecision(path: String, precision: String, reason: String)
 
     public var description: String {
         switch self {
@@ -32,7 +33,9 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
             return "\(path): tensor \(tensor) has shape \(actual), but config.json implies \(expected)"
         case .tooLarge(let path, let needed, let available):
             let gib = { (bytes: Int) in String(format: "%.1f GiB", Double(bytes) / 1_073_741_824) }
-            return "\(path) needs about \(gib(needed)) of memory, but only \(gib(available)) is available"
+            return "\(path) needs about \(gib(needed)) of memory, but only \(gib(available)) is available; try --precision q8 or q4"
+        case .unsupportedPrecision(let path, let precision, let reason):
+            return "\(path) cannot be played at --precision \(precision): \(reason)"
         }
     }
 }

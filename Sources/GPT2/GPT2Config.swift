@@ -34,11 +34,6 @@ public struct GPT2Config: Sendable, Equatable {
         return vocabularySize * c + contextLength * c + layerCount * perLayer + 2 * c
     }
 
-    /// Memory to play: the weights in F32 and a KV cache for the whole window.
-    public var estimatedMemoryBytes: Int {
-        parameterCount * 4 + 2 * layerCount * contextLength * hiddenSize * 4
-    }
-
     /// Reads `config.json`, checking that the shape is one GPT-2 can have.
     public init(contentsOf url: URL) throws {
         guard let data = FileManager.default.contents(atPath: url.path) else {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A loaded GPT-2 checkpoint: its shape and its immutable weights.
+/// A loaded GPT-2 checkpoint: its shape and its immutable weights at one precision.
 ///
 /// One model can back any number of `InferenceSession`s, each with its own KV cache.
 public final class GPT2Model: Sendable {
@@ -9,14 +9,27 @@ public final class GPT2Model: Sendable {
 
     /// The storage type of the checkpoint's matrices: "F32", "F16" or "BF16".
     public var storageType: String { weights.storageType }
-    /// Bytes of F32 copies made at load (0 when an F32 file is used in place).
+    /// The precision the model is played at.
+    public var precision: Precision { weights.precision }
+    /// The format of the layers' matrices in memory ("F32", "F16", "BF16", "Q8_0", "Q4_0").
+    public var matrixFormat: String { weights.matrixFormat.description }
+    /// Bytes of converted weights (F32 copies made at load, or the mapped compact cache);
+    /// 0 when the checkpoint is used as stored.
     public var convertedBytes: Int { weights.convertedBytes }
 
-    /// Loads `config.json` and `model.safetensors` from a Hugging Face GPT-2 folder.
-    /// The safetensors file is memory-mapped; F16 and BF16 weights are widened to F32 once.
-    public convenience init(directory: URL) throws {
+    /// Loads `config.json` and `model.safetensors` from a Hugging Face GPT-2 folder at
+    /// `precision` (default: `Precision.playerDefault`). The checkpoint is memory-mapped;
+    /// converted matrices are cached in `cacheDirectory` (default: the model's folder, or
+    /// the user's cache folder when that is read-only).
+    public convenience init(directory: URL, precision: Precision? = nil, cacheDirectory: URL? = nil) throws {
         let config = try GPT2Config(contentsOf: directory.appendingPathComponent("config.json"))
-        try self.init(config: config, safetensors: directory.appendingPathComponent("model.safetensors"))
+        let weightsURL = directory.appendingPathComponent("model.safetensors")
+        // Refuse before opening anything a model that would not fit even at its smallest.
+        try Self.checkMemory(config: config, precision: precision ?? (config.blockFormatsFit ? .q4 : .f16), path: weightsURL.path)
+        let precision = try precision ?? Self.defaultPrecision(config: config, checkpointAt: weightsURL)
+        let folder = cacheDirectory ?? Self.cacheFolder(forModelAt: directory)
+        try self.init(config: config, safetensors: weightsURL, precision: precision,
+                      cacheURL: folder.appendingPathComponent("model.\(precision.rawValue).dungeon"))
     }
 
     /// The storage type of a checkpoint's matrices, read from its header alone (no weights are
@@ -25,15 +38,38 @@ public final class GPT2Model: Sendable {
         try SafeTensors(file: MappedFile(path: url.path)).storageType
     }
 
-    public init(config: GPT2Config, safetensors url: URL) throws {
+    /// The precision a player would choose for this checkpoint (see `Precision.playerDefault`).
+    public static func defaultPrecision(config: GPT2Config, checkpointAt url: URL) throws -> Precision {
+        let stored: Precision = try storageType(ofCheckpointAt: url) == "F32" ? .f32 : .f16
+        return Precision.playerDefault(for: config, storedAs: stored, availableBytes: SystemMemory.availableBytes())
+    }
+
+    /// The compact weights' folder: the model's own when it can be written, else one in the
+    /// user's cache folder named after the model's path.
+    public static func cacheFolder(forModelAt directory: URL) -> URL {
+        if access(directory.path, W_OK) == 0 { return directory }
+        let base = ProcessInfo.processInfo.environment["XDG_CACHE_HOME"].map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a of the absolute path: stable across runs
+        for byte in directory.standardizedFileURL.path.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return base.appendingPathComponent("dungeon/weights")
+            .appendingPathComponent("\(directory.lastPathComponent)-\(String(hash, radix: 16))")
+    }
+
+    public init(config: GPT2Config, safetensors url: URL, precision: Precision = .f32, cacheURL: URL? = nil) throws {
         try config.validate(path: url.path)
-        // Refuse before mapping anything: F32 weights plus a full KV cache must fit in memory.
-        let needed = config.estimatedMemoryBytes
-        if let available = SystemMemory.availableBytes(), needed > available {
-            throw CheckpointError.tooLarge(path: url.path, neededBytes: needed, availableBytes: available)
-        }
+        try Self.checkMemory(config: config, precision: precision, path: url.path)
         let checkpoint = try SafeTensors(file: MappedFile(path: url.path))
         self.config = config
-        self.weights = try ModelWeights(checkpoint: checkpoint, config: config)
+        self.weights = try ModelWeights(checkpoint: checkpoint, config: config, precision: precision, cacheURL: cacheURL)
+    }
+
+    /// Refuses, before mapping anything, a model whose weights at `precision` and a full KV
+    /// cache would not fit in the memory available.
+    private static func checkMemory(config: GPT2Config, precision: Precision, path: String) throws {
+        let needed = config.estimatedMemoryBytes(precision: precision)
+        if let available = SystemMemory.availableBytes(), needed > available {
+            throw CheckpointError.tooLarge(path: path, neededBytes: needed, availableBytes: available)
+        }
     }
 }

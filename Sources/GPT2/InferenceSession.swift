@@ -8,8 +8,8 @@ public final class InferenceSession {
     public private(set) var tokens: [Int] = []
 
     private let config: GPT2Config
-    private var keyCache: [UnsafeMutablePointer<Float>]    // per layer (P, C)
-    private var valueCache: [UnsafeMutablePointer<Float>]  // per layer (P, C)
+    private var keyCache: [UnsafeMutablePointer<Float>]    // per layer (H, P, D)
+    private var valueCache: [UnsafeMutablePointer<Float>]  // per layer (H, P, D)
     private var scratch: Scratch
 
     /// Rows processed per pass over the prompt; bounds the scratch memory.
@@ -90,40 +90,32 @@ public final class InferenceSession {
     private func forward(_ chunk: [Int], logitRows: Int) -> [Float] {
         let weights = model.weights
         let (t, c, f) = (chunk.count, config.hiddenSize, config.feedForwardSize)
+        let (heads, headSize, capacity) = (config.headCount, config.headSize, config.contextLength)
         let start = tokens.count
         let s = scratch
 
         for (row, token) in chunk.enumerated() {
             let x = s.residual + row * c
-            let wte = weights.tokenEmbedding + token * c
-            let wpe = weights.positionEmbedding + (start + row) * c
-            for i in 0..<c { x[i] = wte[i] + wpe[i] }
+            Kernels.row(x, of: weights.tokenEmbedding, at: token)
+            Kernels.add(x, weights.positionEmbedding + (start + row) * c, count: c)
         }
 
         for (layer, w) in weights.layers.enumerated() {
             Kernels.layerNorm(s.normed, s.residual, gain: w.attentionNormGain, bias: w.attentionNormBias,
                               rows: t, size: c, epsilon: config.layerNormEpsilon)
-            Kernels.linear(s.qkv, s.normed, weight: w.qkvWeight, bias: w.qkvBias,
-                           rows: t, inputSize: c, outputSize: 3 * c)
-            for row in 0..<t {
-                let source = s.qkv + row * 3 * c
-                (keyCache[layer] + (start + row) * c).update(from: source + c, count: c)
-                (valueCache[layer] + (start + row) * c).update(from: source + 2 * c, count: c)
-            }
+            Kernels.linear(s.qkv, s.normed, weight: w.qkv, bias: w.qkvBias, rows: t)
+            Kernels.storeKeysAndValues(s.qkv, keys: keyCache[layer], values: valueCache[layer],
+                                       rows: t, start: start, heads: heads, headSize: headSize, capacity: capacity)
             Kernels.attention(s.attention, qkv: s.qkv, keys: keyCache[layer], values: valueCache[layer],
-                              scores: s.scores, rows: t, start: start, heads: config.headCount,
-                              headSize: config.headSize)
-            Kernels.linear(s.projected, s.attention, weight: w.attentionOutWeight, bias: w.attentionOutBias,
-                           rows: t, inputSize: c, outputSize: c)
+                              rows: t, start: start, heads: heads, headSize: headSize, capacity: capacity)
+            Kernels.linear(s.projected, s.attention, weight: w.attentionOut, bias: w.attentionOutBias, rows: t)
             Kernels.add(s.residual, s.projected, count: t * c)
 
             Kernels.layerNorm(s.normed, s.residual, gain: w.mlpNormGain, bias: w.mlpNormBias,
                               rows: t, size: c, epsilon: config.layerNormEpsilon)
-            Kernels.linear(s.hidden, s.normed, weight: w.mlpUpWeight, bias: w.mlpUpBias,
-                           rows: t, inputSize: c, outputSize: f)
+            Kernels.linear(s.hidden, s.normed, weight: w.mlpUp, bias: w.mlpUpBias, rows: t)
             Kernels.gelu(s.hidden, count: t * f)
-            Kernels.linear(s.projected, s.hidden, weight: w.mlpDownWeight, bias: w.mlpDownBias,
-                           rows: t, inputSize: f, outputSize: c)
+            Kernels.linear(s.projected, s.hidden, weight: w.mlpDown, bias: w.mlpDownBias, rows: t)
             Kernels.add(s.residual, s.projected, count: t * c)
         }
         tokens += chunk
@@ -134,10 +126,7 @@ public final class InferenceSession {
         Kernels.layerNorm(s.normed, s.residual + firstRow * c, gain: weights.finalNormGain,
                           bias: weights.finalNormBias, rows: logitRows, size: c, epsilon: config.layerNormEpsilon)
         return [Float](unsafeUninitializedCapacity: logitRows * v) { buffer, count in
-            for row in 0..<logitRows {
-                Kernels.logits(buffer.baseAddress! + row * v, s.normed + row * c,
-                               matrix: weights.outputProjection, vocabularySize: v, hiddenSize: c)
-            }
+            Kernels.linear(buffer.baseAddress!, s.normed, weight: weights.outputProjection, bias: nil, rows: logitRows)
             count = logitRows * v
         }
     }
@@ -145,20 +134,19 @@ public final class InferenceSession {
 
 /// Activations for up to `rows` positions at a time, allocated once per session.
 private final class Scratch {
-    let residual, normed, qkv, attention, projected, hidden, scores: UnsafeMutablePointer<Float>
+    let residual, normed, qkv, attention, projected, hidden: UnsafeMutablePointer<Float>
 
     init(config: GPT2Config, rows: Int) {
-        let (c, f, p) = (config.hiddenSize, config.feedForwardSize, config.contextLength)
+        let (c, f) = (config.hiddenSize, config.feedForwardSize)
         residual = .allocate(capacity: rows * c)   // (T, C)
         normed = .allocate(capacity: rows * c)     // (T, C)
         qkv = .allocate(capacity: rows * 3 * c)    // (T, 3C)
         attention = .allocate(capacity: rows * c)  // (T, C)
         projected = .allocate(capacity: rows * c)  // (T, C)
         hidden = .allocate(capacity: rows * f)     // (T, F)
-        scores = .allocate(capacity: rows * p)     // (T, S) with S <= P
     }
 
     deinit {
-        [residual, normed, qkv, attention, projected, hidden, scores].forEach { $0.deallocate() }
+        [residual, normed, qkv, attention, projected, hidden].forEach { $0.deallocate() }
     }
 }

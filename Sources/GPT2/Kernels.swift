@@ -1,45 +1,35 @@
-import COpenBLAS
+import CKernels
 import Foundation
 
-// Shape legend, for every kernel in this file (all row-major, F32):
+// Shape legend, for every kernel here (all row-major, F32 activations):
 //   T  rows processed in this pass (new tokens)     S  positions attended (cache + new)
 //   C  hidden size                                  F  feed-forward size
 //   H  heads, D = C / H head size                   V  vocabulary size
+//   P  positions the KV cache holds; caches are (H, P, D)
 //
-// The hot paths of the forward pass live here and only here, so that a faster
-// implementation (another BLAS, a C target with CPU dispatch, quantised weights)
-// replaces one file. Each fast kernel has a naive reference in `ReferenceKernels`,
-// and the tests hold the two together on random inputs.
+// The hot paths live in the CKernels target (one C file per kernel family, each with a
+// portable version, chosen by cpuid at run time); this is the engine's only door to them,
+// so the forward pass reads as Swift and the pointers stay in these calls.
 enum Kernels {
-    /// out = input · weight + bias, for GPT-2's Conv1D weights.
-    /// A single row goes through sgemv: sgemm on one row is much slower.
+    /// out = input · W + bias, for any weight format.
     static func linear(
         _ out: UnsafeMutablePointer<Float>,          // (T, N)
         _ input: UnsafePointer<Float>,               // (T, K)
-        weight: UnsafePointer<Float>,                // (K, N)
-        bias: UnsafePointer<Float>,                  // (N)
-        rows: Int, inputSize: Int, outputSize: Int
+        weight: WeightMatrix,                        // K -> N
+        bias: UnsafePointer<Float>?,                 // (N)
+        rows: Int
     ) {
-        let (t, k, n) = (Int32(rows), Int32(inputSize), Int32(outputSize))
-        for row in 0..<rows {
-            (out + row * outputSize).update(from: bias, count: outputSize)
-        }
-        if rows == 1 {
-            cblas_sgemv(CblasRowMajor, CblasTrans, k, n, 1, weight, n, input, 1, 1, out, 1)
-        } else {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, t, n, k, 1, input, k, weight, n, 1, out, n)
-        }
+        var matrix = weight.kernelMatrix
+        ck_linear(ComputePool.shared.pointer, &matrix, bias, input, out, Int64(rows))
     }
 
-    /// logits = matrix · x, for the (tied) output projection of one position.
-    static func logits(
-        _ out: UnsafeMutablePointer<Float>,          // (V)
-        _ x: UnsafePointer<Float>,                   // (C)
-        matrix: UnsafePointer<Float>,                // (V, C)
-        vocabularySize: Int, hiddenSize: Int
+    /// Row `token` of an (N, K) matrix as floats: the token embedding lookup.
+    static func row(
+        _ out: UnsafeMutablePointer<Float>,          // (C)
+        of matrix: WeightMatrix, at index: Int
     ) {
-        let (v, c) = (Int32(vocabularySize), Int32(hiddenSize))
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, v, c, 1, matrix, c, x, 1, 0, out, 1)
+        var view = matrix.kernelMatrix
+        ck_matrix_row(&view, Int64(index), out)
     }
 
     /// Causal multi-head attention of T new rows over S = start + T cached positions.
@@ -47,52 +37,22 @@ enum Kernels {
     static func attention(
         _ out: UnsafeMutablePointer<Float>,          // (T, C)
         qkv: UnsafePointer<Float>,                   // (T, 3C): q | k | v per row
-        keys: UnsafePointer<Float>,                  // (S, C) cache, rows start..<S already filled
-        values: UnsafePointer<Float>,                // (S, C)
-        scores: UnsafeMutablePointer<Float>,         // (T, S) scratch
-        rows: Int, start: Int, heads: Int, headSize: Int
+        keys: UnsafePointer<Float>,                  // (H, P, D), positions < S filled
+        values: UnsafePointer<Float>,                // (H, P, D)
+        rows: Int, start: Int, heads: Int, headSize: Int, capacity: Int
     ) {
-        let c = heads * headSize
-        let s = start + rows
-        let scale = 1 / Float(headSize).squareRoot()
-        for head in 0..<heads {
-            let q = qkv + head * headSize
-            let k = keys + head * headSize
-            let v = values + head * headSize
-            let o = out + head * headSize
-            if rows == 1 {
-                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(s), Int32(headSize), scale,
-                            k, Int32(c), q, 1, 0, scores, 1)
-            } else {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(s), Int32(headSize),
-                            scale, q, Int32(3 * c), k, Int32(c), 0, scores, Int32(s))
-            }
-            for row in 0..<rows {
-                causalSoftmax(scores + row * s, visible: start + row + 1, width: s)
-            }
-            if rows == 1 {
-                cblas_sgemv(CblasRowMajor, CblasTrans, Int32(s), Int32(headSize), 1,
-                            v, Int32(c), scores, 1, 0, o, 1)
-            } else {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(headSize), Int32(s),
-                            1, scores, Int32(s), v, Int32(c), 0, o, Int32(c))
-            }
-        }
+        ck_attention(ComputePool.shared.pointer, out, qkv, keys, values,
+                     Int64(rows), Int64(start), Int64(heads), Int64(headSize), Int64(capacity))
     }
 
-    /// Softmax over the first `visible` entries of a row; the masked rest become 0.
-    static func causalSoftmax(_ row: UnsafeMutablePointer<Float>, visible: Int, width: Int) {
-        var maximum = -Float.infinity
-        for i in 0..<visible { maximum = max(maximum, row[i]) }
-        var sum: Float = 0
-        for i in 0..<visible {
-            let e = expf(row[i] - maximum)
-            row[i] = e
-            sum += e
-        }
-        let inverse = 1 / sum
-        for i in 0..<visible { row[i] *= inverse }
-        for i in visible..<width { row[i] = 0 }
+    /// Copies the new rows' keys and values from qkv into the caches at start..<start + T.
+    static func storeKeysAndValues(
+        _ qkv: UnsafePointer<Float>,                 // (T, 3C)
+        keys: UnsafeMutablePointer<Float>,           // (H, P, D)
+        values: UnsafeMutablePointer<Float>,         // (H, P, D)
+        rows: Int, start: Int, heads: Int, headSize: Int, capacity: Int
+    ) {
+        ck_store_kv(qkv, keys, values, Int64(rows), Int64(start), Int64(heads), Int64(headSize), Int64(capacity))
     }
 
     /// Layer normalisation of each row, with gain and bias.
@@ -102,54 +62,32 @@ enum Kernels {
         gain: UnsafePointer<Float>, bias: UnsafePointer<Float>,  // (C)
         rows: Int, size: Int, epsilon: Float
     ) {
-        for row in 0..<rows {
-            let x = input + row * size
-            let y = out + row * size
-            var mean: Float = 0
-            for i in 0..<size { mean += x[i] }
-            mean /= Float(size)
-            var variance: Float = 0
-            for i in 0..<size {
-                let d = x[i] - mean
-                variance += d * d
-            }
-            variance /= Float(size)
-            let inverse = 1 / (variance + epsilon).squareRoot()
-            for i in 0..<size { y[i] = (x[i] - mean) * inverse * gain[i] + bias[i] }
-        }
+        ck_layer_norm(ComputePool.shared.pointer, out, input, gain, bias, Int64(rows), Int64(size), epsilon)
     }
 
     /// GELU with GPT-2's tanh approximation ("gelu_new"), in place.
     static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        let root2OverPi: Float = 0.7978845608028654
-        for i in 0..<count {
-            let v = x[i]
-            x[i] = 0.5 * v * (1 + tanhf(root2OverPi * (v + 0.044715 * v * v * v)))
-        }
+        ck_gelu(ComputePool.shared.pointer, x, Int64(count))
     }
 
     /// x += y, the residual connection.
     static func add(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, count: Int) {
-        for i in 0..<count { x[i] += y[i] }
+        ck_add(ComputePool.shared.pointer, x, y, Int64(count))
     }
 }
 
 /// Plain loops that say what the kernels compute, slowly and obviously; tests only.
 enum ReferenceKernels {
+    /// The portable C loops, activations quantized as the fast kernels quantize them.
     static func linear(
         _ out: UnsafeMutablePointer<Float>, _ input: UnsafePointer<Float>,
-        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-        rows: Int, inputSize: Int, outputSize: Int
+        weight: WeightMatrix, bias: UnsafePointer<Float>?, rows: Int
     ) {
-        for t in 0..<rows {
-            for n in 0..<outputSize {
-                var sum = bias[n]
-                for k in 0..<inputSize { sum += input[t * inputSize + k] * weight[k * outputSize + n] }
-                out[t * outputSize + n] = sum
-            }
-        }
+        var matrix = weight.kernelMatrix
+        ck_linear_reference(&matrix, bias, input, out, Int64(rows))
     }
 
+    /// Attention over (S, C) keys and values, from the definition.
     static func attention(
         _ out: UnsafeMutablePointer<Float>, qkv: UnsafePointer<Float>,
         keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
@@ -176,16 +114,4 @@ enum ReferenceKernels {
             }
         }
     }
-}
-
-/// OpenBLAS's thread pool, configured once for the process.
-public enum BLASThreads {
-    /// Sets the number of threads OpenBLAS uses. Call once, at start-up, before any
-    /// forward pass: the engine runs no threads of its own, so this is the process's
-    /// whole compute parallelism and nothing oversubscribes the cores.
-    public static func configure(threads: Int) {
-        openblas_set_num_threads(Int32(max(1, threads)))
-    }
-
-    public static var count: Int { Int(openblas_get_num_threads()) }
 }

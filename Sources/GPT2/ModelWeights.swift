@@ -1,60 +1,64 @@
+import CKernels
 import Foundation
 
-/// Views of one transformer block's weights, in GPT-2's Conv1D `(in, out)` row-major layout.
+/// Views of one transformer block's weights.
 struct LayerWeights {
     var attentionNormGain: UnsafePointer<Float>      // (C)
     var attentionNormBias: UnsafePointer<Float>      // (C)
-    var qkvWeight: UnsafePointer<Float>              // (C, 3C): columns are q, then k, then v
+    var qkv: WeightMatrix                            // C -> 3C: outputs are q, then k, then v
     var qkvBias: UnsafePointer<Float>                // (3C)
-    var attentionOutWeight: UnsafePointer<Float>     // (C, C)
+    var attentionOut: WeightMatrix                   // C -> C
     var attentionOutBias: UnsafePointer<Float>       // (C)
     var mlpNormGain: UnsafePointer<Float>            // (C)
     var mlpNormBias: UnsafePointer<Float>            // (C)
-    var mlpUpWeight: UnsafePointer<Float>            // (C, F)
+    var mlpUp: WeightMatrix                          // C -> F
     var mlpUpBias: UnsafePointer<Float>              // (F)
-    var mlpDownWeight: UnsafePointer<Float>          // (F, C)
+    var mlpDown: WeightMatrix                        // F -> C
     var mlpDownBias: UnsafePointer<Float>            // (C)
 }
 
-/// All of a model's weights as F32 views into one region: the mapped checkpoint itself
-/// for F32 tensors, or one allocation holding F32 copies of F16 / BF16 tensors.
+/// All of a model's weights at one precision, as views into regions this object owns:
+/// the mapped checkpoint (tensors used as stored), the mapped compact cache (converted
+/// matrices), and small allocations (F32 copies of F16 vectors, or every tensor when
+/// F16 weights are played at F32).
 ///
-/// `@unchecked Sendable`: every pointer points into `file` or `converted`, both owned
-/// by this object, written only during `init` and released in `deinit`; after that
-/// the weights are read-only and may be shared by any number of sessions.
+/// `@unchecked Sendable`: every pointer points into `owners`, written only during `init`;
+/// after that the weights are read-only and may be shared by any number of sessions.
 final class ModelWeights: @unchecked Sendable {
-    let tokenEmbedding: UnsafePointer<Float>      // (V, C)
+    let tokenEmbedding: WeightMatrix              // (V, C) rows are tokens
     let positionEmbedding: UnsafePointer<Float>   // (P, C)
     let finalNormGain: UnsafePointer<Float>       // (C)
     let finalNormBias: UnsafePointer<Float>       // (C)
-    /// The output projection: `tokenEmbedding` itself when tied, as in GPT-2.
-    let outputProjection: UnsafePointer<Float>    // (V, C)
+    /// The output projection, C -> V: `tokenEmbedding` itself when tied, as in GPT-2.
+    let outputProjection: WeightMatrix
     let layers: [LayerWeights]
     /// The storage type of the checkpoint's matrices ("F32", "F16" or "BF16").
     let storageType: String
-    /// Bytes allocated for F32 copies (0 when every tensor is used in place from the file).
+    let precision: Precision
+    /// Bytes of converted weights: F32 copies made at load, or the mapped compact cache.
     let convertedBytes: Int
 
-    private let file: MappedFile
-    private let converted: UnsafeMutableRawPointer?
+    private let owners: [AnyObject]
 
-    init(checkpoint: SafeTensors, config: GPT2Config) throws {
+    private enum Role { case layerMatrix, embedding, vector }
+
+    init(checkpoint: SafeTensors, config: GPT2Config, precision: Precision, cacheURL: URL?) throws {
         let path = checkpoint.file.path
         let c = config.hiddenSize, f = config.feedForwardSize
-        var wanted: [(name: String, shape: [Int])] = [
-            ("wte.weight", [config.vocabularySize, c]),
-            ("wpe.weight", [config.contextLength, c]),
-            ("ln_f.weight", [c]), ("ln_f.bias", [c]),
+        var wanted: [(name: String, shape: [Int], role: Role)] = [
+            ("wte.weight", [config.vocabularySize, c], .embedding),
+            ("wpe.weight", [config.contextLength, c], .vector),
+            ("ln_f.weight", [c], .vector), ("ln_f.bias", [c], .vector),
         ]
         for layer in 0..<config.layerCount {
             let p = "h.\(layer)."
             wanted += [
-                (p + "ln_1.weight", [c]), (p + "ln_1.bias", [c]),
-                (p + "attn.c_attn.weight", [c, 3 * c]), (p + "attn.c_attn.bias", [3 * c]),
-                (p + "attn.c_proj.weight", [c, c]), (p + "attn.c_proj.bias", [c]),
-                (p + "ln_2.weight", [c]), (p + "ln_2.bias", [c]),
-                (p + "mlp.c_fc.weight", [c, f]), (p + "mlp.c_fc.bias", [f]),
-                (p + "mlp.c_proj.weight", [f, c]), (p + "mlp.c_proj.bias", [c]),
+                (p + "ln_1.weight", [c], .vector), (p + "ln_1.bias", [c], .vector),
+                (p + "attn.c_attn.weight", [c, 3 * c], .layerMatrix), (p + "attn.c_attn.bias", [3 * c], .vector),
+                (p + "attn.c_proj.weight", [c, c], .layerMatrix), (p + "attn.c_proj.bias", [c], .vector),
+                (p + "ln_2.weight", [c], .vector), (p + "ln_2.bias", [c], .vector),
+                (p + "mlp.c_fc.weight", [c, f], .layerMatrix), (p + "mlp.c_fc.bias", [f], .vector),
+                (p + "mlp.c_proj.weight", [f, c], .layerMatrix), (p + "mlp.c_proj.bias", [c], .vector),
             ]
         }
 
@@ -65,15 +69,15 @@ final class ModelWeights: @unchecked Sendable {
             }
             return nil
         }
-        var resolved: [(key: String, tensor: SafeTensors.Tensor)] = []
-        for (name, shape) in wanted {
+        var resolved: [(key: String, tensor: SafeTensors.Tensor, role: Role)] = []
+        for (name, shape, role) in wanted {
             guard let (fullName, tensor) = find(name) else {
                 throw CheckpointError.missingTensor(path: path, tensor: "transformer." + name)
             }
             guard tensor.shape == shape else {
                 throw CheckpointError.shapeMismatch(path: path, tensor: fullName, expected: shape, actual: tensor.shape)
             }
-            resolved.append((name, tensor))
+            resolved.append((name, tensor, role))
         }
         if let head = checkpoint.tensors["lm_head.weight"] {
             let shape = [config.vocabularySize, c]
@@ -83,81 +87,116 @@ final class ModelWeights: @unchecked Sendable {
             // A tied head is stored once in safetensors; a separate copy is used only if it differs.
             let tokenEmbedding = resolved[0].tensor
             if head.offset != tokenEmbedding.offset || head.dtype != tokenEmbedding.dtype {
-                resolved.append(("lm_head.weight", head))
+                resolved.append(("lm_head.weight", head, .embedding))
             }
         }
+        if precision == .q8 || precision == .q4, !config.blockFormatsFit {
+            throw CheckpointError.unsupportedPrecision(
+                path: path, precision: precision.rawValue,
+                reason: "the 8-bit and 4-bit formats need widths that are multiples of 32 (this model: \(c) and \(f))")
+        }
 
-        func usableInPlace(_ tensor: SafeTensors.Tensor) -> Bool {
-            tensor.dtype == .f32 && tensor.offset % MemoryLayout<Float>.alignment == 0
+        let base = UnsafeRawPointer(checkpoint.file.bytes.baseAddress!)  // a mapped file is never empty
+        func sourceView(_ tensor: SafeTensors.Tensor, role: Role) -> WeightMatrix {
+            let format: WeightFormat = switch tensor.dtype { case .f32: .f32; case .f16: .f16; case .bf16: .bf16 }
+            if role == .vector {
+                return WeightMatrix(format: format, layout: .outputsByInputs, inputs: tensor.elementCount,
+                                    outputs: 1, data: base + tensor.offset)
+            }
+            let byRows = role == .embedding
+            return WeightMatrix(format: format, layout: byRows ? .outputsByInputs : .inputsByOutputs,
+                                inputs: byRows ? tensor.shape[1] : tensor.shape[0],
+                                outputs: byRows ? tensor.shape[0] : tensor.shape[1], data: base + tensor.offset)
         }
-        let convertedBytes = resolved.reduce(0) { total, entry in
-            usableInPlace(entry.tensor) ? total : total + (entry.tensor.elementCount * 4 + 63) / 64 * 64
-        }
-        if let available = SystemMemory.availableBytes(), convertedBytes > available {
-            throw CheckpointError.tooLarge(path: path, neededBytes: convertedBytes, availableBytes: available)
-        }
-        let converted = convertedBytes > 0
-            ? UnsafeMutableRawPointer.allocate(byteCount: convertedBytes, alignment: 64) : nil
+        func aligned(_ tensor: SafeTensors.Tensor) -> Bool { tensor.offset % tensor.dtype.size == 0 }
 
-        var views: [String: UnsafePointer<Float>] = [:]
+        // Where each matrix comes from: as stored, widened to F32 in memory, or the compact cache.
+        var matrices: [String: WeightMatrix] = [:]
+        var requests: [CompactWeightsFile.Request] = []
+        var widened: [(key: String, tensor: SafeTensors.Tensor, role: Role)] = []
+        for entry in resolved where entry.role != .vector {
+            let source = sourceView(entry.tensor, role: entry.role)
+            let target: WeightFormat = switch precision {
+            case .f32: .f32
+            case .f16: source.format == .bf16 ? .bf16 : .f16
+            case .q8: .q8_0
+            case .q4: entry.role == .embedding ? .q8_0 : .q4_0  // 4-bit embeddings cost too much quality
+            }
+            if target == source.format && aligned(entry.tensor) {
+                matrices[entry.key] = source
+            } else if precision == .f32 {
+                widened.append(entry)
+            } else {
+                requests.append(.init(name: entry.key, source: source, format: target,
+                                      layout: target.isBlockFormat ? .outputsByInputs : source.layout))
+            }
+        }
+        widened += resolved.filter { $0.role == .vector && !($0.tensor.dtype == .f32 && aligned($0.tensor)) }
+
+        var owners: [AnyObject] = [checkpoint.file]
+        var convertedBytes = 0
+        if !requests.isEmpty {
+            let cacheURL = cacheURL ?? URL(fileURLWithPath: path + ".\(precision.rawValue).dungeon")
+            let cache = try CompactWeightsFile.load(at: cacheURL, checkpoint: checkpoint.file, precision: precision, requests: requests)
+            owners.append(cache.owner)
+            matrices.merge(cache.matrices) { $1 }
+            convertedBytes += cache.matrices.values.reduce(0) { $0 + $1.byteCount }
+        }
+
+        // F32 copies: the small vectors of F16 / BF16 files, and every matrix when widening.
+        let widenedBytes = widened.reduce(0) { $0 + ($1.tensor.elementCount * 4 + 63) / 64 * 64 }
+        if let available = SystemMemory.availableBytes(), widenedBytes > available {
+            throw CheckpointError.tooLarge(path: path, neededBytes: widenedBytes, availableBytes: available)
+        }
+        let copies = Allocation(byteCount: widenedBytes)
+        owners.append(copies)
+        convertedBytes += widened.filter { $0.role != .vector }.reduce(0) { $0 + $1.tensor.elementCount * 4 }
+        var vectors: [String: UnsafePointer<Float>] = [:]
         var cursor = 0
-        let base = checkpoint.file.bytes.baseAddress!  // a mapped file is never empty
-        for (key, tensor) in resolved {
-            let source = base + tensor.offset
-            if usableInPlace(tensor) {
-                views[key] = source.assumingMemoryBound(to: Float.self)
-                continue
-            }
-            let destination = (converted! + cursor).bindMemory(to: Float.self, capacity: tensor.elementCount)
-            Self.convert(source, dtype: tensor.dtype, count: tensor.elementCount, into: destination)
-            views[key] = UnsafePointer(destination)
+        for (key, tensor, role) in widened {
+            let destination = copies.pointer + cursor
             cursor += (tensor.elementCount * 4 + 63) / 64 * 64
+            let source = sourceView(tensor, role: role)
+            let target = WeightMatrix(format: .f32, layout: source.layout, inputs: source.inputs,
+                                      outputs: source.outputs, data: UnsafeRawPointer(destination))
+            var from = source.kernelMatrix
+            var to = target.kernelMatrix
+            ck_convert(ComputePool.shared.pointer, &from, &to)
+            if role == .vector {
+                vectors[key] = UnsafePointer(destination.assumingMemoryBound(to: Float.self))
+            } else {
+                matrices[key] = target
+            }
+        }
+        for (key, tensor, role) in resolved where role == .vector && vectors[key] == nil {
+            vectors[key] = (base + tensor.offset).assumingMemoryBound(to: Float.self)
         }
 
-        self.file = checkpoint.file
-        self.converted = converted
+        self.owners = owners
         self.convertedBytes = convertedBytes
         self.storageType = checkpoint.storageType
-        tokenEmbedding = views["wte.weight"]!
-        positionEmbedding = views["wpe.weight"]!
-        finalNormGain = views["ln_f.weight"]!
-        finalNormBias = views["ln_f.bias"]!
-        outputProjection = views["lm_head.weight"] ?? tokenEmbedding
+        self.precision = precision
+        // Every name below was resolved above.
+        tokenEmbedding = matrices["wte.weight"]!
+        positionEmbedding = vectors["wpe.weight"]!
+        finalNormGain = vectors["ln_f.weight"]!
+        finalNormBias = vectors["ln_f.bias"]!
+        outputProjection = matrices["lm_head.weight"] ?? tokenEmbedding
         layers = (0..<config.layerCount).map { layer in
-            let view = { (name: String) in views["h.\(layer).\(name)"]! }  // every name was resolved above
+            let vector = { (name: String) in vectors["h.\(layer).\(name)"]! }
+            let matrix = { (name: String) in matrices["h.\(layer).\(name)"]! }
             return LayerWeights(
-                attentionNormGain: view("ln_1.weight"), attentionNormBias: view("ln_1.bias"),
-                qkvWeight: view("attn.c_attn.weight"), qkvBias: view("attn.c_attn.bias"),
-                attentionOutWeight: view("attn.c_proj.weight"), attentionOutBias: view("attn.c_proj.bias"),
-                mlpNormGain: view("ln_2.weight"), mlpNormBias: view("ln_2.bias"),
-                mlpUpWeight: view("mlp.c_fc.weight"), mlpUpBias: view("mlp.c_fc.bias"),
-                mlpDownWeight: view("mlp.c_proj.weight"), mlpDownBias: view("mlp.c_proj.bias"))
+                attentionNormGain: vector("ln_1.weight"), attentionNormBias: vector("ln_1.bias"),
+                qkv: matrix("attn.c_attn.weight"), qkvBias: vector("attn.c_attn.bias"),
+                attentionOut: matrix("attn.c_proj.weight"), attentionOutBias: vector("attn.c_proj.bias"),
+                mlpNormGain: vector("ln_2.weight"), mlpNormBias: vector("ln_2.bias"),
+                mlpUp: matrix("mlp.c_fc.weight"), mlpUpBias: vector("mlp.c_fc.bias"),
+                mlpDown: matrix("mlp.c_proj.weight"), mlpDownBias: vector("mlp.c_proj.bias"))
         }
     }
 
-    deinit {
-        converted?.deallocate()
-    }
-
-    /// Widens F16 / BF16 (or unaligned F32) elements to F32.
-    private static func convert(
-        _ source: UnsafeRawPointer, dtype: SafeTensors.DType, count: Int,
-        into destination: UnsafeMutablePointer<Float>
-    ) {
-        switch dtype {
-        case .f32:
-            memcpy(destination, source, count * 4)
-        case .f16:
-            for i in 0..<count {
-                destination[i] = Float(Float16(bitPattern: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
-            }
-        case .bf16:
-            for i in 0..<count {
-                let bits = UInt32(source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) << 16
-                destination[i] = Float(bitPattern: bits)
-            }
-        }
-    }
+    /// The format the layers' matrices are played in ("F16", "Q8_0", …).
+    var matrixFormat: WeightFormat { layers.first?.qkv.format ?? tokenEmbedding.format }
 }
 
 /// What the operating system says about memory (Linux's /proc; nil elsewhere).

@@ -34,9 +34,10 @@ struct BenchCommand: ParsableCommand {
                 throw ValidationError("--prompt-tokens + --new-tokens must fit the \(config.contextLength)-token window")
             }
 
-            print("machine: \(Machine.cpuName), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(BLASThreads.count) compute threads")
-            print(String(format: "model:   %@ (%.0fM parameters, %@, %d layers, width %d)", engine.name,
+            print("machine: \(Machine.cpuName), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ComputePool.shared.threads) compute threads, \(ComputePool.instructionSet) kernels")
+            print(String(format: "model:   %@ (%.0fM parameters, %@ file, %d layers, width %d)", engine.name,
                          Double(config.parameterCount) / 1e6, engine.model.storageType, config.layerCount, config.hiddenSize))
+            print("precision: \(engine.model.precision) (matrices in \(engine.model.matrixFormat))")
             print(String(format: "load:    %.3f s", loadSeconds))
 
             // Prompt text drawn from the vocabulary with a fixed seed: speed does not depend on which tokens.

@@ -143,7 +143,7 @@ final class GameSession {
                                                                     total: progress.total, bytesPerSecond: progress.bytesPerSecond)))
                     })
                 }
-                let worker = EngineWorker(engine: try TextEngine(directory: folder))
+                let worker = EngineWorker(engine: try ModelLoading.load(folder))
                 pending.put(worker)
                 inbox.post(.modelReady(name: worker.modelName, window: worker.contextLength))
             } catch {

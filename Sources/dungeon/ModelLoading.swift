@@ -8,17 +8,19 @@ import Glibc
 /// Loads a model for play, telling the player what it is and what it needs first, since
 /// the larger GPT-2s take a while and several gigabytes.
 enum ModelLoading {
-    static func load(_ folder: URL) throws -> TextEngine {
-        if let config = try? GPT2Config(contentsOf: folder.appendingPathComponent("config.json")) {
-            let parameters = Double(config.parameterCount)
-            let size = parameters >= 1e9 ? String(format: "%.1fB", parameters / 1e9) : String(format: "%.0fM", parameters / 1e6)
-            let memory = String(format: "%.1f GB", Double(config.estimatedMemoryBytes) / 1e9)
-            report("Loading \(folder.lastPathComponent): \(size) parameters, needs about \(memory) of memory…")
-        }
+    static func load(_ folder: URL, precision: Precision? = nil) throws -> TextEngine {
+        let config = try GPT2Config(contentsOf: folder.appendingPathComponent("config.json"))
+        let chosen = try precision ?? GPT2Model.defaultPrecision(
+            config: config, checkpointAt: folder.appendingPathComponent("model.safetensors"))
+        let parameters = Double(config.parameterCount)
+        let size = parameters >= 1e9 ? String(format: "%.1fB", parameters / 1e9) : String(format: "%.0fM", parameters / 1e6)
+        let memory = String(format: "%.1f GB", Double(config.estimatedMemoryBytes(precision: chosen)) / 1e9)
+        report("Loading \(folder.lastPathComponent) at \(chosen): \(size) parameters, needs about \(memory) of memory…")
         let clock = ContinuousClock()
         let start = clock.now
-        let engine = try TextEngine(directory: folder)
-        report(String(format: "Loaded %@ (%@) in %.1f s.", engine.name, engine.model.storageType, (clock.now - start).seconds))
+        let engine = try TextEngine(directory: folder, precision: chosen)
+        report(String(format: "Loaded %@ (%@ file, playing at %@) in %.1f s.", engine.name, engine.model.storageType,
+                      engine.model.precision.rawValue, (clock.now - start).seconds))
         return engine
     }
 

@@ -8,8 +8,11 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: "A Hugging Face GPT-2 folder (config.json, model.safetensors, vocab.json, merges.txt).")
     var model: String
 
-    @Option(name: .long, help: "Compute threads (default: all cores).")
+    @Option(name: .long, help: "Compute threads.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Weights in memory: f32, f16, q8 (8-bit) or q4 (4-bit) (default: as stored up to gpt2-medium, q8 above).")
+    var precision: Precision?
 
     var modelURL: URL { URL(fileURLWithPath: (model as NSString).expandingTildeInPath) }
 
@@ -19,10 +22,12 @@ struct ModelOptions: ParsableArguments {
 
     /// Loads the model after setting the compute threads, which must happen first and once.
     func loadEngine() throws -> TextEngine {
-        BLASThreads.configure(threads: threads)
-        return try TextEngine(directory: modelURL)
+        ComputePool.configure(threads: threads)
+        return try TextEngine(directory: modelURL, precision: precision)
     }
 }
+
+extension Precision: ExpressibleByArgument {}
 
 /// The sampler flags of `dungeon generate`.
 struct SamplingOptions: ParsableArguments {

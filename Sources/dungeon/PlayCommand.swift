@@ -35,7 +35,9 @@ struct PlayCommand: ParsableCommand {
     var models: String?
     @OptionGroup var savesOptions: SavesOptions
     @Option(help: "Random seed: the same seed and actions write the same story.") var seed: UInt64?
-    @Option(help: "Compute threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Compute threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Weights in memory: f32, f16, q8 (8-bit) or q4 (4-bit) (default: as stored up to gpt2-medium, q8 above).")
+    var precision: Precision?
 
     @Flag(name: .customLong("new"), help: "Start a new adventure.") var startNew = false
     @Option(help: "With --new: the scenario (fantasy, mystery, apocalypse, zombies, scifi, random).") var scenario: String?
@@ -61,13 +63,13 @@ struct PlayCommand: ParsableCommand {
 
             var worker: EngineWorker?
             var problem: String?
-            BLASThreads.configure(threads: threads)
+            ComputePool.configure(threads: threads)
             let modelsFolder = Locations.models(override: models)
             switch ModelLocator.resolve(explicit: model, modelsFolder: modelsFolder) {
             case .success(let folder):
                 // A model named with --model must load; one found by searching may be reported instead.
                 do {
-                    worker = EngineWorker(engine: try ModelLoading.load(folder))
+                    worker = EngineWorker(engine: try ModelLoading.load(folder, precision: precision))
                 } catch where model == nil {
                     problem = "The model in \(folder.path) cannot be loaded: \(error)"
                 }

@@ -1,0 +1,27 @@
+// The one place that chooses the kernels: from cpuid at first use, never from build flags.
+
+#include "internal.h"
+
+#include <stdatomic.h>
+
+static _Atomic int forcePortable = 0;
+
+static const ck_kernels *detect(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c"))
+        return &ck_avx2_kernels;
+#endif
+    return &ck_portable_kernels;
+}
+
+const ck_kernels *ck_active(void) {
+    static const ck_kernels *chosen;  // racing first calls store the same pointer
+    if (atomic_load_explicit(&forcePortable, memory_order_relaxed)) return &ck_portable_kernels;
+    if (!chosen) chosen = detect();
+    return chosen;
+}
+
+const char *ck_instruction_set(void) { return ck_active()->name; }
+
+int ck_force_portable(int enabled) { return atomic_exchange(&forcePortable, enabled ? 1 : 0); }

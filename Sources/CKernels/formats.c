@@ -1,0 +1,134 @@
+// The weight formats' conversions, in portable C: F16 and BF16 rounding, and the
+// 8-bit and 4-bit blocks (the block layouts are documented in CKernels.h).
+
+#include "internal.h"
+
+float ck_half_to_float(uint16_t bits) {
+    uint32_t sign = (uint32_t)(bits & 0x8000) << 16;
+    uint32_t exponent = (bits >> 10) & 0x1f, mantissa = bits & 0x3ff;
+    union { uint32_t u; float f; } v;
+    if (exponent == 0) {
+        // Zero or subnormal: the value is mantissa * 2^-24.
+        float magnitude = (float)mantissa * 5.9604644775390625e-8f;
+        return sign ? -magnitude : magnitude;
+    }
+    if (exponent == 31) v.u = sign | 0x7f800000u | (mantissa << 13);
+    else v.u = sign | ((exponent + 112) << 23) | (mantissa << 13);
+    return v.f;
+}
+
+uint16_t ck_float_to_half(float value) {
+    union { float f; uint32_t u; } v = { value };
+    uint32_t sign = (v.u >> 16) & 0x8000;
+    uint32_t magnitude = v.u & 0x7fffffff;
+    if (magnitude >= 0x7f800000u) return (uint16_t)(sign | 0x7c00 | (magnitude > 0x7f800000u ? 0x200 : 0));
+    if (magnitude >= 0x477ff000u) return (uint16_t)(sign | 0x7c00);  // rounds past the largest half
+    if (magnitude < 0x38800000u) {
+        // Subnormal half: round magnitude / 2^-24 to nearest even.
+        union { uint32_t u; float f; } m = { magnitude };
+        float scaled = m.f * 16777216.0f;
+        return (uint16_t)(sign | (uint32_t)lrintf(scaled));
+    }
+    uint32_t rounded = magnitude + 0xfff + ((magnitude >> 13) & 1);  // to nearest, ties to even
+    return (uint16_t)(sign | ((rounded - 0x38000000u) >> 13));
+}
+
+uint16_t ck_float_to_bf16(float value) {
+    union { float f; uint32_t u; } v = { value };
+    if ((v.u & 0x7fffffff) > 0x7f800000u) return (uint16_t)((v.u >> 16) | 0x40);
+    return (uint16_t)((v.u + 0x7fff + ((v.u >> 16) & 1)) >> 16);
+}
+
+size_t ck_row_bytes(int format, int64_t count) {
+    switch (format) {
+    case CK_F32: return (size_t)count * 4;
+    case CK_F16: case CK_BF16: return (size_t)count * 2;
+    case CK_Q8_0: return (size_t)(count / CK_BLOCK) * sizeof(ck_block_q8_0);
+    case CK_Q4_0: return (size_t)(count / CK_BLOCK) * sizeof(ck_block_q4_0);
+    default: return 0;
+    }
+}
+
+static void quantize_q8_0(const float *x, ck_block_q8_0 *out, int64_t blocks) {
+    for (int64_t b = 0; b < blocks; b++, x += CK_BLOCK) {
+        float amax = 0;
+        for (int i = 0; i < CK_BLOCK; i++) amax = fmaxf(amax, fabsf(x[i]));
+        out[b].d = ck_float_to_half(amax / 127);
+        float d = ck_half_to_float(out[b].d);  // quantize against the scale as stored
+        float inverse = d > 0 ? 1 / d : 0;
+        for (int i = 0; i < CK_BLOCK; i++) {
+            long q = lrintf(x[i] * inverse);
+            out[b].q[i] = (int8_t)(q > 127 ? 127 : q < -127 ? -127 : q);
+        }
+    }
+}
+
+static void quantize_q4_0(const float *x, ck_block_q4_0 *out, int64_t blocks) {
+    for (int64_t b = 0; b < blocks; b++, x += CK_BLOCK) {
+        // The scale maps the weight of largest magnitude to -8, the end of the range with
+        // the most room, so that weight is exact and the sign of the scale carries its sign.
+        float extreme = 0;
+        for (int i = 0; i < CK_BLOCK; i++) if (fabsf(x[i]) > fabsf(extreme)) extreme = x[i];
+        out[b].d = ck_float_to_half(extreme / -8);
+        float d = ck_half_to_float(out[b].d);
+        float inverse = d != 0 ? 1 / d : 0;
+        for (int i = 0; i < CK_BLOCK / 2; i++) {
+            int low = (int)lrintf(x[i] * inverse) + 8, high = (int)lrintf(x[i + CK_BLOCK / 2] * inverse) + 8;
+            low = low < 0 ? 0 : low > 15 ? 15 : low;
+            high = high < 0 ? 0 : high > 15 ? 15 : high;
+            out[b].q[i] = (uint8_t)(low | (high << 4));
+        }
+    }
+}
+
+void ck_quantize_row(int format, const float *source, void *destination, int64_t count) {
+    switch (format) {
+    case CK_F32: memcpy(destination, source, (size_t)count * 4); break;
+    case CK_F16: for (int64_t i = 0; i < count; i++) ((uint16_t *)destination)[i] = ck_float_to_half(source[i]); break;
+    case CK_BF16: for (int64_t i = 0; i < count; i++) ((uint16_t *)destination)[i] = ck_float_to_bf16(source[i]); break;
+    case CK_Q8_0: quantize_q8_0(source, destination, count / CK_BLOCK); break;
+    case CK_Q4_0: quantize_q4_0(source, destination, count / CK_BLOCK); break;
+    }
+}
+
+void ck_dequantize_row_portable(int format, const void *source, float *out, int64_t count) {
+    switch (format) {
+    case CK_F32: memcpy(out, source, (size_t)count * 4); break;
+    case CK_F16: for (int64_t i = 0; i < count; i++) out[i] = ck_half_to_float(((const uint16_t *)source)[i]); break;
+    case CK_BF16: for (int64_t i = 0; i < count; i++) out[i] = ck_bf16_to_float(((const uint16_t *)source)[i]); break;
+    case CK_Q8_0: {
+        const ck_block_q8_0 *blocks = source;
+        for (int64_t b = 0; b < count / CK_BLOCK; b++) {
+            float d = ck_half_to_float(blocks[b].d);
+            for (int i = 0; i < CK_BLOCK; i++) out[b * CK_BLOCK + i] = d * blocks[b].q[i];
+        }
+        break;
+    }
+    case CK_Q4_0: {
+        const ck_block_q4_0 *blocks = source;
+        for (int64_t b = 0; b < count / CK_BLOCK; b++) {
+            float d = ck_half_to_float(blocks[b].d);
+            for (int i = 0; i < CK_BLOCK / 2; i++) {
+                out[b * CK_BLOCK + i] = d * ((blocks[b].q[i] & 15) - 8);
+                out[b * CK_BLOCK + i + CK_BLOCK / 2] = d * ((blocks[b].q[i] >> 4) - 8);
+            }
+        }
+        break;
+    }
+    }
+}
+
+void ck_dequantize_row(int format, const void *source, float *destination, int64_t count) {
+    ck_active()->dequantize(format, source, destination, count);
+}
+
+void ck_quantize_activations(const float *x, ck_block_q8_x *out, int64_t count) {
+    for (int64_t b = 0; b < count / CK_BLOCK; b++, x += CK_BLOCK) {
+        float amax = 0;
+        for (int i = 0; i < CK_BLOCK; i++) amax = fmaxf(amax, fabsf(x[i]));
+        float d = amax / 127;
+        float inverse = d > 0 ? 1 / d : 0;
+        out[b].d = d;
+        for (int i = 0; i < CK_BLOCK; i++) out[b].q[i] = (int8_t)lrintf(x[i] * inverse);
+    }
+}

@@ -1,0 +1,124 @@
+#ifndef DUNGEON_CKERNELS_H
+#define DUNGEON_CKERNELS_H
+
+// The engine's hand-written kernels: a persistent worker pool, matrix-vector and
+// matrix-matrix products over compact weights (F32, F16, BF16, 8-bit, 4-bit),
+// attention over the KV cache, and the element-wise steps of a transformer block.
+// Each kernel family has a portable scalar version and an AVX2 + FMA + F16C version
+// chosen at run time from cpuid; build flags never pick one.
+//
+// Shape legend (row-major everywhere):
+//   T  rows in this pass (tokens)        K  input features     N  output features
+//   H  heads, D head size, C = H * D     P  cache capacity (positions), S visible positions
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// MARK: - Worker pool
+
+/// A fixed set of threads that run one job at a time, the caller taking part as worker 0.
+/// Workers spin briefly between jobs (a decode step issues hundreds) and then sleep.
+typedef struct ck_pool ck_pool;
+
+ck_pool *ck_pool_create(int threads);
+void ck_pool_destroy(ck_pool *pool);
+int ck_pool_threads(const ck_pool *pool);
+/// Runs job(context, index, count) on every worker, index 0 on the calling thread, and
+/// returns when all have finished.
+void ck_pool_run(ck_pool *pool, void (*job)(void *context, int index, int count), void *context);
+
+// MARK: - Weight formats
+
+typedef enum {
+    CK_F32 = 0,
+    CK_F16 = 1,
+    CK_BF16 = 2,
+    /// 32 weights per block: an F16 scale d, then 32 int8 q; weight = d * q. 34 bytes.
+    CK_Q8_0 = 3,
+    /// 32 weights per block: an F16 scale d, then 16 bytes; byte j holds weight j in its low
+    /// nibble and weight j + 16 in its high nibble; weight = d * (nibble - 8). 18 bytes.
+    CK_Q4_0 = 4,
+} ck_format;
+
+/// Weights per block of the block formats.
+#define CK_BLOCK 32
+
+typedef enum {
+    /// (K, N): one row per input feature, as GPT-2's Conv1D stores its weights.
+    CK_LAYOUT_KN = 0,
+    /// (N, K): one row per output feature; the block formats use only this layout, with
+    /// blocks running along K.
+    CK_LAYOUT_NK = 1,
+} ck_layout;
+
+/// A weight matrix in any format: a view, never owning its bytes.
+typedef struct {
+    const void *data;
+    int32_t format;    // ck_format
+    int32_t layout;    // ck_layout
+    int64_t inputs;    // K
+    int64_t outputs;   // N
+} ck_matrix;
+
+/// Bytes one row of `count` elements takes in `format` (count a multiple of CK_BLOCK for blocks).
+size_t ck_row_bytes(int format, int64_t count);
+/// Converts `count` floats to `format`; for block formats count is a multiple of CK_BLOCK.
+void ck_quantize_row(int format, const float *source, void *destination, int64_t count);
+/// Converts `count` elements of `format` to floats.
+void ck_dequantize_row(int format, const void *source, float *destination, int64_t count);
+
+/// Converts a whole matrix to the destination's format and layout (its data must be
+/// writable and ck_row_bytes(format, K) * N bytes), transposing (K, N) to (N, K) when the
+/// layouts differ. Split across the pool.
+void ck_convert(ck_pool *pool, const ck_matrix *source, const ck_matrix *destination);
+
+// MARK: - Products
+
+/// out = input · W + bias for every row; bias may be NULL.
+/// input: (T, K); out: (T, N). One row runs the matrix-vector kernels (bandwidth-bound);
+/// more rows dequantize tiles of W into sgemm (compute-bound).
+void ck_linear(ck_pool *pool, const ck_matrix *weight, const float *bias,
+               const float *input, float *out, int64_t rows);
+
+/// The same product with plain scalar loops (activations quantized exactly as the fast
+/// kernels do for the block formats): the reference the tests hold the kernels to.
+void ck_linear_reference(const ck_matrix *weight, const float *bias,
+                         const float *input, float *out, int64_t rows);
+
+/// Row `row` of an (N, K) matrix as K floats: an embedding lookup.
+void ck_matrix_row(const ck_matrix *weight, int64_t row, float *out);
+
+// MARK: - Transformer steps
+
+/// Layer normalisation of each row of (T, C), with gain and bias.
+void ck_layer_norm(ck_pool *pool, float *out, const float *input, const float *gain, const float *bias,
+                   int64_t rows, int64_t size, float epsilon);
+/// GELU with GPT-2's tanh approximation, in place.
+void ck_gelu(ck_pool *pool, float *x, int64_t count);
+/// x += y (the residual connection).
+void ck_add(ck_pool *pool, float *x, const float *y, int64_t count);
+
+/// Copies the keys and values of T new rows of qkv (T, 3C) into the caches at positions
+/// start..<start + T. Caches are (H, P, D): each head's positions are contiguous.
+void ck_store_kv(const float *qkv, float *keys, float *values,
+                 int64_t rows, int64_t start, int64_t heads, int64_t head_size, int64_t capacity);
+
+/// Causal attention of T new rows (queries in qkv (T, 3C)) over the S = start + T cached
+/// positions; out: (T, C). Masked scores are never computed.
+void ck_attention(ck_pool *pool, float *out, const float *qkv, const float *keys, const float *values,
+                  int64_t rows, int64_t start, int64_t heads, int64_t head_size, int64_t capacity);
+
+/// The name of the instruction set the kernels chose ("avx2+fma+f16c" or "portable").
+const char *ck_instruction_set(void);
+/// Forces the portable kernels (tests compare both paths); returns the previous setting.
+int ck_force_portable(int enabled);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,66 @@
+// Shared by the kernel files only; Swift sees include/CKernels.h.
+#ifndef DUNGEON_CKERNELS_INTERNAL_H
+#define DUNGEON_CKERNELS_INTERNAL_H
+
+#include "CKernels.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <string.h>
+
+typedef struct {
+    uint16_t d;
+    int8_t q[CK_BLOCK];
+} ck_block_q8_0;
+
+typedef struct {
+    uint16_t d;
+    uint8_t q[CK_BLOCK / 2];
+} ck_block_q4_0;
+
+/// Activations quantized for the integer dot products: a float scale and 32 int8.
+typedef struct {
+    float d;
+    int8_t q[CK_BLOCK];
+} ck_block_q8_x;
+
+_Static_assert(sizeof(ck_block_q8_0) == 34, "Q8_0 block is 34 bytes");
+_Static_assert(sizeof(ck_block_q4_0) == 18, "Q4_0 block is 18 bytes");
+
+/// The [begin, end) share of `count` items for worker `index` of `parts`, in multiples of `align`.
+void ck_split(int64_t count, int index, int parts, int64_t align, int64_t *begin, int64_t *end);
+
+float ck_half_to_float(uint16_t bits);
+uint16_t ck_float_to_half(float value);
+static inline float ck_bf16_to_float(uint16_t bits) {
+    union { uint32_t u; float f; } v = { (uint32_t)bits << 16 };
+    return v.f;
+}
+uint16_t ck_float_to_bf16(float value);
+
+/// Quantizes K activations (K a multiple of CK_BLOCK) for the integer dot products.
+void ck_quantize_activations(const float *x, ck_block_q8_x *out, int64_t count);
+
+/// Matrix-vector products over rows [begin, end) of N (NK) or columns [begin, end) (KN):
+/// out[n] = sum_k W(n, k) x[k]; x is float, or quantized (xq) for the block formats.
+typedef void (*ck_matvec_fn)(const ck_matrix *w, const float *x, const ck_block_q8_x *xq,
+                             float *out, int64_t begin, int64_t end);
+
+typedef struct {
+    const char *name;
+    ck_matvec_fn matvec[5][2];  // [format][layout]
+    void (*dequantize)(int format, const void *source, float *destination, int64_t count);
+    void (*gelu)(float *x, int64_t count);
+    float (*dot)(const float *a, const float *b, int64_t count);
+    void (*axpy)(float *y, float a, const float *x, int64_t count);
+} ck_kernels;
+
+extern const ck_kernels ck_portable_kernels;
+#if defined(__x86_64__)
+extern const ck_kernels ck_avx2_kernels;
+#endif
+const ck_kernels *ck_active(void);
+
+void ck_dequantize_row_portable(int format, const void *source, float *destination, int64_t count);
+
+#endif

@@ -1,0 +1,103 @@
+// Portable kernels in plain C: the fallback on CPUs without AVX2 (and on arm64), and
+// the reference the fast kernels are tested against.
+
+#include "internal.h"
+
+static float load(int format, const void *data, int64_t index) {
+    switch (format) {
+    case CK_F32: return ((const float *)data)[index];
+    case CK_F16: return ck_half_to_float(((const uint16_t *)data)[index]);
+    default: return ck_bf16_to_float(((const uint16_t *)data)[index]);
+    }
+}
+
+/// (N, K) float formats: one dot product per output row.
+static void matvec_nk(const ck_matrix *w, const float *x, const ck_block_q8_x *xq, float *out, int64_t begin, int64_t end) {
+    (void)xq;
+    int64_t k = w->inputs;
+    for (int64_t n = begin; n < end; n++) {
+        float sum = 0;
+        for (int64_t i = 0; i < k; i++) sum += load(w->format, w->data, n * k + i) * x[i];
+        out[n] = sum;
+    }
+}
+
+/// (K, N) float formats: out[begin..<end] accumulates x[k] times row k.
+static void matvec_kn(const ck_matrix *w, const float *x, const ck_block_q8_x *xq, float *out, int64_t begin, int64_t end) {
+    (void)xq;
+    int64_t n = w->outputs;
+    for (int64_t j = begin; j < end; j++) out[j] = 0;
+    for (int64_t i = 0; i < w->inputs; i++) {
+        float xi = x[i];
+        for (int64_t j = begin; j < end; j++) out[j] += xi * load(w->format, w->data, i * n + j);
+    }
+}
+
+/// Block formats: integer dot products of the weights' and the activations' int8, scaled per block.
+static void matvec_q8_0(const ck_matrix *w, const float *x, const ck_block_q8_x *xq, float *out, int64_t begin, int64_t end) {
+    (void)x;
+    int64_t blocks = w->inputs / CK_BLOCK;
+    const ck_block_q8_0 *rows = w->data;
+    for (int64_t n = begin; n < end; n++) {
+        const ck_block_q8_0 *row = rows + n * blocks;
+        float sum = 0;
+        for (int64_t b = 0; b < blocks; b++) {
+            int32_t dot = 0;
+            for (int i = 0; i < CK_BLOCK; i++) dot += row[b].q[i] * xq[b].q[i];
+            sum += ck_half_to_float(row[b].d) * xq[b].d * (float)dot;
+        }
+        out[n] = sum;
+    }
+}
+
+static void matvec_q4_0(const ck_matrix *w, const float *x, const ck_block_q8_x *xq, float *out, int64_t begin, int64_t end) {
+    (void)x;
+    int64_t blocks = w->inputs / CK_BLOCK;
+    const ck_block_q4_0 *rows = w->data;
+    for (int64_t n = begin; n < end; n++) {
+        const ck_block_q4_0 *row = rows + n * blocks;
+        float sum = 0;
+        for (int64_t b = 0; b < blocks; b++) {
+            int32_t dot = 0;
+            for (int i = 0; i < CK_BLOCK / 2; i++) {
+                dot += ((row[b].q[i] & 15) - 8) * xq[b].q[i];
+                dot += ((row[b].q[i] >> 4) - 8) * xq[b].q[i + CK_BLOCK / 2];
+            }
+            sum += ck_half_to_float(row[b].d) * xq[b].d * (float)dot;
+        }
+        out[n] = sum;
+    }
+}
+
+static void gelu(float *x, int64_t count) {
+    const float root2OverPi = 0.7978845608028654f;
+    for (int64_t i = 0; i < count; i++) {
+        float v = x[i];
+        x[i] = 0.5f * v * (1 + tanhf(root2OverPi * (v + 0.044715f * v * v * v)));
+    }
+}
+
+static float dot(const float *a, const float *b, int64_t count) {
+    float sum = 0;
+    for (int64_t i = 0; i < count; i++) sum += a[i] * b[i];
+    return sum;
+}
+
+static void axpy(float *y, float a, const float *x, int64_t count) {
+    for (int64_t i = 0; i < count; i++) y[i] += a * x[i];
+}
+
+const ck_kernels ck_portable_kernels = {
+    .name = "portable",
+    .matvec = {
+        [CK_F32] = { matvec_kn, matvec_nk },
+        [CK_F16] = { matvec_kn, matvec_nk },
+        [CK_BF16] = { matvec_kn, matvec_nk },
+        [CK_Q8_0] = { NULL, matvec_q8_0 },
+        [CK_Q4_0] = { NULL, matvec_q4_0 },
+    },
+    .dequantize = ck_dequantize_row_portable,
+    .gelu = gelu,
+    .dot = dot,
+    .axpy = axpy,
+};
