@@ -45,6 +45,7 @@ size_t ck_row_bytes(int format, int64_t count) {
     case CK_F16: case CK_BF16: return (size_t)count * 2;
     case CK_Q8_0: return (size_t)(count / CK_BLOCK) * sizeof(ck_block_q8_0);
     case CK_Q4_0: return (size_t)(count / CK_BLOCK) * sizeof(ck_block_q4_0);
+    case CK_Q4_1: return (size_t)(count / CK_BLOCK) * sizeof(ck_block_q4_1);
     default: return 0;
     }
 }
@@ -63,13 +64,33 @@ static void quantize_q8_0(const float *x, ck_block_q8_0 *out, int64_t blocks) {
     }
 }
 
+/// Squared error of a 4-bit block quantized with scale d (weight = d * (q - 8), q in 0...15).
+static float q4_error(const float *x, float d) {
+    float inverse = d != 0 ? 1 / d : 0, error = 0;
+    for (int i = 0; i < CK_BLOCK; i++) {
+        long q = lrintf(x[i] * inverse) + 8;
+        q = q < 0 ? 0 : q > 15 ? 15 : q;
+        float e = x[i] - d * (float)(q - 8);
+        error += e * e;
+    }
+    return error;
+}
+
 static void quantize_q4_0(const float *x, ck_block_q4_0 *out, int64_t blocks) {
     for (int64_t b = 0; b < blocks; b++, x += CK_BLOCK) {
-        // The scale maps the weight of largest magnitude to -8, the end of the range with
-        // the most room, so that weight is exact and the sign of the scale carries its sign.
+        // The plain scale maps the weight of largest magnitude to -8 (the end of the range
+        // with the most room). Scales a little smaller or larger trade clipping that weight
+        // for finer steps; of 21 candidates the one with the least squared error is kept,
+        // which lowers the demo model's perplexity rise at 4 bits by about half.
         float extreme = 0;
         for (int i = 0; i < CK_BLOCK; i++) if (fabsf(x[i]) > fabsf(extreme)) extreme = x[i];
-        out[b].d = ck_float_to_half(extreme / -8);
+        float best = extreme / -8, bestError = q4_error(x, ck_half_to_float(ck_float_to_half(best)));
+        for (int step = -10; step <= 10; step++) {
+            float candidate = ck_half_to_float(ck_float_to_half(extreme / (-8 - 0.1f * (float)step)));
+            float error = q4_error(x, candidate);
+            if (error < bestError) { best = candidate; bestError = error; }
+        }
+        out[b].d = ck_float_to_half(best);
         float d = ck_half_to_float(out[b].d);
         float inverse = d != 0 ? 1 / d : 0;
         for (int i = 0; i < CK_BLOCK / 2; i++) {
@@ -81,6 +102,23 @@ static void quantize_q4_0(const float *x, ck_block_q4_0 *out, int64_t blocks) {
     }
 }
 
+static void quantize_q4_1(const float *x, ck_block_q4_1 *out, int64_t blocks) {
+    for (int64_t b = 0; b < blocks; b++, x += CK_BLOCK) {
+        float low = x[0], high = x[0];
+        for (int i = 1; i < CK_BLOCK; i++) { low = fminf(low, x[i]); high = fmaxf(high, x[i]); }
+        out[b].d = ck_float_to_half((high - low) / 15);
+        out[b].m = ck_float_to_half(low);
+        float d = ck_half_to_float(out[b].d), m = ck_half_to_float(out[b].m);
+        float inverse = d > 0 ? 1 / d : 0;
+        for (int i = 0; i < CK_BLOCK / 2; i++) {
+            long first = lrintf((x[i] - m) * inverse), second = lrintf((x[i + CK_BLOCK / 2] - m) * inverse);
+            first = first < 0 ? 0 : first > 15 ? 15 : first;
+            second = second < 0 ? 0 : second > 15 ? 15 : second;
+            out[b].q[i] = (uint8_t)(first | (second << 4));
+        }
+    }
+}
+
 void ck_quantize_row(int format, const float *source, void *destination, int64_t count) {
     switch (format) {
     case CK_F32: memcpy(destination, source, (size_t)count * 4); break;
@@ -88,6 +126,7 @@ void ck_quantize_row(int format, const float *source, void *destination, int64_t
     case CK_BF16: for (int64_t i = 0; i < count; i++) ((uint16_t *)destination)[i] = ck_float_to_bf16(source[i]); break;
     case CK_Q8_0: quantize_q8_0(source, destination, count / CK_BLOCK); break;
     case CK_Q4_0: quantize_q4_0(source, destination, count / CK_BLOCK); break;
+    case CK_Q4_1: quantize_q4_1(source, destination, count / CK_BLOCK); break;
     }
 }
 
@@ -115,6 +154,17 @@ void ck_dequantize_row_portable(int format, const void *source, float *out, int6
         }
         break;
     }
+    case CK_Q4_1: {
+        const ck_block_q4_1 *blocks = source;
+        for (int64_t b = 0; b < count / CK_BLOCK; b++) {
+            float d = ck_half_to_float(blocks[b].d), m = ck_half_to_float(blocks[b].m);
+            for (int i = 0; i < CK_BLOCK / 2; i++) {
+                out[b * CK_BLOCK + i] = d * (blocks[b].q[i] & 15) + m;
+                out[b * CK_BLOCK + i + CK_BLOCK / 2] = d * (blocks[b].q[i] >> 4) + m;
+            }
+        }
+        break;
+    }
     }
 }
 
@@ -129,6 +179,11 @@ void ck_quantize_activations(const float *x, ck_block_q8_x *out, int64_t count) 
         float d = amax / 127;
         float inverse = d > 0 ? 1 / d : 0;
         out[b].d = d;
-        for (int i = 0; i < CK_BLOCK; i++) out[b].q[i] = (int8_t)lrintf(x[i] * inverse);
+        int sum = 0;
+        for (int i = 0; i < CK_BLOCK; i++) {
+            out[b].q[i] = (int8_t)lrintf(x[i] * inverse);
+            sum += out[b].q[i];
+        }
+        out[b].sum = d * (float)sum;
     }
 }

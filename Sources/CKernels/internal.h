@@ -18,14 +18,23 @@ typedef struct {
     uint8_t q[CK_BLOCK / 2];
 } ck_block_q4_0;
 
+typedef struct {
+    uint16_t d;
+    uint16_t m;
+    uint8_t q[CK_BLOCK / 2];
+} ck_block_q4_1;
+
 /// Activations quantized for the integer dot products: a float scale and 32 int8.
 typedef struct {
     float d;
+    /// d times the sum of q: what a block's minimum multiplies (Q4_1).
+    float sum;
     int8_t q[CK_BLOCK];
 } ck_block_q8_x;
 
 _Static_assert(sizeof(ck_block_q8_0) == 34, "Q8_0 block is 34 bytes");
 _Static_assert(sizeof(ck_block_q4_0) == 18, "Q4_0 block is 18 bytes");
+_Static_assert(sizeof(ck_block_q4_1) == 20, "Q4_1 block is 20 bytes");
 
 /// The [begin, end) share of `count` items for worker `index` of `parts`, in multiples of `align`.
 void ck_split(int64_t count, int index, int parts, int64_t align, int64_t *begin, int64_t *end);
@@ -48,7 +57,7 @@ typedef void (*ck_matvec_fn)(const ck_matrix *w, const float *x, const ck_block_
 
 typedef struct {
     const char *name;
-    ck_matvec_fn matvec[5][2];  // [format][layout]
+    ck_matvec_fn matvec[6][2];  // [format][layout]
     void (*dequantize)(int format, const void *source, float *destination, int64_t count);
     void (*gelu)(float *x, int64_t count);
     float (*dot)(const float *a, const float *b, int64_t count);

@@ -151,6 +151,41 @@ static inline __m256i unpack_q4(const uint8_t *q) {
         }                                                                                            \
     }
 
+/// Q4_1: unsigned nibbles times signed activations need no sign trick; the block's minimum
+/// multiplies the activations' sum, precomputed with them.
+static void matvec_q4_1(const ck_matrix *w, const float *x, const ck_block_q8_x *xq, float *out,
+                        int64_t begin, int64_t end) {
+    (void)x;
+    const int64_t blocks = w->inputs / CK_BLOCK;
+    const ck_block_q4_1 *base = w->data;
+    const __m128i mask = _mm_set1_epi8(15);
+    const __m256i ones = _mm256_set1_epi16(1);
+    for (int64_t n = begin; n < end; n++) {
+        const ck_block_q4_1 *r = base + n * blocks;
+        __m256 a = _mm256_setzero_ps(), b = _mm256_setzero_ps();
+        float minimums = 0;
+        int64_t i = 0;
+        for (; i + 2 <= blocks; i += 2) {
+            __m128i bytes0 = _mm_loadu_si128((const __m128i *)r[i].q), bytes1 = _mm_loadu_si128((const __m128i *)r[i + 1].q);
+            __m256i q0 = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(bytes0, 4), mask), _mm_and_si128(bytes0, mask));
+            __m256i q1 = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(bytes1, 4), mask), _mm_and_si128(bytes1, mask));
+            __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(q0, _mm256_loadu_si256((const __m256i *)xq[i].q)), ones);
+            __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(q1, _mm256_loadu_si256((const __m256i *)xq[i + 1].q)), ones);
+            a = _mm256_fmadd_ps(_mm256_set1_ps(half(r[i].d) * xq[i].d), _mm256_cvtepi32_ps(p0), a);
+            b = _mm256_fmadd_ps(_mm256_set1_ps(half(r[i + 1].d) * xq[i + 1].d), _mm256_cvtepi32_ps(p1), b);
+            minimums += half(r[i].m) * xq[i].sum + half(r[i + 1].m) * xq[i + 1].sum;
+        }
+        for (; i < blocks; i++) {
+            __m128i bytes = _mm_loadu_si128((const __m128i *)r[i].q);
+            __m256i q = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(bytes, 4), mask), _mm_and_si128(bytes, mask));
+            __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(q, _mm256_loadu_si256((const __m256i *)xq[i].q)), ones);
+            a = _mm256_fmadd_ps(_mm256_set1_ps(half(r[i].d) * xq[i].d), _mm256_cvtepi32_ps(p), a);
+            minimums += half(r[i].m) * xq[i].sum;
+        }
+        out[n] = hsum(_mm256_add_ps(a, b)) + minimums;
+    }
+}
+
 #define UNPACK_Q8(q) _mm256_loadu_si256((const __m256i *)(q))
 DEFINE_MATVEC_BLOCKS(matvec_q8_0, ck_block_q8_0, UNPACK_Q8)
 DEFINE_MATVEC_BLOCKS(matvec_q4_0, ck_block_q4_0, unpack_q4)
@@ -184,6 +219,10 @@ static void dequantize(int format, const void *source, float *out, int64_t count
     }
     default:
         break;
+    }
+    if (format == CK_Q4_1) {
+        ck_dequantize_row_portable(format, source, out, count);
+        return;
     }
     if (i < count) {
         size_t size = format == CK_F32 ? 4 : 2;
@@ -252,6 +291,7 @@ const ck_kernels ck_avx2_kernels = {
         [CK_BF16] = { matvec_kn_bf16, matvec_nk_bf16 },
         [CK_Q8_0] = { NULL, matvec_q8_0 },
         [CK_Q4_0] = { NULL, matvec_q4_0 },
+        [CK_Q4_1] = { NULL, matvec_q4_1 },
     },
     .dequantize = dequantize,
     .gelu = gelu,

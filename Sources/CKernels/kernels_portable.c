@@ -69,6 +69,25 @@ static void matvec_q4_0(const ck_matrix *w, const float *x, const ck_block_q8_x 
     }
 }
 
+static void matvec_q4_1(const ck_matrix *w, const float *x, const ck_block_q8_x *xq, float *out, int64_t begin, int64_t end) {
+    (void)x;
+    int64_t blocks = w->inputs / CK_BLOCK;
+    const ck_block_q4_1 *rows = w->data;
+    for (int64_t n = begin; n < end; n++) {
+        const ck_block_q4_1 *row = rows + n * blocks;
+        float sum = 0;
+        for (int64_t b = 0; b < blocks; b++) {
+            int32_t dot = 0;
+            for (int i = 0; i < CK_BLOCK / 2; i++) {
+                dot += (row[b].q[i] & 15) * xq[b].q[i];
+                dot += (row[b].q[i] >> 4) * xq[b].q[i + CK_BLOCK / 2];
+            }
+            sum += ck_half_to_float(row[b].d) * xq[b].d * (float)dot + ck_half_to_float(row[b].m) * xq[b].sum;
+        }
+        out[n] = sum;
+    }
+}
+
 static void gelu(float *x, int64_t count) {
     const float root2OverPi = 0.7978845608028654f;
     for (int64_t i = 0; i < count; i++) {
@@ -95,6 +114,7 @@ const ck_kernels ck_portable_kernels = {
         [CK_BF16] = { matvec_kn, matvec_nk },
         [CK_Q8_0] = { NULL, matvec_q8_0 },
         [CK_Q4_0] = { NULL, matvec_q4_0 },
+        [CK_Q4_1] = { NULL, matvec_q4_1 },
     },
     .dequantize = ck_dequantize_row_portable,
     .gelu = gelu,

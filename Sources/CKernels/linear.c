@@ -30,7 +30,7 @@ static void *thread_scratch(size_t bytes) {
     return scratch;
 }
 
-static bool is_block(int format) { return format == CK_Q8_0 || format == CK_Q4_0; }
+static bool is_block(int format) { return format >= CK_Q8_0; }
 
 typedef struct {
     const ck_matrix *w;

@@ -191,3 +191,13 @@ void ck_attention(ck_pool *pool, float *out, const float *qkv, const float *keys
     attention_job job = { out, qkv, keys, values, rows, start, heads, headSize, capacity };
     ck_pool_run(pool, attention_heads, &job);
 }
+
+void ck_logit_statistics(const float *logits, int64_t count, int64_t *argmax, float *maximum, double *logSum) {
+    int64_t best = 0;
+    for (int64_t i = 1; i < count; i++) if (logits[i] > logits[best]) best = i;
+    double sum = 0;
+    for (int64_t i = 0; i < count; i++) sum += exp((double)(logits[i] - logits[best]));
+    *argmax = best;
+    *maximum = logits[best];
+    *logSum = log(sum);
+}

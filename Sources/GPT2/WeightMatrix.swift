@@ -7,6 +7,8 @@ public enum WeightFormat: Int32, Sendable, CustomStringConvertible {
     case q8_0 = 3
     /// 32 weights: one F16 scale, 32 4-bit values packed in 16 bytes.
     case q4_0 = 4
+    /// 32 weights: an F16 scale and an F16 minimum, 32 4-bit values packed in 16 bytes.
+    case q4_1 = 5
 
     public var description: String {
         switch self {
@@ -15,10 +17,11 @@ public enum WeightFormat: Int32, Sendable, CustomStringConvertible {
         case .bf16: "BF16"
         case .q8_0: "Q8_0"
         case .q4_0: "Q4_0"
+        case .q4_1: "Q4_1"
         }
     }
 
-    var isBlockFormat: Bool { self == .q8_0 || self == .q4_0 }
+    var isBlockFormat: Bool { rawValue >= WeightFormat.q8_0.rawValue }
 
     /// Bytes of `count` elements (a whole number of blocks for the block formats).
     func byteCount(elements count: Int) -> Int { Int(ck_row_bytes(rawValue, Int64(count))) }

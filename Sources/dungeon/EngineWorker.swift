@@ -23,7 +23,8 @@ final class EngineWorker: @unchecked Sendable {
         self.engine = engine
         self.tokenizer = engine.tokenizer
         self.contextLength = engine.contextLength
-        self.modelName = engine.name
+        // The status bar shows the precision beside the name: "gpt2-xl q8".
+        self.modelName = "\(engine.name) \(engine.model.precision)"
     }
 
     /// Writes a reply to the teller's last turn; posts `.streamed` pieces, then `.replyFinished`

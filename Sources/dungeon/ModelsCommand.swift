@@ -42,14 +42,23 @@ struct ModelsListCommand: ParsableCommand {
             for model in installed {
                 let size = (try? FileManager.default.attributesOfItem(atPath: model.appendingPathComponent("model.safetensors").path)[.size] as? Int) ?? 0
                 if let config = try? GPT2Config(contentsOf: model.appendingPathComponent("config.json")) {
-                    let dtype = (try? GPT2Model.storageType(ofCheckpointAt: model.appendingPathComponent("model.safetensors"))) ?? "?"
+                    let weights = model.appendingPathComponent("model.safetensors")
+                    let dtype = (try? GPT2Model.storageType(ofCheckpointAt: weights)) ?? "?"
+                    let precision = (try? GPT2Model.defaultPrecision(config: config, checkpointAt: weights)).map(\.rawValue) ?? "?"
+                    let cacheFolder = GPT2Model.cacheFolder(forModelAt: model)
+                    let cached = Precision.allCases.filter {
+                        FileManager.default.fileExists(atPath: cacheFolder.appendingPathComponent("model.\($0.rawValue).dungeon").path)
+                    }
                     rows.append([model.lastPathComponent, String(format: "%.0fM", Double(config.parameterCount) / 1e6),
-                                 String(format: "%.0f MB", Double(size) / 1e6), dtype])
+                                 String(format: "%.0f MB", Double(size) / 1e6), dtype, precision,
+                                 cached.isEmpty ? "" : cached.map(\.rawValue).joined(separator: " ")])
                 } else {
-                    rows.append([model.lastPathComponent, "?", String(format: "%.0f MB", Double(size) / 1e6), "unreadable config"])
+                    rows.append([model.lastPathComponent, "?", String(format: "%.0f MB", Double(size) / 1e6), "unreadable config", "", ""])
                 }
             }
-            if !rows.isEmpty { writeOut(indent(Table.render(header: ["NAME", "PARAMETERS", "FILE SIZE", "DTYPE"], rows: rows))) }
+            if !rows.isEmpty {
+                writeOut(indent(Table.render(header: ["NAME", "PARAMETERS", "FILE SIZE", "DTYPE", "PLAYS AT", "CONVERTED"], rows: rows)))
+            }
             let catalog = try loadCatalog()
             writeOut("\nDownloadable with `dungeon models download NAME`:\n")
             let names = Set(installed.map(\.lastPathComponent))

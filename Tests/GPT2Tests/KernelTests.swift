@@ -71,7 +71,7 @@ struct LinearCase: CustomTestStringConvertible, Sendable {
     var testDescription: String { "\(format) \(layout) × \(rows) rows" }
 }
 
-let linearCases: [LinearCase] = [WeightFormat.f32, .f16, .bf16, .q8_0, .q4_0].flatMap { format in
+let linearCases: [LinearCase] = [WeightFormat.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1].flatMap { format in
     let layouts: [MatrixLayout] = format.isBlockFormat ? [.outputsByInputs] : [.inputsByOutputs, .outputsByInputs]
     return layouts.flatMap { layout in [1, 3, 9, 70].map { LinearCase(format: format, layout: layout, rows: $0) } }
 }
@@ -106,7 +106,7 @@ let linearCases: [LinearCase] = [WeightFormat.f32, .f16, .bf16, .q8_0, .q4_0].fl
         let (inputs, outputs) = (256, 67)
         let weights = randomFloats(inputs * outputs, seed: 8)
         let input = randomFloats(inputs, seed: 9)
-        for format in [WeightFormat.f32, .f16, .bf16, .q8_0, .q4_0] {
+        for format in [WeightFormat.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1] {
             let matrix = TestMatrix(weights, inputs: inputs, outputs: outputs, format: format, layout: .inputsByOutputs)
             var fast = [Float](repeating: 0, count: outputs)
             Kernels.linear(&fast, input, weight: matrix.matrix, bias: nil, rows: 1)
@@ -131,20 +131,35 @@ let linearCases: [LinearCase] = [WeightFormat.f32, .f16, .bf16, .q8_0, .q4_0].fl
         #expect(matrix.dequantized == values.map { Float(Float16($0)) })
     }
 
+    @Test func minimumAndScaleBlocksErrIsWithinHalfAStep() {
+        let weights = randomFloats(32 * 64, seed: 13).map { $0 * 3 + 1 }
+        let matrix = TestMatrix(weights, inputs: 32, outputs: 64, format: .q4_1, layout: .outputsByInputs)
+        let restored = matrix.dequantized
+        for n in 0..<64 {
+            let column = (0..<32).map { weights[$0 * 64 + n] }
+            let (low, high) = (column.min()!, column.max()!)
+            let step = (high - low) / 15
+            for k in 0..<32 {
+                // Half a step, plus the F16 rounding of the stored minimum.
+                #expect(abs(restored[k * 64 + n] - column[k]) <= step / 2 * 1.02 + abs(low) / 1024)
+            }
+        }
+    }
+
     @Test(arguments: [WeightFormat.q8_0, .q4_0])
-    func blockQuantizationErrorIsWithinHalfAStep(_ format: WeightFormat) {
+    func blockQuantizationErrorIsBounded(_ format: WeightFormat) {
         let weights = randomFloats(32 * 64, seed: 12).map { $0 * 3 }
         let matrix = TestMatrix(weights, inputs: 32, outputs: 64, format: format, layout: .outputsByInputs)
         let restored = matrix.dequantized
-        let levels: Float = format == .q8_0 ? 127 : 8
         for n in 0..<64 {
             let column = (0..<32).map { weights[$0 * 64 + n] }
-            let step = column.map(abs).max()! / levels
+            let extreme = column.map(abs).max()!
+            // 8-bit rounds to half a step of extreme / 127. 4-bit searches scales from
+            // extreme / 9 to extreme / 7 for the least squared error, and clamps one end of its
+            // -8...7 range: every weight stays within one step of the coarsest candidate.
+            let bound = format == .q8_0 ? extreme / 127 / 2 * 1.02 : extreme / 7
             for k in 0..<32 {
-                // 4-bit runs from -8 to 7 steps: a weight of the other sign than the extreme one
-                // may be clamped by up to a whole step.
-                let bound = format == .q4_0 && column[k] * column.max(by: { abs($0) < abs($1) })! < 0 ? step : step / 2
-                #expect(abs(restored[k * 64 + n] - column[k]) <= bound * 1.02)
+                #expect(abs(restored[k * 64 + n] - column[k]) <= bound)
             }
         }
     }

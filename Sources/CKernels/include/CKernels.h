@@ -42,6 +42,9 @@ typedef enum {
     /// 32 weights per block: an F16 scale d, then 16 bytes; byte j holds weight j in its low
     /// nibble and weight j + 16 in its high nibble; weight = d * (nibble - 8). 18 bytes.
     CK_Q4_0 = 4,
+    /// 32 weights per block: an F16 scale d and an F16 minimum m, then 16 bytes packed as in
+    /// Q4_0; weight = d * nibble + m. 20 bytes.
+    CK_Q4_1 = 5,
 } ck_format;
 
 /// Weights per block of the block formats.
@@ -111,6 +114,10 @@ void ck_store_kv(const float *qkv, float *keys, float *values,
 /// positions; out: (T, C). Masked scores are never computed.
 void ck_attention(ck_pool *pool, float *out, const float *qkv, const float *keys, const float *values,
                   int64_t rows, int64_t start, int64_t heads, int64_t head_size, int64_t capacity);
+
+/// Statistics of one row of logits for scoring text: the index of the largest, and the
+/// log of the softmax's denominator relative to that largest (log sum exp(x - max)).
+void ck_logit_statistics(const float *logits, int64_t count, int64_t *argmax, float *maximum, double *log_sum);
 
 /// The name of the instruction set the kernels chose ("avx2+fma+f16c" or "portable").
 const char *ck_instruction_set(void);
