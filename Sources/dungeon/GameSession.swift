@@ -143,7 +143,8 @@ final class GameSession {
                                                                     total: progress.total, bytesPerSecond: progress.bytesPerSecond)))
                     })
                 }
-                let worker = EngineWorker(engine: try ModelLoading.load(folder))
+                // Loaded quietly: the start screen is on the terminal, and it reports the result.
+                let worker = EngineWorker(engine: try TextEngine(directory: folder))
                 pending.put(worker)
                 inbox.post(.modelReady(name: worker.modelName, window: worker.contextLength))
             } catch {

@@ -13,7 +13,7 @@ import Testing
         #expect(first.output.contains("> You look around.\n"))
         // Standard error says what is being loaded, and nothing else.
         let errorLines = first.error.split(separator: "\n")
-        #expect(errorLines.count == 2 && errorLines[0].hasPrefix("Loading model: ") && errorLines[1].hasPrefix("Loaded model (F32)"),
+        #expect(errorLines.count == 2 && errorLines[0].hasPrefix("Loading model at f32: ") && errorLines[1].hasPrefix("Loaded model (F32 file, playing at f32)"),
                 "\(first.error)")
 
         // /say is not a command (refused with a notice), so two actions were taken and one undone.

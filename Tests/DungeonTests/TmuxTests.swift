@@ -181,7 +181,7 @@ struct Tmux {
                        + "echo EXITED $?; sleep 600")
         try tmux.waitFor("the download offer") { $0.joined().contains("Download gpt2") }
         try tmux.send("Enter")
-        try tmux.waitFor("the model to be ready") { $0.joined().contains("gpt2 is ready") }
+        try tmux.waitFor("the model to be ready") { $0.joined().contains("gpt2 f32 is ready") }
         try tmux.send("n")
         try tmux.waitFor("the scenarios") { $0.joined().contains("The Kingdom of Velmora") }
         try tmux.send("Enter")

@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""dungeon against llama.cpp on the same random-weight GPT-2s, in one run, on this machine.
+
+Builds llama.cpp from the source that PyPI's `llama-cpp-python` package carries, writes
+random-weight checkpoints (Scripts/make_random_gpt2.py), converts them to GGUF
+(Scripts/gpt2_to_gguf.py, llama.cpp's GPT-2 layout) and quantizes them with llama.cpp's own
+llama-quantize, measures the memory bandwidth ceiling (Scripts/bandwidth.c), then prints one
+Markdown table: prompt tokens/s at 512 and 1,000 tokens, generated tokens/s after 64 and
+after 900 tokens of context, load time and peak memory, median of --runs runs, 2 threads.
+
+Needs: cmake, a C compiler, Swift; it makes its own venv with numpy and gguf.
+
+    python3 Scripts/bench_peers.py --sizes gpt2,gpt2-xl --precisions f16,q8,q4 --runs 3
+"""
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tarfile
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LLAMA_QUANT = {"f32": None, "f16": None, "q8": "Q8_0", "q4": "Q4_0"}
+
+
+def run(command, **kwargs):
+    print("+", " ".join(str(c) for c in command), file=sys.stderr)
+    return subprocess.run([str(c) for c in command], check=True, text=True, capture_output=True, **kwargs).stdout
+
+
+def venv_python(work):
+    venv = work / "venv"
+    if not (venv / "bin" / "python").exists():
+        run([sys.executable, "-m", "venv", venv])
+        run([venv / "bin" / "pip", "install", "-q", "numpy", "gguf"])
+    return venv / "bin" / "python"
+
+
+def build_llama(work):
+    """llama-bench and llama-quantize from the llama-cpp-python source package."""
+    binaries = work / "llama.cpp" / "build" / "bin"
+    if (binaries / "llama-bench").exists():
+        return binaries
+    index = json.load(urllib.request.urlopen("https://pypi.org/pypi/llama-cpp-python/json"))
+    source = next(u for u in index["urls"] if u["packagetype"] == "sdist")
+    archive = work / source["filename"]
+    if not archive.exists():
+        urllib.request.urlretrieve(urllib.parse.urljoin("https://pypi.org/pypi/llama-cpp-python/json", source["url"]), archive)
+    with tarfile.open(archive) as tar:
+        tar.extractall(work, filter="data")
+    vendored = work / source["filename"].removesuffix(".tar.gz") / "vendor" / "llama.cpp"
+    (work / "llama.cpp").unlink(missing_ok=True)
+    (work / "llama.cpp").symlink_to(vendored)
+    run(["cmake", "-S", vendored, "-B", vendored / "build", "-DCMAKE_BUILD_TYPE=Release", "-DLLAMA_CURL=OFF", "-DGGML_NATIVE=ON"])
+    run(["cmake", "--build", vendored / "build", "-j", str(os.cpu_count()), "--target", "llama-bench", "llama-quantize"])
+    return binaries
+
+
+def bandwidth(work):
+    binary = work / "bandwidth"
+    run(["cc", "-O3", "-march=native", "-fopenmp", ROOT / "Scripts" / "bandwidth.c", "-o", binary])
+    return float(run([binary], env={**os.environ, "OMP_NUM_THREADS": str(os.cpu_count())}))
+
+
+def checkpoint(work, python, size, dtype):
+    folder = work / "models" / f"{size}-{dtype}"
+    if not (folder / "model.safetensors").exists():
+        run([sys.executable, ROOT / "Scripts" / "make_random_gpt2.py", "--size", size, "--dtype", dtype, "--out", folder])
+    return folder
+
+
+def gguf_file(work, python, binaries, folder, precision):
+    base = folder.with_suffix(".f32.gguf" if precision == "f32" else ".f16.gguf")
+    if not base.exists():
+        run([python, ROOT / "Scripts" / "gpt2_to_gguf.py", folder, base, "--type", "f32" if precision == "f32" else "f16"])
+    quant = LLAMA_QUANT[precision]
+    if quant is None:
+        return base
+    out = folder.with_suffix(f".{quant.lower()}.gguf")
+    if not out.exists():
+        run([binaries / "llama-quantize", base, out, quant])
+    return out
+
+
+def dungeon_bench(model, precision, prompt, new, runs):
+    text = run([ROOT / ".build" / "release" / "dungeon", "bench", "--model", model, "--precision", precision, "--threads", 2,
+                "--prompt-tokens", prompt, "--new-tokens", new, "--runs", runs, "--story-kib", 0])
+    number = lambda label: float(re.search(label + r":\s+([\d.]+)", text).group(1))
+    return {"prompt": number("prompt"), "generate": number("generate"), "load": number("load"), "memory": number("memory") / 1024}
+
+
+def llama_bench(binaries, model, runs, **options):
+    arguments = [binaries / "llama-bench", "-m", model, "-t", 2, "-r", runs, "-o", "json"]
+    for key, value in options.items():
+        arguments += [f"-{key}", value]
+    return json.loads(run(arguments))
+
+
+def llama_rate(results):
+    return statistics.median(results[0]["samples_ts"])
+
+
+def llama_load(binaries, model):
+    """Wall time and peak resident memory of loading the model and generating one token."""
+    out = subprocess.run(["/usr/bin/time", "-f", "%e %M", binaries / "llama-bench", "-m", model, "-t", "2",
+                          "-p", "0", "-n", "1", "-r", "1"], text=True, capture_output=True, check=True)
+    seconds, kib = out.stderr.strip().splitlines()[-1].split()
+    return float(seconds), int(kib) / 1024 / 1024
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="gpt2,gpt2-medium,gpt2-xl")
+    parser.add_argument("--precisions", default="f32,f16,q8,q4")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/dungeon-peers"))
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "cmake", "time"], capture_output=True)
+    python = venv_python(args.work)
+    binaries = build_llama(args.work)
+    run(["swift", "build", "-c", "release", "--product", "dungeon"], cwd=ROOT)
+    ceiling = bandwidth(args.work)
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+
+    print(f"Machine: {cpu}, {os.cpu_count()} cores, memory read bandwidth {ceiling:.1f} GB/s (Scripts/bandwidth.c). "
+          f"2 threads, median of {args.runs} runs, random weights; llama.cpp from llama-cpp-python's source.\n")
+    print("| model | precision | program | prompt tok/s @512 | prompt tok/s @1000 | gen tok/s @64 | gen tok/s @900 | ceiling tok/s | load s | peak GB |")
+    print("|---|---|---|--:|--:|--:|--:|--:|--:|--:|")
+    for size in args.sizes.split(","):
+        for precision in args.precisions.split(","):
+            folder = checkpoint(args.work, python, size, "f32" if precision == "f32" else "f16")
+            weights = gguf_file(args.work, python, binaries, folder, precision)
+            dungeon_bench(folder, precision, 1, 1, 1)  # makes the compact cache, so loads below are warm
+            short = dungeon_bench(folder, precision, 64, 64, args.runs)
+            deep = dungeon_bench(folder, precision, 900, 64, args.runs)
+            p512 = dungeon_bench(folder, precision, 512, 1, args.runs)
+            p1000 = dungeon_bench(folder, precision, 1000, 1, args.runs)
+            # Bytes a token streams at this precision, from the compact cache or the checkpoint.
+            cache = folder / f"model.{precision}.dungeon"
+            streamed = (cache if cache.exists() else folder / "model.safetensors").stat().st_size
+            ceiling_rate = ceiling * 1e9 / streamed
+            print(f"| {size} | {precision} | dungeon | {p512['prompt']:.0f} | {p1000['prompt']:.0f} | {short['generate']:.1f} "
+                  f"| {deep['generate']:.1f} | {ceiling_rate:.1f} | {short['load']:.2f} | {short['memory']:.2f} |", flush=True)
+
+            prompts = llama_bench(binaries, weights, args.runs, p="512,1000", n=0)
+            shallow = llama_bench(binaries, weights, args.runs, p=0, n=64, d=64)
+            deeper = llama_bench(binaries, weights, args.runs, p=0, n=64, d=900)
+            load, peak = llama_load(binaries, weights)
+            name = LLAMA_QUANT[precision] or precision.upper()
+            print(f"| {size} | {name} | llama.cpp | {statistics.median(prompts[0]['samples_ts']):.0f} "
+                  f"| {statistics.median(prompts[1]['samples_ts']):.0f} | {llama_rate(shallow):.1f} | {llama_rate(deeper):.1f} "
+                  f"| {ceiling * 1e9 / weights.stat().st_size:.1f} | {load:.2f}¹ | {peak:.2f} |", flush=True)
+    print("\n¹ llama.cpp: wall time of loading and generating one token (llama-bench has no load timer).")
+
+
+if __name__ == "__main__":
+    main()
