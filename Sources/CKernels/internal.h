@@ -27,7 +27,8 @@ typedef struct {
 /// Activations quantized for the integer dot products: a float scale and 32 int8.
 typedef struct {
     float d;
-    /// d times the sum of q: what a block's minimum multiplies (Q4_1).
+    /// d times the sum of q: what a block's minimum multiplies (Q4_1). Follows d, so the
+    /// kernels load the pair at once.
     float sum;
     int8_t q[CK_BLOCK];
 } ck_block_q8_x;
@@ -50,8 +51,9 @@ uint16_t ck_float_to_bf16(float value);
 /// Quantizes K activations (K a multiple of CK_BLOCK) for the integer dot products.
 void ck_quantize_activations(const float *x, ck_block_q8_x *out, int64_t count);
 
-/// Matrix-vector products over rows [begin, end) of N (NK) or columns [begin, end) (KN):
-/// out[n] = sum_k W(n, k) x[k]; x is float, or quantized (xq) for the block formats.
+/// Matrix-vector products. (N, K): out[n] = sum_k W(n, k) x[k] for output rows [begin, end).
+/// (K, N): out[0..<N] = the partial sum over input rows [begin, end). x is float, or
+/// quantized (xq) for the block formats.
 typedef void (*ck_matvec_fn)(const ck_matrix *w, const float *x, const ck_block_q8_x *xq,
                              float *out, int64_t begin, int64_t end);
 
@@ -60,8 +62,10 @@ typedef struct {
     ck_matvec_fn matvec[6][2];  // [format][layout]
     void (*dequantize)(int format, const void *source, float *destination, int64_t count);
     void (*gelu)(float *x, int64_t count);
-    float (*dot)(const float *a, const float *b, int64_t count);
-    void (*axpy)(float *y, float a, const float *x, int64_t count);
+    /// One query against one head's `visible` cached positions, (visible, D) keys and
+    /// values: out (D) = softmax(scale * keys · q) · values. `scores` holds `visible` floats.
+    void (*attend)(const float *q, const float *keys, const float *values, int64_t visible, int64_t headSize,
+                   float scale, float *scores, float *out);
 } ck_kernels;
 
 extern const ck_kernels ck_portable_kernels;

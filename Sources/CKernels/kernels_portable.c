@@ -22,14 +22,14 @@ static void matvec_nk(const ck_matrix *w, const float *x, const ck_block_q8_x *x
     }
 }
 
-/// (K, N) float formats: out[begin..<end] accumulates x[k] times row k.
+/// (K, N) float formats: out[0..<N] = the sum over input rows [begin, end) of x[i] times row i.
 static void matvec_kn(const ck_matrix *w, const float *x, const ck_block_q8_x *xq, float *out, int64_t begin, int64_t end) {
     (void)xq;
     int64_t n = w->outputs;
-    for (int64_t j = begin; j < end; j++) out[j] = 0;
-    for (int64_t i = 0; i < w->inputs; i++) {
+    for (int64_t j = 0; j < n; j++) out[j] = 0;
+    for (int64_t i = begin; i < end; i++) {
         float xi = x[i];
-        for (int64_t j = begin; j < end; j++) out[j] += xi * load(w->format, w->data, i * n + j);
+        for (int64_t j = 0; j < n; j++) out[j] += xi * load(w->format, w->data, i * n + j);
     }
 }
 
@@ -96,14 +96,25 @@ static void gelu(float *x, int64_t count) {
     }
 }
 
-static float dot(const float *a, const float *b, int64_t count) {
-    float sum = 0;
-    for (int64_t i = 0; i < count; i++) sum += a[i] * b[i];
-    return sum;
-}
-
-static void axpy(float *y, float a, const float *x, int64_t count) {
-    for (int64_t i = 0; i < count; i++) y[i] += a * x[i];
+static void attend(const float *q, const float *keys, const float *values, int64_t visible, int64_t d,
+                   float scale, float *scores, float *out) {
+    float maximum = -INFINITY;
+    for (int64_t j = 0; j < visible; j++) {
+        float sum = 0;
+        for (int64_t i = 0; i < d; i++) sum += q[i] * keys[j * d + i];
+        scores[j] = sum * scale;
+        maximum = fmaxf(maximum, scores[j]);
+    }
+    float total = 0;
+    for (int64_t j = 0; j < visible; j++) {
+        scores[j] = expf(scores[j] - maximum);
+        total += scores[j];
+    }
+    for (int64_t i = 0; i < d; i++) out[i] = 0;
+    for (int64_t j = 0; j < visible; j++) {
+        float weight = scores[j] / total;
+        for (int64_t i = 0; i < d; i++) out[i] += weight * values[j * d + i];
+    }
 }
 
 const ck_kernels ck_portable_kernels = {
@@ -118,6 +129,5 @@ const ck_kernels ck_portable_kernels = {
     },
     .dequantize = ck_dequantize_row_portable,
     .gelu = gelu,
-    .dot = dot,
-    .axpy = axpy,
+    .attend = attend,
 };

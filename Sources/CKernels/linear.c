@@ -40,6 +40,8 @@ typedef struct {
     float *out;
     int64_t rows;
     const ck_kernels *kernels;
+    /// (K, N) products: one row of N partial sums per worker, added up by the caller.
+    float *partials;
 } linear_job;
 
 static void add_bias(float *out, const float *bias, int64_t rows, int64_t stride, int64_t begin, int64_t end) {
@@ -51,10 +53,26 @@ static void add_bias(float *out, const float *bias, int64_t rows, int64_t stride
 static void matvec_job(void *context, int index, int count) {
     const linear_job *job = context;
     int64_t begin, end;
+    ck_matvec_fn matvec = job->kernels->matvec[job->w->format][job->w->layout];
+    if (job->w->layout == CK_LAYOUT_KN) {
+        ck_split(job->w->inputs, index, count, 2, &begin, &end);
+        matvec(job->w, job->input, job->quantized, job->partials + index * job->w->outputs, begin, end);
+        return;
+    }
     ck_split(job->w->outputs, index, count, 16, &begin, &end);
     if (begin >= end) return;
-    job->kernels->matvec[job->w->format][job->w->layout](job->w, job->input, job->quantized, job->out, begin, end);
+    matvec(job->w, job->input, job->quantized, job->out, begin, end);
     add_bias(job->out, job->bias, 1, 0, begin, end);
+}
+
+/// out = bias + the workers' partial sums of a (K, N) product.
+static void sum_partials(const linear_job *job, int workers) {
+    const int64_t n = job->w->outputs;
+    for (int64_t j = 0; j < n; j++) {
+        float sum = job->bias ? job->bias[j] : 0;
+        for (int w = 0; w < workers; w++) sum += job->partials[w * n + j];
+        job->out[j] = sum;
+    }
 }
 
 /// Rows [k0, k0 + kt) and columns [n0, n0 + nt) of a (K, N) matrix as floats, (kt, nt).
@@ -123,7 +141,7 @@ static void gemm_job(void *context, int index, int count) {
 }
 
 void ck_linear(ck_pool *pool, const ck_matrix *weight, const float *bias, const float *input, float *out, int64_t rows) {
-    linear_job job = { weight, bias, input, NULL, out, rows, ck_active() };
+    linear_job job = { weight, bias, input, NULL, out, rows, ck_active(), NULL };
     if (rows >= GEMM_MIN_ROWS) {
         ck_pool_run(pool, gemm_job, &job);
         return;
@@ -136,7 +154,11 @@ void ck_linear(ck_pool *pool, const ck_matrix *weight, const float *bias, const 
             ck_quantize_activations(job.input, quantized, weight->inputs);
             job.quantized = quantized;
         }
+        if (weight->layout == CK_LAYOUT_KN) {
+            job.partials = thread_scratch(sizeof(float) * (size_t)(weight->outputs * ck_pool_threads(pool)));
+        }
         ck_pool_run(pool, matvec_job, &job);
+        if (weight->layout == CK_LAYOUT_KN) sum_partials(&job, ck_pool_threads(pool));
     }
 }
 
@@ -146,7 +168,8 @@ void ck_linear_reference(const ck_matrix *weight, const float *bias, const float
     ck_block_q8_x *quantized = is_block(weight->format) ? malloc(sizeof(ck_block_q8_x) * (size_t)(k / CK_BLOCK)) : NULL;
     for (int64_t r = 0; r < rows; r++) {
         if (quantized) ck_quantize_activations(input + r * k, quantized, k);
-        kernels->matvec[weight->format][weight->layout](weight, input + r * k, quantized, out + r * n, 0, n);
+        kernels->matvec[weight->format][weight->layout](weight, input + r * k, quantized, out + r * n, 0,
+                                                         weight->layout == CK_LAYOUT_KN ? k : n);
         add_bias(out + r * n, bias, 1, 0, 0, n);
     }
     free(quantized);

@@ -140,16 +140,10 @@ static void attend_rows(const attention_job *job, int64_t head) {
     const ck_kernels *kernels = ck_active();
     const int64_t d = job->headSize, c = job->heads * d;
     const float *keys = job->keys + head * job->capacity * d, *values = job->values + head * job->capacity * d;
-    const float scale = 1 / sqrtf((float)d);
     float *weights = thread_scores(job->start + job->rows);
     for (int64_t r = 0; r < job->rows; r++) {
-        const float *q = job->qkv + r * 3 * c + head * d;
-        float *o = job->out + r * c + head * d;
-        int64_t visible = job->start + r + 1;
-        for (int64_t j = 0; j < visible; j++) weights[j] = kernels->dot(q, keys + j * d, d) * scale;
-        softmax(weights, visible);
-        memset(o, 0, sizeof(float) * (size_t)d);
-        for (int64_t j = 0; j < visible; j++) kernels->axpy(o, weights[j], values + j * d, d);
+        kernels->attend(job->qkv + r * 3 * c + head * d, keys, values, job->start + r + 1, d,
+                        1 / sqrtf((float)d), weights, job->out + r * c + head * d);
     }
 }
 
