@@ -64,6 +64,8 @@ typedef struct {
     void (*gelu)(float *x, int64_t count);
     /// One query against one head's `visible` cached positions, (visible, D) keys and
     /// values: out (D) = softmax(scale * keys · q) · values. `scores` holds `visible` floats.
+    /// Softmax of `count` floats, in place.
+    void (*softmax)(float *row, int64_t count);
     void (*attend)(const float *q, const float *keys, const float *values, int64_t visible, int64_t headSize,
                    float scale, float *scores, float *out);
 } ck_kernels;

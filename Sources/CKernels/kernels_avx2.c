@@ -239,6 +239,30 @@ static void gelu(float *x, int64_t count) {
     ck_portable_kernels.gelu(x + i, count - i);
 }
 
+static void softmax(float *row, int64_t count) {
+    int64_t j = 0;
+    __m256 maxima = _mm256_set1_ps(-INFINITY);
+    for (; j + 8 <= count; j += 8) maxima = _mm256_max_ps(maxima, _mm256_loadu_ps(row + j));
+    __m128 half4 = _mm_max_ps(_mm256_castps256_ps128(maxima), _mm256_extractf128_ps(maxima, 1));
+    half4 = _mm_max_ps(half4, _mm_movehl_ps(half4, half4));
+    float maximum = fmaxf(_mm_cvtss_f32(half4), _mm_cvtss_f32(_mm_movehdup_ps(half4)));
+    for (; j < count; j++) maximum = fmaxf(maximum, row[j]);
+    __m256 sums = _mm256_setzero_ps(), shift = _mm256_set1_ps(maximum);
+    float sum = 0;
+    for (j = 0; j + 8 <= count; j += 8) {
+        __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(row + j), shift));
+        _mm256_storeu_ps(row + j, e);
+        sums = _mm256_add_ps(sums, e);
+    }
+    for (; j < count; j++) {
+        row[j] = expf(row[j] - maximum);
+        sum += row[j];
+    }
+    __m256 inverse = _mm256_set1_ps(1 / (sum + hsum(sums)));
+    for (j = 0; j + 8 <= count; j += 8) _mm256_storeu_ps(row + j, _mm256_mul_ps(_mm256_loadu_ps(row + j), inverse));
+    for (; j < count; j++) row[j] *= _mm256_cvtss_f32(inverse);
+}
+
 /// Decode attention for one head, the loops inlined: head sizes that are multiples of 8
 /// (GPT-2's are 64) stay in registers; others take the portable loops.
 static void attend(const float *q, const float *keys, const float *values, int64_t visible, int64_t d,
@@ -296,6 +320,7 @@ const ck_kernels ck_avx2_kernels = {
     },
     .dequantize = dequantize,
     .gelu = gelu,
+    .softmax = softmax,
     .attend = attend,
 };
 

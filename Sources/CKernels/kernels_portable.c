@@ -96,6 +96,18 @@ static void gelu(float *x, int64_t count) {
     }
 }
 
+static void softmax(float *row, int64_t count) {
+    float maximum = -INFINITY;
+    for (int64_t j = 0; j < count; j++) maximum = fmaxf(maximum, row[j]);
+    float sum = 0;
+    for (int64_t j = 0; j < count; j++) {
+        row[j] = expf(row[j] - maximum);
+        sum += row[j];
+    }
+    float inverse = 1 / sum;
+    for (int64_t j = 0; j < count; j++) row[j] *= inverse;
+}
+
 static void attend(const float *q, const float *keys, const float *values, int64_t visible, int64_t d,
                    float scale, float *scores, float *out) {
     float maximum = -INFINITY;
@@ -129,5 +141,6 @@ const ck_kernels ck_portable_kernels = {
     },
     .dequantize = ck_dequantize_row_portable,
     .gelu = gelu,
+    .softmax = softmax,
     .attend = attend,
 };

@@ -121,19 +121,6 @@ typedef struct {
     int64_t rows, start, heads, headSize, capacity;
 } attention_job;
 
-/// Softmax of the first `count` entries, in place.
-static void softmax(float *row, int64_t count) {
-    float maximum = -INFINITY;
-    for (int64_t j = 0; j < count; j++) maximum = fmaxf(maximum, row[j]);
-    float sum = 0;
-    for (int64_t j = 0; j < count; j++) {
-        row[j] = expf(row[j] - maximum);
-        sum += row[j];
-    }
-    float inverse = 1 / sum;
-    for (int64_t j = 0; j < count; j++) row[j] *= inverse;
-}
-
 /// A few query rows: dot products against the contiguous keys of one head, then a
 /// weighted sum of its values. The decode step's path.
 static void attend_rows(const attention_job *job, int64_t head) {
@@ -162,7 +149,7 @@ static void attend_blocks(const attention_job *job, int64_t head) {
         for (int64_t r = 0; r < rows; r++) {
             float *row = block + r * width;
             int64_t visible = job->start + r0 + r + 1;
-            softmax(row, visible);
+            ck_active()->softmax(row, visible);
             memset(row + visible, 0, sizeof(float) * (size_t)(width - visible));
         }
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)d, (int)width, 1,
