@@ -47,7 +47,11 @@ public final class GPT2Model: Sendable {
     /// The compact weights' folder: the model's own when it can be written, else one in the
     /// user's cache folder named after the model's path.
     public static func cacheFolder(forModelAt directory: URL) -> URL {
-        if access(directory.path, W_OK) == 0 { return directory }
+        // A folder whose mode says read-only is respected even by root, whom access() lets write.
+        var status = stat()
+        if access(directory.path, W_OK) == 0, stat(directory.path, &status) == 0, status.st_mode & S_IWUSR != 0 {
+            return directory
+        }
         let base = ProcessInfo.processInfo.environment["XDG_CACHE_HOME"].map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a of the absolute path: stable across runs
