@@ -38,3 +38,17 @@ func maxDifference<A: Collection<Float>, B: Collection<Float>>(_ a: A, _ b: B) -
     precondition(a.count == b.count, "compared rows of different lengths")
     return zip(a, b).map { abs($0 - $1) }.max() ?? 0
 }
+
+/// The `count` most likely tokens after `prompt`, each fed back in: greedy decoding.
+func greedyContinuation(of prompt: [Int], by model: GPT2Model, count: Int) throws -> [Int] {
+    let session = InferenceSession(model: model)
+    var sampler = Sampler(settings: .greedy, seed: 0)
+    var logits = try session.prefill(prompt)
+    var generated: [Int] = []
+    while generated.count < count {
+        let token = sampler.sample(logits, history: session.tokens[...])
+        generated.append(token)
+        logits = try session.append([token])
+    }
+    return generated
+}

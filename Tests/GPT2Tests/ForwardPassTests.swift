@@ -32,16 +32,7 @@ import Testing
     func greedyContinuationIsTokenForTokenIdentical(_ name: String) throws {
         let reference = try HuggingFaceReference.load(name)
         let model = try GPT2Model(directory: fixtureFolder(name))
-        let session = InferenceSession(model: model)
-        var sampler = Sampler(settings: .greedy, seed: 0)
-        var logits = try session.prefill(reference.prompt)
-        var generated: [Int] = []
-        while generated.count < reference.greedy.count {
-            let token = sampler.sample(logits, history: session.tokens[...])
-            generated.append(token)
-            logits = try session.append([token])
-        }
-        #expect(generated == reference.greedy)
+        #expect(try greedyContinuation(of: reference.prompt, by: model, count: reference.greedy.count) == reference.greedy)
     }
 
     @Test func prefillReusesTheCommonPrefix() throws {

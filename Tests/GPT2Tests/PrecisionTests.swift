@@ -16,16 +16,7 @@ let demoModelPresent = FileManager.default.fileExists(atPath: demoModel.appendin
         let reference = try HuggingFaceReference.load("tiny-f32")
         let model = try GPT2Model(directory: fixtureFolder("tiny-f32"), precision: .f16, cacheDirectory: cache.url)
         #expect(model.matrixFormat == "F16")
-        let session = InferenceSession(model: model)
-        var sampler = Sampler(settings: .greedy, seed: 0)
-        var logits = try session.prefill(reference.prompt)
-        var generated: [Int] = []
-        while generated.count < reference.greedy.count {
-            let token = sampler.sample(logits, history: session.tokens[...])
-            generated.append(token)
-            logits = try session.append([token])
-        }
-        #expect(generated == reference.greedy)
+        #expect(try greedyContinuation(of: reference.prompt, by: model, count: reference.greedy.count) == reference.greedy)
     }
 
     /// Every precision loads every fixture it can hold, and the second load maps the cache
