@@ -43,6 +43,21 @@ let demoModelPresent = FileManager.default.fileExists(atPath: demoModel.appendin
         #expect(try InferenceSession(model: third).prefill(prompt) == InferenceSession(model: first).prefill(prompt))
     }
 
+    /// A cache written by an older converter (its header's version) is made again, not mapped.
+    @Test func aCacheFromAnOlderConverterIsMadeAgain() throws {
+        let cache = try ScratchFolder()
+        _ = try GPT2Model(directory: fixtureFolder("tiny-f32"), precision: .q8, cacheDirectory: cache.url)
+        let file = cache.url.appendingPathComponent("model.q8.dungeon")
+        var bytes = try Data(contentsOf: file)
+        let current = Data("\"version\":\(CompactWeightsFile.version)".utf8)
+        let older = Data("\"version\":\(CompactWeightsFile.version - 1)".utf8)
+        let range = try #require(bytes.range(of: current))
+        bytes.replaceSubrange(range, with: older)
+        try bytes.write(to: file)
+        _ = try GPT2Model(directory: fixtureFolder("tiny-f32"), precision: .q8, cacheDirectory: cache.url)
+        #expect(try Data(contentsOf: file).range(of: current) != nil)
+    }
+
     @Test func blockFormatsNeedWholeBlocks() throws {
         let cache = try ScratchFolder()
         // tiny-f16 is 24 wide: not a whole number of 32-weight blocks.
