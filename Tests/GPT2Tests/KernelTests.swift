@@ -102,8 +102,10 @@ let linearCases: [LinearCase] = [WeightFormat.f32, .f16, .bf16, .q8_0, .q4_0, .q
         }
     }
 
-    @Test func theFastAndPortableKernelsAgree() {
-        let (inputs, outputs) = (256, 67)
+    /// 67 outputs take the one-row-at-a-time path of (K, N) kernels; 4,801 the two-row one.
+    @Test(arguments: [67, 4801])
+    func theFastAndPortableKernelsAgree(outputs: Int) {
+        let inputs = 256
         let weights = randomFloats(inputs * outputs, seed: 8)
         let input = randomFloats(inputs, seed: 9)
         for format in [WeightFormat.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1] {
