@@ -98,6 +98,8 @@ public struct Sampler: Sendable {
         }
         if topK > 0 && topK < logits.count {
             candidates = topKCandidates(logits, k: topK, before: before)
+        } else if topP < 1, logits.count > partialCount, let nucleus = partialNucleus(logits, topP: topP, before: before) {
+            return nucleus
         } else {
             candidates = logits.enumerated().compactMap { $0.element > -.infinity ? ($0.offset, $0.element) : nil }
         }
@@ -111,6 +113,27 @@ public struct Sampler: Sendable {
             if cumulative >= topP { return Array(candidates[...i]) }
         }
         return candidates
+    }
+
+    /// Candidates sorted when top-p runs without top-k, before falling back to all of them.
+    static let partialCount = 512
+
+    /// Top-p without top-k, sorting only the `partialCount` best tokens: nearly all of the
+    /// probability sits in a few hundred of GPT-2's 50,257. Nil when those do not reach `topP`
+    /// (the caller then sorts everything).
+    private static func partialNucleus(
+        _ logits: [Float], topP: Float, before: ((token: Int, logit: Float), (token: Int, logit: Float)) -> Bool
+    ) -> [(token: Int, logit: Float)]? {
+        let best = topKCandidates(logits, k: partialCount, before: before).sorted(by: before)
+        guard let maximum = best.first?.logit, maximum > -.infinity else { return nil }
+        var total: Float = 0
+        for logit in logits where logit > -.infinity { total += expf(logit - maximum) }
+        var cumulative: Float = 0
+        for (i, candidate) in best.enumerated() {
+            cumulative += expf(candidate.logit - maximum) / total
+            if cumulative >= topP { return Array(best[...i]) }
+        }
+        return nil
     }
 
     /// The k best candidates in one pass with a small binary min-heap, rather than sorting

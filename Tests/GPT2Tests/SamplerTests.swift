@@ -40,6 +40,24 @@ import Testing
         #expect(Sampler.nucleus(logits, topK: 0, topP: 1).count == logits.count)
     }
 
+    /// Top-p alone sorts only the best 512 tokens when they hold the mass, all of them when
+    /// not: either way the most likely tokens in order, just enough of them to reach top-p
+    /// (up to float rounding in the sums).
+    /// Logits spread over ±500 and ±200 put the mass in a few hundred tokens (the partial
+    /// sort); over ±10 they need thousands (the full one).
+    @Test(arguments: [(Float(0.002), Float(0.9)), (0.005, 0.95), (0.1, 0.95)])
+    func topPWithoutTopKAgreesWithSorting(spread: Float, topP: Float) {
+        let many = randomFloats(50257, seed: 12).map { $0 / spread }
+        let order = many.enumerated().sorted { $0.element > $1.element || ($0.element == $1.element && $0.offset < $1.offset) }
+        let maximum = Double(order[0].element)
+        let total = many.reduce(0.0) { $0 + exp(Double($1) - maximum) }
+        let kept = Sampler.nucleus(many, topK: 0, topP: topP).map(\.token)
+        #expect(kept == order.prefix(kept.count).map(\.offset))
+        let mass = { (count: Int) in order.prefix(count).reduce(0.0) { $0 + exp(Double($1.element) - maximum) } / total }
+        #expect(mass(kept.count) >= Double(topP) - 1e-4)
+        #expect(mass(kept.count - 1) < Double(topP) + 1e-4)
+    }
+
     @Test func topKHeapAgreesWithSorting() {
         let many = randomFloats(5000, seed: 11)
         let sorted = many.enumerated().sorted { $0.element > $1.element }.prefix(40).map(\.offset)
