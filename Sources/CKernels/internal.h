@@ -62,12 +62,15 @@ typedef struct {
     ck_matvec_fn matvec[6][2];  // [format][layout]
     void (*dequantize)(int format, const void *source, float *destination, int64_t count);
     void (*gelu)(float *x, int64_t count);
-    /// One query against one head's `visible` cached positions, (visible, D) keys and
-    /// values: out (D) = softmax(scale * keys · q) · values. `scores` holds `visible` floats.
     /// Softmax of `count` floats, in place.
     void (*softmax)(float *row, int64_t count);
-    void (*attend)(const float *q, const float *keys, const float *values, int64_t visible, int64_t headSize,
-                   float scale, float *scores, float *out);
+    /// One query against one head's `visible` cached positions, (visible, D) keys and
+    /// values in `format` (F32 or F16): out (D) = softmax(scale * keys · q) · values.
+    /// `scores` holds `visible` floats.
+    void (*attend)(const float *q, const void *keys, const void *values, int format, int64_t visible,
+                   int64_t headSize, float scale, float *scores, float *out);
+    /// Converts `count` floats to F16.
+    void (*to_half)(const float *source, uint16_t *destination, int64_t count);
 } ck_kernels;
 
 extern const ck_kernels ck_portable_kernels;

@@ -279,21 +279,26 @@ static void softmax(float *row, int64_t count) {
 
 /// Decode attention for one head, the loops inlined: head sizes that are multiples of 8
 /// (GPT-2's are 64) stay in registers; others take the portable loops.
-static void attend(const float *q, const float *keys, const float *values, int64_t visible, int64_t d,
+/// Eight cached floats of either format.
+static inline __m256 load_cached(const void *base, int format, int64_t index) {
+    return format == CK_F16 ? LOAD_F16((const uint16_t *)base + index) : _mm256_loadu_ps((const float *)base + index);
+}
+
+static void attend(const float *q, const void *keys, const void *values, int format, int64_t visible, int64_t d,
                    float scale, float *scores, float *out) {
     if (d % 8 != 0 || d > 128) {
-        ck_portable_kernels.attend(q, keys, values, visible, d, scale, scores, out);
+        ck_portable_kernels.attend(q, keys, values, format, visible, d, scale, scores, out);
         return;
     }
     __m256 query[16];
     for (int64_t i = 0; i < d / 8; i++) query[i] = _mm256_loadu_ps(q + i * 8);
     float maximum = -INFINITY;
     for (int64_t j = 0; j < visible; j++) {
-        const float *k = keys + j * d;
-        __m256 s0 = _mm256_mul_ps(query[0], _mm256_loadu_ps(k)), s1 = _mm256_setzero_ps();
+        const int64_t k = j * d;
+        __m256 s0 = _mm256_mul_ps(query[0], load_cached(keys, format, k)), s1 = _mm256_setzero_ps();
         for (int64_t i = 1; i < d / 8; i += 2) {
-            s1 = _mm256_fmadd_ps(query[i], _mm256_loadu_ps(k + i * 8), s1);
-            if (i + 1 < d / 8) s0 = _mm256_fmadd_ps(query[i + 1], _mm256_loadu_ps(k + i * 8 + 8), s0);
+            s1 = _mm256_fmadd_ps(query[i], load_cached(keys, format, k + i * 8), s1);
+            if (i + 1 < d / 8) s0 = _mm256_fmadd_ps(query[i + 1], load_cached(keys, format, k + i * 8 + 8), s0);
         }
         scores[j] = hsum(_mm256_add_ps(s0, s1)) * scale;
         maximum = fmaxf(maximum, scores[j]);
@@ -313,11 +318,18 @@ static void attend(const float *q, const float *keys, const float *values, int64
     for (int64_t i = 0; i < d / 8; i++) accumulator[i] = _mm256_setzero_ps();
     for (j = 0; j < visible; j++) {
         __m256 weight = _mm256_set1_ps(scores[j]);
-        const float *v = values + j * d;
-        for (int64_t i = 0; i < d / 8; i++) accumulator[i] = _mm256_fmadd_ps(weight, _mm256_loadu_ps(v + i * 8), accumulator[i]);
+        for (int64_t i = 0; i < d / 8; i++)
+            accumulator[i] = _mm256_fmadd_ps(weight, load_cached(values, format, j * d + i * 8), accumulator[i]);
     }
     __m256 inverse = _mm256_set1_ps(1 / total);
     for (int64_t i = 0; i < d / 8; i++) _mm256_storeu_ps(out + i * 8, _mm256_mul_ps(accumulator[i], inverse));
+}
+
+static void to_half(const float *source, uint16_t *destination, int64_t count) {
+    int64_t i = 0;
+    for (; i + 8 <= count; i += 8)
+        _mm_storeu_si128((__m128i *)(destination + i), _mm256_cvtps_ph(_mm256_loadu_ps(source + i), _MM_FROUND_TO_NEAREST_INT));
+    ck_portable_kernels.to_half(source + i, destination + i, count - i);
 }
 
 #pragma clang attribute pop
@@ -336,6 +348,7 @@ const ck_kernels ck_avx2_kernels = {
     .gelu = gelu,
     .softmax = softmax,
     .attend = attend,
+    .to_half = to_half,
 };
 
 #endif

@@ -108,12 +108,12 @@ static void softmax(float *row, int64_t count) {
     for (int64_t j = 0; j < count; j++) row[j] *= inverse;
 }
 
-static void attend(const float *q, const float *keys, const float *values, int64_t visible, int64_t d,
+static void attend(const float *q, const void *keys, const void *values, int format, int64_t visible, int64_t d,
                    float scale, float *scores, float *out) {
     float maximum = -INFINITY;
     for (int64_t j = 0; j < visible; j++) {
         float sum = 0;
-        for (int64_t i = 0; i < d; i++) sum += q[i] * keys[j * d + i];
+        for (int64_t i = 0; i < d; i++) sum += q[i] * load(format, keys, j * d + i);
         scores[j] = sum * scale;
         maximum = fmaxf(maximum, scores[j]);
     }
@@ -125,8 +125,12 @@ static void attend(const float *q, const float *keys, const float *values, int64
     for (int64_t i = 0; i < d; i++) out[i] = 0;
     for (int64_t j = 0; j < visible; j++) {
         float weight = scores[j] / total;
-        for (int64_t i = 0; i < d; i++) out[i] += weight * values[j * d + i];
+        for (int64_t i = 0; i < d; i++) out[i] += weight * load(format, values, j * d + i);
     }
+}
+
+static void to_half(const float *source, uint16_t *destination, int64_t count) {
+    for (int64_t i = 0; i < count; i++) destination[i] = ck_float_to_half(source[i]);
 }
 
 const ck_kernels ck_portable_kernels = {
@@ -143,4 +147,5 @@ const ck_kernels ck_portable_kernels = {
     .gelu = gelu,
     .softmax = softmax,
     .attend = attend,
+    .to_half = to_half,
 };

@@ -102,22 +102,30 @@ void ck_add(ck_pool *pool, float *x, const float *y, int64_t count) {
 
 // MARK: - Attention
 
-void ck_store_kv(const float *qkv, float *keys, float *values,
+void ck_store_kv(const float *qkv, void *keys, void *values, int format,
                  int64_t rows, int64_t start, int64_t heads, int64_t headSize, int64_t capacity) {
     const int64_t c = heads * headSize;
+    const ck_kernels *kernels = ck_active();
     for (int64_t r = 0; r < rows; r++) {
         const float *k = qkv + r * 3 * c + c, *v = k + c;
         for (int64_t h = 0; h < heads; h++) {
             int64_t at = (h * capacity + start + r) * headSize;
-            memcpy(keys + at, k + h * headSize, sizeof(float) * (size_t)headSize);
-            memcpy(values + at, v + h * headSize, sizeof(float) * (size_t)headSize);
+            if (format == CK_F16) {
+                kernels->to_half(k + h * headSize, (uint16_t *)keys + at, headSize);
+                kernels->to_half(v + h * headSize, (uint16_t *)values + at, headSize);
+            } else {
+                memcpy((float *)keys + at, k + h * headSize, sizeof(float) * (size_t)headSize);
+                memcpy((float *)values + at, v + h * headSize, sizeof(float) * (size_t)headSize);
+            }
         }
     }
 }
 
 typedef struct {
     float *out;
-    const float *qkv, *keys, *values;
+    const float *qkv;
+    const void *keys, *values;
+    int format;
     int64_t rows, start, heads, headSize, capacity;
 } attention_job;
 
@@ -126,10 +134,12 @@ typedef struct {
 static void attend_rows(const attention_job *job, int64_t head) {
     const ck_kernels *kernels = ck_active();
     const int64_t d = job->headSize, c = job->heads * d;
-    const float *keys = job->keys + head * job->capacity * d, *values = job->values + head * job->capacity * d;
+    size_t element = job->format == CK_F16 ? 2 : 4;
+    const char *keys = (const char *)job->keys + (size_t)(head * job->capacity * d) * element;
+    const char *values = (const char *)job->values + (size_t)(head * job->capacity * d) * element;
     float *weights = thread_scores(job->start + job->rows);
     for (int64_t r = 0; r < job->rows; r++) {
-        kernels->attend(job->qkv + r * 3 * c + head * d, keys, values, job->start + r + 1, d,
+        kernels->attend(job->qkv + r * 3 * c + head * d, keys, values, job->format, job->start + r + 1, d,
                         1 / sqrtf((float)d), weights, job->out + r * c + head * d);
     }
 }
@@ -137,10 +147,23 @@ static void attend_rows(const attention_job *job, int64_t head) {
 /// Many query rows: blocks of rows through sgemm, each block's scores ending at the
 /// block's last visible position.
 static void attend_blocks(const attention_job *job, int64_t head) {
-    const int64_t d = job->headSize, c = job->heads * d;
-    const float *keys = job->keys + head * job->capacity * d, *values = job->values + head * job->capacity * d;
+    const int64_t d = job->headSize, c = job->heads * d, s = job->start + job->rows;
     const float scale = 1 / sqrtf((float)d);
-    float *block = thread_scores(ATTENTION_BLOCK * (job->start + job->rows));
+    float *block = thread_scores(ATTENTION_BLOCK * s + (job->format == CK_F16 ? 2 * s * d : 0));
+    const float *keys, *values;
+    if (job->format == CK_F16) {
+        // sgemm reads floats: widen this head's visible keys and values once for all blocks.
+        float *wide = block + ATTENTION_BLOCK * s;
+        const uint16_t *k = (const uint16_t *)job->keys + head * job->capacity * d;
+        const uint16_t *v = (const uint16_t *)job->values + head * job->capacity * d;
+        ck_active()->dequantize(CK_F16, k, wide, s * d);
+        ck_active()->dequantize(CK_F16, v, wide + s * d, s * d);
+        keys = wide;
+        values = wide + s * d;
+    } else {
+        keys = (const float *)job->keys + head * job->capacity * d;
+        values = (const float *)job->values + head * job->capacity * d;
+    }
     for (int64_t r0 = 0; r0 < job->rows; r0 += ATTENTION_BLOCK) {
         int64_t rows = job->rows - r0 < ATTENTION_BLOCK ? job->rows - r0 : ATTENTION_BLOCK;
         int64_t width = job->start + r0 + rows;
@@ -167,9 +190,9 @@ static void attention_heads(void *context, int index, int count) {
     }
 }
 
-void ck_attention(ck_pool *pool, float *out, const float *qkv, const float *keys, const float *values,
+void ck_attention(ck_pool *pool, float *out, const float *qkv, const void *keys, const void *values, int format,
                   int64_t rows, int64_t start, int64_t heads, int64_t headSize, int64_t capacity) {
-    attention_job job = { out, qkv, keys, values, rows, start, heads, headSize, capacity };
+    attention_job job = { out, qkv, keys, values, format, rows, start, heads, headSize, capacity };
     ck_pool_run(pool, attention_heads, &job);
 }
 

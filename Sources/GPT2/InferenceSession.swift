@@ -8,8 +8,12 @@ public final class InferenceSession {
     public private(set) var tokens: [Int] = []
 
     private let config: GPT2Config
-    private var keyCache: [UnsafeMutablePointer<Float>]    // per layer (H, P, D)
-    private var valueCache: [UnsafeMutablePointer<Float>]  // per layer (H, P, D)
+    private var keyCache: [UnsafeMutableRawPointer]    // per layer (H, P, D) in cacheFormat
+    private var valueCache: [UnsafeMutableRawPointer]  // per layer (H, P, D) in cacheFormat
+    /// The KV cache's numbers: F32 when the weights are F32 or F16 (so those match the
+    /// reference implementations exactly), F16 with 8-bit and 4-bit weights, where it halves
+    /// the cache's memory and what attention reads deep in a story, as llama.cpp's does.
+    let cacheFormat: WeightFormat
     private var scratch: Scratch
 
     /// Rows processed per pass over the prompt; bounds the scratch memory.
@@ -19,9 +23,10 @@ public final class InferenceSession {
         self.model = model
         self.chunkRows = max(1, chunkRows)
         self.config = model.config
-        let cacheSize = config.contextLength * config.hiddenSize
-        keyCache = (0..<config.layerCount).map { _ in .allocate(capacity: cacheSize) }
-        valueCache = (0..<config.layerCount).map { _ in .allocate(capacity: cacheSize) }
+        cacheFormat = model.precision == .q8 || model.precision == .q4 ? .f16 : .f32
+        let cacheBytes = cacheFormat.byteCount(elements: config.contextLength * config.hiddenSize)
+        keyCache = (0..<config.layerCount).map { _ in .allocate(byteCount: cacheBytes, alignment: 64) }
+        valueCache = (0..<config.layerCount).map { _ in .allocate(byteCount: cacheBytes, alignment: 64) }
         scratch = Scratch(config: config, rows: min(self.chunkRows, config.contextLength))
     }
 
@@ -104,10 +109,11 @@ public final class InferenceSession {
             Kernels.layerNorm(s.normed, s.residual, gain: w.attentionNormGain, bias: w.attentionNormBias,
                               rows: t, size: c, epsilon: config.layerNormEpsilon)
             Kernels.linear(s.qkv, s.normed, weight: w.qkv, bias: w.qkvBias, rows: t)
-            Kernels.storeKeysAndValues(s.qkv, keys: keyCache[layer], values: valueCache[layer],
+            Kernels.storeKeysAndValues(s.qkv, keys: keyCache[layer], values: valueCache[layer], format: cacheFormat,
                                        rows: t, start: start, heads: heads, headSize: headSize, capacity: capacity)
             Kernels.attention(s.attention, qkv: s.qkv, keys: keyCache[layer], values: valueCache[layer],
-                              rows: t, start: start, heads: heads, headSize: headSize, capacity: capacity)
+                              format: cacheFormat, rows: t, start: start, heads: heads, headSize: headSize,
+                              capacity: capacity)
             Kernels.linear(s.projected, s.attention, weight: w.attentionOut, bias: w.attentionOutBias, rows: t)
             Kernels.add(s.residual, s.projected, count: t * c)
 

@@ -37,22 +37,25 @@ enum Kernels {
     static func attention(
         _ out: UnsafeMutablePointer<Float>,          // (T, C)
         qkv: UnsafePointer<Float>,                   // (T, 3C): q | k | v per row
-        keys: UnsafePointer<Float>,                  // (H, P, D), positions < S filled
-        values: UnsafePointer<Float>,                // (H, P, D)
+        keys: UnsafeRawPointer,                      // (H, P, D) in `format`, positions < S filled
+        values: UnsafeRawPointer,                    // (H, P, D) in `format`
+        format: WeightFormat,                        // .f32 or .f16
         rows: Int, start: Int, heads: Int, headSize: Int, capacity: Int
     ) {
-        ck_attention(ComputePool.shared.pointer, out, qkv, keys, values,
+        ck_attention(ComputePool.shared.pointer, out, qkv, keys, values, format.rawValue,
                      Int64(rows), Int64(start), Int64(heads), Int64(headSize), Int64(capacity))
     }
 
     /// Copies the new rows' keys and values from qkv into the caches at start..<start + T.
     static func storeKeysAndValues(
         _ qkv: UnsafePointer<Float>,                 // (T, 3C)
-        keys: UnsafeMutablePointer<Float>,           // (H, P, D)
-        values: UnsafeMutablePointer<Float>,         // (H, P, D)
+        keys: UnsafeMutableRawPointer,               // (H, P, D) in `format`
+        values: UnsafeMutableRawPointer,             // (H, P, D) in `format`
+        format: WeightFormat,                        // .f32 or .f16
         rows: Int, start: Int, heads: Int, headSize: Int, capacity: Int
     ) {
-        ck_store_kv(qkv, keys, values, Int64(rows), Int64(start), Int64(heads), Int64(headSize), Int64(capacity))
+        ck_store_kv(qkv, keys, values, format.rawValue,
+                    Int64(rows), Int64(start), Int64(heads), Int64(headSize), Int64(capacity))
     }
 
     /// Layer normalisation of each row, with gain and bias.

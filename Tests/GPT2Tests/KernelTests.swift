@@ -166,8 +166,20 @@ let linearCases: [LinearCase] = [WeightFormat.f32, .f16, .bf16, .q8_0, .q4_0, .q
         }
     }
 
-    @Test(arguments: [(1, 0, 2, 4), (1, 6, 3, 8), (5, 0, 2, 4), (4, 3, 4, 2), (20, 7, 2, 16), (70, 30, 3, 8)])
+    static let attentionShapes = [(1, 0, 2, 4), (1, 6, 3, 8), (5, 0, 2, 4), (4, 3, 4, 2), (20, 7, 2, 16), (70, 30, 3, 8)]
+
+    @Test(arguments: attentionShapes)
     func attentionMatchesTheNaiveLoop(rows: Int, start: Int, heads: Int, headSize: Int) {
+        checkAttention(rows: rows, start: start, heads: heads, headSize: headSize, format: .f32)
+    }
+
+    /// An F16 cache: the same as the definition over keys and values rounded to F16.
+    @Test(arguments: attentionShapes)
+    func attentionOverAHalfPrecisionCache(rows: Int, start: Int, heads: Int, headSize: Int) {
+        checkAttention(rows: rows, start: start, heads: heads, headSize: headSize, format: .f16)
+    }
+
+    private func checkAttention(rows: Int, start: Int, heads: Int, headSize: Int, format: WeightFormat) {
         let c = heads * headSize
         let s = start + rows
         let capacity = s + 3
@@ -181,30 +193,37 @@ let linearCases: [LinearCase] = [WeightFormat.f32, .f16, .bf16, .q8_0, .q4_0, .q
                 values[(start + row) * c + i] = qkv[row * 3 * c + 2 * c + i]
             }
         }
-        // The kernels' caches are (H, P, D).
-        var headKeys = [Float](repeating: .nan, count: heads * capacity * headSize)
-        var headValues = headKeys
-        for position in 0..<s {
+        if format == .f16 {
+            keys = keys.map { Float(Float16($0)) }
+            values = values.map { Float(Float16($0)) }
+        }
+        // The kernels' caches are (H, P, D), in `format`; earlier positions are filled directly.
+        let elements = heads * capacity * headSize
+        let bytes = format.byteCount(elements: elements)
+        let headKeys = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        let headValues = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        defer { headKeys.deallocate(); headValues.deallocate() }
+        func put(_ value: Float, at index: Int, into cache: UnsafeMutableRawPointer) {
+            if format == .f16 {
+                cache.storeBytes(of: Float16(value).bitPattern, toByteOffset: 2 * index, as: UInt16.self)
+            } else {
+                cache.storeBytes(of: value, toByteOffset: 4 * index, as: Float.self)
+            }
+        }
+        for position in 0..<start {
             for h in 0..<heads {
                 for d in 0..<headSize {
-                    headKeys[(h * capacity + position) * headSize + d] = keys[position * c + h * headSize + d]
-                    headValues[(h * capacity + position) * headSize + d] = values[position * c + h * headSize + d]
+                    put(keys[position * c + h * headSize + d], at: (h * capacity + position) * headSize + d, into: headKeys)
+                    put(values[position * c + h * headSize + d], at: (h * capacity + position) * headSize + d, into: headValues)
                 }
             }
         }
-        var stored = [Float](repeating: .nan, count: heads * capacity * headSize)
-        var storedValues = stored
-        Kernels.storeKeysAndValues(qkv, keys: &stored, values: &storedValues, rows: rows, start: start,
+        Kernels.storeKeysAndValues(qkv, keys: headKeys, values: headValues, format: format, rows: rows, start: start,
                                    heads: heads, headSize: headSize, capacity: capacity)
-        for h in 0..<heads {
-            let range = (h * capacity + start) * headSize..<(h * capacity + s) * headSize
-            #expect(Array(stored[range]) == Array(headKeys[range]))
-            #expect(Array(storedValues[range]) == Array(headValues[range]))
-        }
 
         var fast = [Float](repeating: .nan, count: rows * c)
         var slow = fast
-        Kernels.attention(&fast, qkv: qkv, keys: headKeys, values: headValues,
+        Kernels.attention(&fast, qkv: qkv, keys: headKeys, values: headValues, format: format,
                           rows: rows, start: start, heads: heads, headSize: headSize, capacity: capacity)
         ReferenceKernels.attention(&slow, qkv: qkv, keys: keys, values: values,
                                    rows: rows, start: start, heads: heads, headSize: headSize)

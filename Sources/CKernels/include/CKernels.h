@@ -106,13 +106,14 @@ void ck_gelu(ck_pool *pool, float *x, int64_t count);
 void ck_add(ck_pool *pool, float *x, const float *y, int64_t count);
 
 /// Copies the keys and values of T new rows of qkv (T, 3C) into the caches at positions
-/// start..<start + T. Caches are (H, P, D): each head's positions are contiguous.
-void ck_store_kv(const float *qkv, float *keys, float *values,
+/// start..<start + T. Caches are (H, P, D), each head's positions contiguous, in `format`
+/// (CK_F32 or CK_F16).
+void ck_store_kv(const float *qkv, void *keys, void *values, int format,
                  int64_t rows, int64_t start, int64_t heads, int64_t head_size, int64_t capacity);
 
 /// Causal attention of T new rows (queries in qkv (T, 3C)) over the S = start + T cached
-/// positions; out: (T, C). Masked scores are never computed.
-void ck_attention(ck_pool *pool, float *out, const float *qkv, const float *keys, const float *values,
+/// positions of caches in `format`; out: (T, C). Masked scores are never computed.
+void ck_attention(ck_pool *pool, float *out, const float *qkv, const void *keys, const void *values, int format,
                   int64_t rows, int64_t start, int64_t heads, int64_t head_size, int64_t capacity);
 
 /// Statistics of one row of logits for scoring text: the index of the largest, and the
