@@ -37,6 +37,18 @@ _Static_assert(sizeof(ck_block_q8_0) == 34, "Q8_0 block is 34 bytes");
 _Static_assert(sizeof(ck_block_q4_0) == 18, "Q4_0 block is 18 bytes");
 _Static_assert(sizeof(ck_block_q4_1) == 20, "Q4_1 block is 20 bytes");
 
+/// Per-thread buffers kept for the thread's life, one per use, so that no two uses that
+/// may be live at once share one.
+typedef enum {
+    CK_BUFFER_ACTIVATIONS,  // a product's quantized input or partial sums (the caller's)
+    CK_BUFFER_TILE,         // dequantized weights for sgemm (each worker's)
+    CK_BUFFER_SCORES,       // attention scores and widened F16 keys and values (each worker's)
+    CK_BUFFER_COUNT,
+} ck_buffer;
+
+/// This thread's buffer `which`, at least `bytes` long, 64-byte aligned.
+void *ck_thread_buffer(ck_buffer which, size_t bytes);
+
 /// The [begin, end) share of `count` items for worker `index` of `parts`, in multiples of `align`.
 void ck_split(int64_t count, int index, int parts, int64_t align, int64_t *begin, int64_t *end);
 

@@ -17,19 +17,6 @@ enum { GEMM_MIN_ROWS = 4 };
 /// Tile sizes for dequantized weights: 64 x 512 floats (128 KiB) stay in L2.
 enum { TILE_OUTPUTS = 64, TILE_INPUTS = 512 };
 
-static _Thread_local void *scratch;
-static _Thread_local size_t scratchBytes;
-
-/// A per-thread buffer of at least `bytes`, kept for the thread's life.
-static void *thread_scratch(size_t bytes) {
-    if (bytes > scratchBytes) {
-        free(scratch);
-        scratch = aligned_alloc(64, (bytes + 63) / 64 * 64);
-        scratchBytes = scratch ? bytes : 0;
-    }
-    return scratch;
-}
-
 static bool is_block(int format) { return format >= CK_Q8_0; }
 
 typedef struct {
@@ -115,7 +102,7 @@ static void gemm_job(void *context, int index, int count) {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)t, (int)(end - begin), (int)k,
                         1, x, (int)k, data + begin * k, (int)k, 0, out + begin, (int)n);
     } else if (w->layout == CK_LAYOUT_KN) {
-        float *tile = thread_scratch(sizeof(float) * TILE_INPUTS * 256);
+        float *tile = ck_thread_buffer(CK_BUFFER_TILE, sizeof(float) * TILE_INPUTS * 256);
         for (int64_t n0 = begin; n0 < end; n0 += 256) {
             int64_t nt = end - n0 < 256 ? end - n0 : 256;
             for (int64_t k0 = 0; k0 < k; k0 += TILE_INPUTS) {
@@ -126,7 +113,7 @@ static void gemm_job(void *context, int index, int count) {
             }
         }
     } else {
-        float *tile = thread_scratch(sizeof(float) * TILE_OUTPUTS * TILE_INPUTS);
+        float *tile = ck_thread_buffer(CK_BUFFER_TILE, sizeof(float) * TILE_OUTPUTS * TILE_INPUTS);
         for (int64_t n0 = begin; n0 < end; n0 += TILE_OUTPUTS) {
             int64_t nt = end - n0 < TILE_OUTPUTS ? end - n0 : TILE_OUTPUTS;
             for (int64_t k0 = 0; k0 < k; k0 += TILE_INPUTS) {
@@ -150,12 +137,12 @@ void ck_linear(ck_pool *pool, const ck_matrix *weight, const float *bias, const 
         job.input = input + r * weight->inputs;
         job.out = out + r * weight->outputs;
         if (is_block(weight->format)) {
-            ck_block_q8_x *quantized = thread_scratch(sizeof(ck_block_q8_x) * (size_t)(weight->inputs / CK_BLOCK));
+            ck_block_q8_x *quantized = ck_thread_buffer(CK_BUFFER_ACTIVATIONS, sizeof(ck_block_q8_x) * (size_t)(weight->inputs / CK_BLOCK));
             ck_quantize_activations(job.input, quantized, weight->inputs);
             job.quantized = quantized;
         }
         if (weight->layout == CK_LAYOUT_KN) {
-            job.partials = thread_scratch(sizeof(float) * (size_t)(weight->outputs * ck_pool_threads(pool)));
+            job.partials = ck_thread_buffer(CK_BUFFER_ACTIVATIONS, sizeof(float) * (size_t)(weight->outputs * ck_pool_threads(pool)));
         }
         ck_pool_run(pool, matvec_job, &job);
         if (weight->layout == CK_LAYOUT_KN) sum_partials(&job, ck_pool_threads(pool));

@@ -11,16 +11,8 @@ enum { PARALLEL_ELEMENTS = 1 << 15 };
 /// position, so masked scores are at most one block's triangle.
 enum { ATTENTION_BLOCK = 64 };
 
-static _Thread_local float *scores;
-static _Thread_local int64_t scoresCapacity;
-
 static float *thread_scores(int64_t count) {
-    if (count > scoresCapacity) {
-        free(scores);
-        scores = malloc(sizeof(float) * (size_t)count);
-        scoresCapacity = scores ? count : 0;
-    }
-    return scores;
+    return ck_thread_buffer(CK_BUFFER_SCORES, sizeof(float) * (size_t)count);
 }
 
 // MARK: - Layer norm

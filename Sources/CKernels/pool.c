@@ -139,3 +139,15 @@ void ck_split(int64_t count, int index, int parts, int64_t align, int64_t *begin
     *begin = first * align < count ? first * align : count;
     *end = last * align < count ? last * align : count;
 }
+
+static _Thread_local void *buffers[CK_BUFFER_COUNT];
+static _Thread_local size_t bufferBytes[CK_BUFFER_COUNT];
+
+void *ck_thread_buffer(ck_buffer which, size_t bytes) {
+    if (bytes > bufferBytes[which]) {
+        free(buffers[which]);
+        buffers[which] = aligned_alloc(64, (bytes + 63) / 64 * 64);
+        bufferBytes[which] = buffers[which] ? bytes : 0;
+    }
+    return buffers[which];
+}
