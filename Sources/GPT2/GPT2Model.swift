@@ -27,9 +27,8 @@ public final class GPT2Model: Sendable {
         // Refuse before opening anything a model that would not fit even at its smallest.
         try Self.checkMemory(config: config, precision: precision ?? (config.blockFormatsFit ? .q4 : .f16), path: weightsURL.path)
         let precision = try precision ?? Self.defaultPrecision(config: config, checkpointAt: weightsURL)
-        let folder = cacheDirectory ?? Self.cacheFolder(forModelAt: directory)
         try self.init(config: config, safetensors: weightsURL, precision: precision,
-                      cacheURL: folder.appendingPathComponent("model.\(precision.rawValue).dungeon"))
+                      cacheURL: Self.cacheURL(forModelAt: directory, precision: precision, in: cacheDirectory))
     }
 
     /// The storage type of a checkpoint's matrices, read from its header alone (no weights are
@@ -42,6 +41,12 @@ public final class GPT2Model: Sendable {
     public static func defaultPrecision(config: GPT2Config, checkpointAt url: URL) throws -> Precision {
         let stored: Precision = try storageType(ofCheckpointAt: url) == "F32" ? .f32 : .f16
         return Precision.playerDefault(for: config, storedAs: stored, availableBytes: SystemMemory.availableBytes())
+    }
+
+    /// Where the converted weights of the model in `directory` at `precision` are cached:
+    /// `model.q8.dungeon` in `folder`, or by default in `cacheFolder(forModelAt:)`.
+    public static func cacheURL(forModelAt directory: URL, precision: Precision, in folder: URL? = nil) -> URL {
+        (folder ?? cacheFolder(forModelAt: directory)).appendingPathComponent("model.\(precision.rawValue).dungeon")
     }
 
     /// The compact weights' folder: the model's own when it can be written, else one in the

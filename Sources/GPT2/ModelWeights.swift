@@ -141,7 +141,8 @@ final class ModelWeights: @unchecked Sendable {
         var owners: [AnyObject] = [checkpoint.file]
         var convertedBytes = 0
         if !requests.isEmpty {
-            let cacheURL = cacheURL ?? URL(fileURLWithPath: path + ".\(precision.rawValue).dungeon")
+            let cacheURL = cacheURL ?? GPT2Model.cacheURL(forModelAt: URL(fileURLWithPath: path).deletingLastPathComponent(),
+                                                          precision: precision)
             let cache = try CompactWeightsFile.load(at: cacheURL, checkpoint: checkpoint.file, precision: precision, requests: requests)
             owners.append(cache.owner)
             matrices.merge(cache.matrices) { $1 }

@@ -45,9 +45,8 @@ struct ModelsListCommand: ParsableCommand {
                     let weights = model.appendingPathComponent("model.safetensors")
                     let dtype = (try? GPT2Model.storageType(ofCheckpointAt: weights)) ?? "?"
                     let precision = (try? GPT2Model.defaultPrecision(config: config, checkpointAt: weights)).map(\.rawValue) ?? "?"
-                    let cacheFolder = GPT2Model.cacheFolder(forModelAt: model)
                     let cached = Precision.allCases.filter {
-                        FileManager.default.fileExists(atPath: cacheFolder.appendingPathComponent("model.\($0.rawValue).dungeon").path)
+                        FileManager.default.fileExists(atPath: GPT2Model.cacheURL(forModelAt: model, precision: $0).path)
                     }
                     rows.append([model.lastPathComponent, String(format: "%.0fM", Double(config.parameterCount) / 1e6),
                                  String(format: "%.0f MB", Double(size) / 1e6), dtype, precision,
