@@ -29,6 +29,9 @@ struct CompactWeightsFile {
         var sourceModified: Double
         var precision: String
         var entries: [Entry]
+
+        /// The file's size: the end of its last matrix.
+        var totalBytes: Int { entries.map { $0.offset + $0.bytes }.max() ?? 16 }
     }
 
     /// A matrix to convert: its source view and the format and layout it becomes.
@@ -60,15 +63,22 @@ struct CompactWeightsFile {
             return (written.file, written.matrices)
         }
         // Nowhere to cache: convert into memory.
-        let total = header.entries.map { $0.offset + $0.bytes }.max() ?? 0
-        let memory = Allocation(byteCount: total)
+        let memory = Allocation(byteCount: header.totalBytes)
+        return (memory, convert(requests, as: header, into: UnsafeRawPointer(memory.pointer)))
+    }
+
+    /// Converts every requested matrix into its place at `base` (laid out as `header` says),
+    /// split across the pool, and returns the views of them.
+    private static func convert(_ requests: [Request], as header: Header, into base: UnsafeRawPointer) -> [String: WeightMatrix] {
         var matrices: [String: WeightMatrix] = [:]
         for (entry, request) in zip(header.entries, requests) {
-            let destination = view(entry, base: UnsafeRawPointer(memory.pointer))
-            convert(request.source, into: destination)
+            let destination = view(entry, base: base)
+            var from = request.source.kernelMatrix
+            var to = destination.kernelMatrix
+            ck_convert(ComputePool.shared.pointer, &from, &to)
             matrices[entry.name] = destination
         }
-        return (memory, matrices)
+        return matrices
     }
 
     private init(url: URL, expecting header: Header) throws {
@@ -80,7 +90,7 @@ struct CompactWeightsFile {
         guard length > 0, 16 + length <= bytes.count,
               let stored = try? JSONDecoder().decode(Header.self, from: Data(bytes[16..<(16 + length)])),
               stored == header,
-              let end = header.entries.map({ $0.offset + $0.bytes }).max(), end <= bytes.count
+              header.totalBytes <= bytes.count
         else { throw CheckpointError.unreadable(path: url.path, reason: "stale weights cache") }
         self.file = file
         var matrices: [String: WeightMatrix] = [:]
@@ -115,12 +125,6 @@ struct CompactWeightsFile {
                      inputs: entry.inputs, outputs: entry.outputs, data: base + entry.offset)
     }
 
-    private static func convert(_ source: WeightMatrix, into destination: WeightMatrix) {
-        var from = source.kernelMatrix
-        var to = destination.kernelMatrix
-        ck_convert(ComputePool.shared.pointer, &from, &to)
-    }
-
     /// Writes the cache to a temporary file beside `url`, then renames it into place, so a
     /// half-written cache is never taken for a whole one.
     private static func write(_ header: Header, requests: [Request], to url: URL) throws {
@@ -134,7 +138,7 @@ struct CompactWeightsFile {
             if !keep { unlink(partial) }
         }
         let json = try JSONEncoder().encode(header)
-        let total = header.entries.map { $0.offset + $0.bytes }.max() ?? 16
+        let total = header.totalBytes
         guard 16 + json.count <= (header.entries.first?.offset ?? total), ftruncate(descriptor, off_t(total)) == 0,
               let base = mmap(nil, total, PROT_READ | PROT_WRITE, MAP_SHARED, descriptor, 0), base != MAP_FAILED
         else { throw CheckpointError.unreadable(path: partial, reason: String(cString: strerror(errno))) }
@@ -143,9 +147,7 @@ struct CompactWeightsFile {
         for i in 0..<8 { prefix.append(UInt8(truncatingIfNeeded: json.count >> (8 * i))) }
         prefix.withUnsafeBytes { base.copyMemory(from: $0.baseAddress!, byteCount: 16) }
         json.withUnsafeBytes { (base + 16).copyMemory(from: $0.baseAddress!, byteCount: json.count) }
-        for (entry, request) in zip(header.entries, requests) {
-            convert(request.source, into: view(entry, base: UnsafeRawPointer(base)))
-        }
+        _ = convert(requests, as: header, into: UnsafeRawPointer(base))
         guard msync(base, total, MS_SYNC) == 0, rename(partial, url.path) == 0 else {
             throw CheckpointError.unreadable(path: url.path, reason: String(cString: strerror(errno)))
         }
