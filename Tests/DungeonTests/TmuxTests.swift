@@ -115,6 +115,21 @@ struct Tmux {
         }
         try tmux.type("/undo")
         try tmux.send("Enter")
+        // The loop guard may start another reply after one that repeated itself; Enter is then
+        // refused with a notice and the command stays in the line. A player waits and presses
+        // Enter again.
+        for _ in 0..<3 {
+            let screen = try tmux.waitFor("the undo or a refusal") { lines in
+                !lines.joined().contains("> You walk north.") || lines.joined().contains("A reply is being written")
+            }
+            // Refused: the command is still in the input line.
+            guard screen.contains(where: { $0.hasPrefix("Do > /undo") }) else { break }
+            try tmux.waitFor("the reply to end") { $0.last { !$0.isEmpty }?.contains("F1 help") == true }
+            try tmux.send("Enter")
+            try tmux.waitFor("the command to be taken") { lines in
+                !lines.contains { $0.hasPrefix("Do > /undo") } || lines.joined().contains("A reply is being written")
+            }
+        }
         let before = try tmux.waitFor("the undo") { !$0.joined().contains("> You walk north.") }
         #expect(before.joined().contains("> You light a torch."))
         let storyBefore = Array(before.prefix(28))
