@@ -105,6 +105,11 @@ public final class SaveDatabase: Sendable {
         }
     }
 
+    /// Closes the file's connections (the write-ahead log is folded back into it).
+    public func close() throws {
+        try Self.mappingErrors(path: path) { try writer.close() }
+    }
+
     /// `PRAGMA integrity_check`, for tests and `dungeon doctor`-style checks.
     public func integrityCheck() throws -> String {
         try read { try String.fetchOne($0, sql: "PRAGMA integrity_check") ?? "no answer" }

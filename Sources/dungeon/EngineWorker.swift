@@ -49,6 +49,17 @@ final class EngineWorker: @unchecked Sendable {
     func stop() {
         lock.withLock { stopRequested = true }
     }
+
+    /// Stops the reply being written and waits until the engine's thread is idle, or
+    /// `seconds` pass (a long prompt is read in chunks that cannot be interrupted).
+    /// Returns whether the thread is idle.
+    @discardableResult
+    func shutdown(waitingAtMost seconds: Double) -> Bool {
+        stop()
+        let idle = DispatchSemaphore(value: 0)
+        queue.async { idle.signal() }
+        return idle.wait(timeout: .now() + seconds) == .success
+    }
 }
 
 /// Counts tokens with the model's tokenizer (for the context inspector, on the main thread).

@@ -61,7 +61,11 @@ final class GameSession {
         return preferences
     }
 
-    func release() {
+    /// Ends the game: stops a reply being written and waits (briefly) for the engine's
+    /// thread to leave the model, then gives up the adventure's lock. Called after the
+    /// last save, before the process exits.
+    func finish() {
+        worker?.shutdown(waitingAtMost: 1.5)
         lock?.release()
         lock = nil
     }
@@ -201,31 +205,6 @@ final class GameSession {
         let formatter = DateFormatter()
         formatter.dateFormat = "d MMM yyyy HH:mm"
         return formatter.string(from: date)
-    }
-}
-
-/// Actions posted from other threads (the model's worker, signal handlers) for the main loop.
-final class Inbox: @unchecked Sendable {
-    // @unchecked: `actions` is only touched under `lock`.
-    private let lock = NSLock()
-    private var actions: [AppAction] = []
-    private let semaphore = DispatchSemaphore(value: 0)
-
-    func post(_ action: AppAction) {
-        lock.withLock { actions.append(action) }
-        semaphore.signal()
-    }
-
-    func drain() -> [AppAction] {
-        lock.withLock {
-            defer { actions.removeAll() }
-            return actions
-        }
-    }
-
-    /// Waits until something is posted or `timeout` passes.
-    func wait(timeout: Double) {
-        _ = semaphore.wait(timeout: .now() + timeout)
     }
 }
 

@@ -33,21 +33,23 @@ enum PlainApp {
         running = session.run(start, state: &state)
         show()
         awaitReply()
+        var input = InputLines()
         while running {
-            for action in session.inbox.drain() { apply(action) }  // a signal while idle
-            guard running else { break }
-            guard let line = readLine(strippingNewline: true) else {
+            switch input.next(wakingOn: session.inbox.wakeDescriptor) {
+            case .woken:
+                for action in session.inbox.drain() { apply(action) }  // a signal, or a download's progress
+            case .end:
                 apply(.terminate)
-                break
-            }
-            if state.screen != .play && state.overlay == nil && state.purpose == .action {
-                answerMenu(line, state: &state, session: session, transcript: &transcript, running: &running)
-            } else {
-                apply(.line(line))
+            case .line(let line):
+                if state.screen != .play && state.overlay == nil && state.purpose == .action {
+                    answerMenu(line, state: &state, session: session, transcript: &transcript, running: &running)
+                } else {
+                    apply(.line(line))
+                }
             }
             awaitReply()
         }
-        session.release()
+        session.finish()
         return 0
     }
 

@@ -99,7 +99,12 @@ struct PlayCommand: ParsableCommand {
                     ? PlainApp.run(session: session, state: state, start: startEffects)
                     : CursesApp.run(session: session, state: state, start: startEffects)
             }
-            if code != 0 { throw ExitCode(code) }
+            // The game is saved, the engine idle and the terminal restored. Exit without the
+            // libraries' exit handlers: OpenBLAS's joins its thread pool, which can wait forever
+            // on a thread that was inside BLAS when a signal ended the game.
+            try? database.close()
+            fflush(nil)
+            _exit(code)
         }
     }
 

@@ -55,6 +55,7 @@ final class DataBox: @unchecked Sendable {
     private var data = Data()
     func set(_ value: Data) { lock.withLock { data = value } }
     func get() -> Data { lock.withLock { data } }
+    func append(_ more: Data) { lock.withLock { data.append(more) } }
 }
 
 /// A random-weight model and an empty saves folder for one test.
@@ -66,5 +67,78 @@ struct GameFolders {
     init() throws {
         scratch = try ScratchFolder()
         try RandomCheckpoint.write(to: scratch.url.appendingPathComponent("model"))
+    }
+}
+
+/// The game running with pipes for its standard streams, for tests that act while it runs
+/// (send a line, wait for output, send a signal).
+final class LiveGame {
+    let process = Process()
+    private let input = Pipe()
+    private let output = DataBox()
+    private let errors = DataBox()
+    private let group = DispatchGroup()
+
+    init(_ arguments: [String]) throws {
+        process.executableURL = dungeonBinary
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["SWIFT_BACKTRACE"] = "enable=no"
+        process.environment = environment
+        let stdout = Pipe(), stderr = Pipe()
+        process.standardInput = input
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        for (pipe, box) in [(stdout, output), (stderr, errors)] {
+            group.enter()
+            let handle = pipe.fileHandleForReading
+            DispatchQueue.global().async { [group] in
+                while case let chunk = handle.availableData, !chunk.isEmpty { box.append(chunk) }
+                group.leave()
+            }
+        }
+    }
+
+    var outputText: String { String(decoding: output.get(), as: UTF8.self) }
+    var errorText: String { String(decoding: errors.get(), as: UTF8.self) }
+
+    func send(_ line: String) {
+        input.fileHandleForWriting.write(Data((line + "\n").utf8))
+    }
+
+    func closeInput() {
+        try? input.fileHandleForWriting.close()
+    }
+
+    /// Waits until standard output holds `text` (after `offset` bytes), for up to `timeout` seconds.
+    func waitForOutput(_ text: String, after offset: Int = 0, timeout: Double = 30) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if String(decoding: output.get().dropFirst(offset), as: UTF8.self).contains(text) { return true }
+            if !process.isRunning { return false }
+            usleep(5_000)
+        }
+        return false
+    }
+
+    var outputCount: Int { output.get().count }
+
+    func signal(_ number: Int32) {
+        kill(process.processIdentifier, number)
+    }
+
+    /// The exit status once the game has ended, or nil if it is still running after `timeout`
+    /// seconds (it is then killed).
+    func exitStatus(within timeout: Double) -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(5_000) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            return nil
+        }
+        group.wait()
+        return process.terminationStatus
     }
 }
