@@ -63,9 +63,11 @@ extension SaveDatabase {
                        (SELECT COUNT(*) FROM turn t WHERE t.adventureId = a.id AND NOT t.isUndone) AS turns
                 FROM adventure a ORDER BY a.lastPlayedAt DESC, a.id DESC
                 """)
-            return rows.map { row in
-                AdventureSummary(id: row["id"], title: row["title"], scenario: row["scenario"],
-                                 turns: row["turns"], lastPlayed: row["lastPlayedAt"])
+            // `decode` throws where a damaged file holds NULL or a wrong type (subscripts would trap).
+            return try rows.map { row in
+                AdventureSummary(id: try row.decode(forColumn: "id"), title: try row.decode(forColumn: "title"),
+                                 scenario: try row.decode(forColumn: "scenario"), turns: try row.decode(forColumn: "turns"),
+                                 lastPlayed: try row.decode(forColumn: "lastPlayedAt"))
             }
         }
     }

@@ -1,6 +1,14 @@
 import GRDB
 
 extension SaveDatabase {
+    /// The schema version written to `PRAGMA user_version`; a file with a higher one was
+    /// written by a newer dungeon. A new migration raises it (and sets it in its body).
+    static let schemaVersion = 3
+
+    /// The migrations of saves written before the application id was: such a file is
+    /// recognised as ours by these names and its tables.
+    static let legacyMigrations = ["createAdventures", "createSettings"]
+
     /// Append-only: a released migration is never edited, only followed by new ones.
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -57,6 +65,11 @@ extension SaveDatabase {
                 t.primaryKey("key", .text)
                 t.column("value", .text).notNull()
             }
+        }
+        migrator.registerMigration("markAsDungeonSave") { db in
+            // Other programs (and later checks) can tell the file is a dungeon save.
+            try db.execute(sql: "PRAGMA application_id = \(applicationID)")
+            try db.execute(sql: "PRAGMA user_version = 3")
         }
         return migrator
     }

@@ -13,13 +13,20 @@ public struct AdventureSummary: Sendable, Equatable {
 
 /// The save file: every adventure, in one SQLite database (WAL, foreign keys, full sync).
 ///
-/// Opening never changes a file it cannot vouch for: a file that is not SQLite, is
-/// damaged, or was written by a newer version is refused before any migration runs.
+/// Opening never changes a file it cannot vouch for. Before any migration runs, a
+/// read-only connection checks that the file is SQLite, passes `quick_check` (every page's
+/// structure), is a dungeon save (its application id, or the tables and migrations of a
+/// save made before ids were written), was not written by a newer version, and has
+/// exactly the schema its migrations made. Anything else is refused and left byte-identical.
+/// (A flipped byte inside a stored text passes these checks: the text is shown sanitised.)
 public final class SaveDatabase: Sendable {
     public let path: String
     let writer: DatabasePool
     /// The clock for "last played"; injected so tests can pin it.
     let now: @Sendable () -> Date
+
+    /// `PRAGMA application_id` of a dungeon save: "DGN1".
+    static let applicationID: Int32 = 0x4447_4E31
 
     public init(path: String, now: @escaping @Sendable () -> Date = { Date() }) throws {
         self.path = path
@@ -27,10 +34,6 @@ public final class SaveDatabase: Sendable {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(5)
-        configuration.prepareDatabase { db in
-            // A turn the screen has shown must survive a power cut, not only a crash.
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
         writer = try Self.mappingErrors(path: path) {
             if try Self.checkHeader(path: path) {
                 // Checked through a read-only connection first, so a file that is refused
@@ -38,14 +41,38 @@ public final class SaveDatabase: Sendable {
                 try Self.checkExisting(path: path)
             }
             let pool = try DatabasePool(path: path, configuration: configuration)
+            // A turn the screen has shown must survive a power cut, not only a crash: every
+            // commit syncs the log. (The pool sets NORMAL on its writer after `prepareDatabase`.)
+            try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
             try Self.migrator.migrate(pool)
             return pool
         }
     }
 
+    /// The writer's `PRAGMA synchronous` (2 is FULL: each commit is synced before it returns).
+    public func synchronousMode() throws -> Int {
+        try Self.mappingErrors(path: path) {
+            try writer.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") ?? -1 }
+        }
+    }
+
     private static func checkExisting(path: String) throws {
+        // Reading a database in WAL mode makes SQLite create its -wal and -shm files, even
+        // read-only; when the file is refused, ones that were not there before go again.
+        let sideFiles = [path + "-wal", path + "-shm"].filter { !FileManager.default.fileExists(atPath: $0) }
+        do {
+            try probe(path: path)
+        } catch {
+            for file in sideFiles { try? FileManager.default.removeItem(atPath: file) }
+            throw error
+        }
+    }
+
+    private static func probe(path: String) throws {
         var configuration = Configuration()
         configuration.readonly = true
+        // Another game may be writing (two `--continue` at once): wait, as the writer does.
+        configuration.busyMode = .timeout(5)
         let reader = try DatabaseQueue(path: path, configuration: configuration)
         defer { try? reader.close() }
         try reader.read { db in
@@ -54,8 +81,70 @@ public final class SaveDatabase: Sendable {
                 let detail = check.first.map { String($0.prefix(80)) } ?? "no answer"
                 throw StorageError.corrupt(path: path, detail: detail.replacingOccurrences(of: "\n", with: " "))
             }
+            try checkOwnership(db, path: path)
             if try migrator.hasBeenSuperseded(db) { throw StorageError.newerVersion(path: path) }
+            if try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 > schemaVersion { throw StorageError.newerVersion(path: path) }
+            try checkSchema(db, path: path)
         }
+    }
+
+    /// A dungeon save says so in its application id. An empty database (no tables) may become
+    /// one; a save from before ids were written is recognised by its tables and migrations.
+    private static func checkOwnership(_ db: Database, path: String) throws {
+        let id = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+        if id == applicationID { return }
+        let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        if id == 0 && tables.isEmpty { return }
+        let ours: Set = ["grdb_migrations", "adventure", "turn", "reply", "memory", "worldInfo", "setting"]
+        if id == 0 && tables.contains("grdb_migrations") && Set(tables).isSubset(of: ours) {
+            let applied = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
+            if !applied.isEmpty && Set(applied).isSubset(of: Set(legacyMigrations)) { return }
+        }
+        let owner = id == 0 ? "it holds \(tables.prefix(4).joined(separator: ", "))" : String(format: "application id 0x%08X", id)
+        throw StorageError.foreignDatabase(path: path, detail: owner)
+    }
+
+    /// The tables, columns, indexes and foreign keys must be exactly what the applied
+    /// migrations create: compared with an in-memory database migrated as far. (Compared
+    /// structurally, not as SQL text, which a newer GRDB may spell differently.)
+    private static func checkSchema(_ db: Database, path: String) throws {
+        let applied = try db.tableExists("grdb_migrations")
+            ? try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") : []
+        guard let last = migrator.migrations.last(where: applied.contains) else { return }
+        let reference = try DatabaseQueue()
+        try migrator.migrate(reference, upTo: last)
+        let expected = try reference.read(schema)
+        let found = try schema(db)
+        guard found == expected else {
+            let difference = expected.symmetricDifference(found).sorted().first ?? ""
+            throw StorageError.corrupt(path: path, detail: "its tables are not a save's: \(difference.prefix(60))")
+        }
+    }
+
+    /// One line per table, column, index and foreign key.
+    private static func schema(_ db: Database) throws -> Set<String> {
+        var lines = Set<String>()
+        let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        for table in tables {
+            lines.insert("table \(table)")
+            let quoted = table.quotedDatabaseIdentifier
+            for row in try Row.fetchAll(db, sql: "PRAGMA table_info(\(quoted))") {
+                lines.insert("column \(table).\(field(row, "name")) \(field(row, "type")) notnull=\(field(row, "notnull")) pk=\(field(row, "pk"))")
+            }
+            for row in try Row.fetchAll(db, sql: "PRAGMA index_list(\(quoted))") {
+                let columns = try String?.fetchAll(db, sql: "SELECT name FROM pragma_index_info(?)", arguments: [field(row, "name")])
+                lines.insert("index \(table) \(columns.map { $0 ?? "?" }.joined(separator: ",")) unique=\(field(row, "unique"))")
+            }
+            for row in try Row.fetchAll(db, sql: "PRAGMA foreign_key_list(\(quoted))") {
+                lines.insert("foreign key \(table).\(field(row, "from")) -> \(field(row, "table")) \(field(row, "on_delete"))")
+            }
+        }
+        return lines
+    }
+
+    /// A pragma row's value as text; a damaged file may hold NULL where a name belongs.
+    private static func field(_ row: Row, _ name: String) -> String {
+        (row[name] as DatabaseValue).description
     }
 
     /// SQLite files start with "SQLite format 3\0"; anything else is not ours to open.
@@ -73,6 +162,9 @@ public final class SaveDatabase: Sendable {
     }
 
     static func storageError(_ error: Error, path: String) -> StorageError {
+        if error is RowDecodingError || error is DecodingError {
+            return .corrupt(path: path, detail: "a stored value has the wrong type")
+        }
         guard let error = error as? DatabaseError else { return .failed("\(path): \(error)") }
         switch error.resultCode {
         case .SQLITE_NOTADB: return .notADatabase(path: path)

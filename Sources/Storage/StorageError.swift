@@ -1,6 +1,8 @@
 /// What went wrong with the save file, worded for the player.
 public enum StorageError: Error, Equatable, CustomStringConvertible {
     case notADatabase(path: String)
+    /// An SQLite database that belongs to another program.
+    case foreignDatabase(path: String, detail: String)
     case corrupt(path: String, detail: String)
     case newerVersion(path: String)
     case cannotOpen(path: String, reason: String)
@@ -15,6 +17,8 @@ public enum StorageError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .notADatabase(let path):
             return "\(path) is not a dungeon save file (not an SQLite database); it was left untouched"
+        case .foreignDatabase(let path, let detail):
+            return "\(path) is not a dungeon save file (another program's SQLite database: \(detail)); it was left untouched"
         case .corrupt(let path, let detail):
             return "the save file \(path) is damaged (\(detail)); it was left untouched, restore a backup or move it aside"
         case .newerVersion(let path):
