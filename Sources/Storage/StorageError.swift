@@ -34,7 +34,7 @@ public enum StorageError: Error, Equatable, CustomStringConvertible {
         case .noSuchAdventure(let id):
             return "there is no adventure \(id); `dungeon list` shows them"
         case .adventureInUse(let id):
-            return "adventure \(id) is open in another dungeon window"
+            return "adventure \(id) is open in another dungeon window; quit it there first"
         case .failed(let message):
             return message
         }

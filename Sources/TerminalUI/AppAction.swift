@@ -23,6 +23,13 @@ public enum AppAction: Equatable, Sendable {
     /// The downloaded model is loaded and ready to play.
     case modelReady(name: String, window: Int)
     case downloadFailed(String)
+    /// The save effect failed (a full disk, say): the story stays as it is on screen, not
+    /// yet in the save file, and nothing new is taken until a save succeeds.
+    case saveFailed(String)
+    /// A save succeeded after one had failed.
+    case saved
+    /// An adventure was renamed in the save file (the open one's title follows).
+    case renamed(id: Int64, title: String)
 }
 
 /// Work the reducer asks the runtime to do. Effects run in order, before the next

@@ -139,6 +139,8 @@ public struct AppState: Equatable, Sendable {
     public var contextPrompt: ContextPrompt?
     public var preferences = Preferences()
     public var quitting = false
+    /// Why the last save failed, until one succeeds: what the screen shows is not in the file.
+    public var unsavedReason: String?
 
     public init(width: Int, height: Int, scenarios: [Scenario] = [], modelName: String? = nil, modelProblem: String? = nil) {
         self.width = width

@@ -42,6 +42,11 @@ func submit(_ state: inout AppState, _ line: String) -> [Effect] {
     let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
     if trimmed.hasPrefix("/") { return runCommand(&state, trimmed) }
     guard state.teller != nil else { return [] }
+    if let reason = state.unsavedReason {
+        // Saved before shown: the story does not run ahead of the save file.
+        state.notice = Notice(text: "The story so far is not saved (\(reason)); /save first.", isError: true)
+        return []
+    }
     guard state.modelName != nil else {
         state.notice = Notice(text: state.modelProblem ?? "no model is loaded", isError: true)
         return []
@@ -58,6 +63,10 @@ func submit(_ state: inout AppState, _ line: String) -> [Effect] {
 }
 
 func generate(_ state: inout AppState) -> [Effect] {
+    if let reason = state.unsavedReason {
+        state.notice = Notice(text: "The story so far is not saved (\(reason)); /save first.", isError: true)
+        return []
+    }
     guard state.modelName != nil else {
         state.notice = Notice(text: state.modelProblem ?? "no model is loaded", isError: true)
         return []

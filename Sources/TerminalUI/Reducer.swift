@@ -86,6 +86,17 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [Effect] {
         state.notice = Notice(text: "\(name) is ready. Start a new adventure!", isError: false)
         state.selection = 0
         return []
+    case .saveFailed(let reason):
+        state.unsavedReason = reason
+        state.notice = Notice(text: "Not saved: \(reason). /save tries again.", isError: true)
+        return []
+    case .saved:
+        state.unsavedReason = nil
+        state.notice = Notice(text: "Saved.", isError: false)
+        return []
+    case .renamed(let id, let title):
+        if state.adventureID == id { state.teller?.rename(title) }
+        return []
     case .downloadFailed(let message):
         state.download = nil
         state.notice = Notice(text: message, isError: true)

@@ -67,6 +67,7 @@ func drawInput(_ state: AppState, _ buffer: inout ScreenBuffer, y: Int) {
 private func drawStatus(_ state: AppState, _ buffer: inout ScreenBuffer, y: Int) {
     buffer.fill(y: y, role: .status)
     var parts: [String] = []
+    if state.unsavedReason != nil { parts.append("NOT SAVED") }
     if let title = state.adventure?.title { parts.append(title) }
     parts.append(state.modelName ?? "no model")
     if let used = state.contextUsed, let window = state.contextWindow { parts.append("ctx \(used)/\(window)") }

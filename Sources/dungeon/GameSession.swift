@@ -17,6 +17,8 @@ final class GameSession {
     /// Where the start screen's "Download gpt2" installs to, and from (a mirror for tests).
     var modelDownload: (installer: ModelInstaller, mirror: String?)?
     private let pendingWorker = PendingWorker()
+    /// Why the last save failed, until one succeeds; reported on exit if the game ends so.
+    private(set) var saveFailure: String?
     private var seeds: SplitMix64
     /// Results of effects that finish later (streamed text, replies), posted from the worker.
     let inbox = Inbox()
@@ -90,8 +92,14 @@ final class GameSession {
                 return [.adventureOpened(id: id, try database.load(id: id))]
             case .save:
                 guard let adventure = state.adventure, let id = state.adventureID else { return [] }
-                try database.save(adventure, id: id)
-                return []
+                do {
+                    try database.save(adventure, id: id)
+                } catch {
+                    saveFailure = String(describing: error)
+                    return [.saveFailed(saveFailure!)]
+                }
+                defer { saveFailure = nil }
+                return saveFailure == nil ? [] : [.saved]
             case .generate(let keepPartial):
                 guard let worker, let teller = state.teller else {
                     return [.generationFailed("no model is loaded")]
@@ -110,6 +118,13 @@ final class GameSession {
                 try database.delete(id: id)
                 return [.notice("Deleted.", isError: false)]
             case .renameAdventure(let id, let title):
+                if id == state.adventureID {
+                    // The open adventure: its next save writes the title the state holds.
+                    try database.rename(id: id, title: title)
+                    return [.renamed(id: id, title: title)]
+                }
+                let probe = try AdventureLock(folder: savesFolder.path, id: id)
+                defer { probe.release() }
                 try database.rename(id: id, title: title)
                 return []
             case .export(let formatName, let path):

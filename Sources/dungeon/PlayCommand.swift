@@ -83,7 +83,7 @@ struct PlayCommand: ParsableCommand {
                 throw ValidationError(problem ?? "no model")
             }
 
-            let code = MainActor.assumeIsolated { () -> Int32 in
+            let (code, unsaved) = MainActor.assumeIsolated { () -> (Int32, String?) in
                 let session = GameSession(database: database, savesFolder: savesOptions.folder, worker: worker, seed: seed)
                 var state = AppState(width: 80, height: 24, scenarios: scenarios, modelName: worker?.modelName, modelProblem: problem)
                 if worker == nil, let catalog = try? loadCatalog(), let gpt2 = catalog.model(named: "gpt2") {
@@ -95,16 +95,21 @@ struct PlayCommand: ParsableCommand {
                 state.preferences = session.loadPreferences()
                 state.contextWindow = worker?.contextLength
                 if startNew && scenario == nil && prompt == nil { state.screen = .scenarios }
-                return usePlain
+                let code = usePlain
                     ? PlainApp.run(session: session, state: state, start: startEffects)
                     : CursesApp.run(session: session, state: state, start: startEffects)
+                return (code, session.saveFailure)
+            }
+            if let unsaved {
+                // Said again once the terminal is back: the screen's last notice is gone.
+                printError("the adventure's last changes were not saved: \(unsaved)")
             }
             // The game is saved, the engine idle and the terminal restored. Exit without the
             // libraries' exit handlers: OpenBLAS's joins its thread pool, which can wait forever
             // on a thread that was inside BLAS when a signal ended the game.
             try? database.close()
             fflush(nil)
-            _exit(code)
+            _exit(unsaved == nil ? code : 1)
         }
     }
 

@@ -44,6 +44,9 @@ struct RenameCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            // A game playing this adventure would put the old title back with its next save.
+            let lock = try AdventureLock(folder: savesOptions.folder.path, id: id)
+            defer { lock.release() }
             try savesOptions.open().rename(id: id, title: title)
             writeOut("Renamed adventure \(id).\n")
         }

@@ -134,3 +134,20 @@ import Story
         #expect(refused > 0 && opened > 0, "\(refused) refused, \(opened) opened")
     }
 }
+
+@Suite struct FullDiskTests {
+    /// SQLite's page limit stands in for a full disk: the same SQLITE_FULL, mid-transaction.
+    @Test func aSaveThatDoesNotFitFailsClearlyAndKeepsTheOldAdventure() throws {
+        let folder = try ScratchFolder()
+        let path = folder.url.appendingPathComponent("full.sqlite").path
+        let database = try SaveDatabase(path: path)
+        let id = try database.create(sampleAdventure())
+        let pages = try database.writer.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA page_count") ?? 0 }
+        try database.writer.writeWithoutTransaction { try $0.execute(sql: "PRAGMA max_page_count = \(pages)") }
+        var bigger = sampleAdventure()
+        bigger.memory = (0..<400).map { "A long memory, number \($0), that takes room in the file." }
+        #expect(throws: StorageError.diskFull(path: path)) { try database.save(bigger, id: id) }
+        #expect(try database.load(id: id) == sampleAdventure())
+        #expect(try database.integrityCheck() == "ok")
+    }
+}

@@ -276,3 +276,27 @@ import Testing
         #expect(menuRows(state).first == "Download gpt2 (548 MB) and play")
     }
 }
+
+@Suite struct SaveFailureTests {
+    @Test func aFailedSaveHoldsTheStoryUntilASaveSucceeds() {
+        var state = playingState()
+        _ = reduce(&state, .saveFailed("the disk holding /saves/dungeon.sqlite is full"))
+        #expect(state.notice?.isError == true && state.notice!.text.contains("is full"))
+        #expect(framed(render(state)).contains("NOT SAVED"))
+
+        // Neither a new action nor a retry runs ahead of the save file.
+        _ = type("open the gate", into: &state)
+        #expect(reduce(&state, .key(.enter)) == [])
+        #expect(state.adventure?.turns.count == 2)
+        #expect(state.notice?.text.contains("not saved") == true)
+        _ = type("/retry", into: &state)
+        #expect(reduce(&state, .key(.enter)) == [])
+
+        _ = type("/save", into: &state)
+        #expect(reduce(&state, .key(.enter)) == [.save])
+        _ = reduce(&state, .saved)
+        #expect(state.unsavedReason == nil)
+        _ = type("open the gate", into: &state)
+        #expect(reduce(&state, .key(.enter)) == [.save, .generate(keepPartial: false)])
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// One adventure is open in one game at a time, and commands that change it respect that.
+@Suite(.serialized) struct AdventureLockTests {
+    @Test func renameWaitsForTheGameThatHasTheAdventureOpen() throws {
+        let folders = try GameFolders()
+        let common = ["--model", folders.model, "--saves", folders.saves, "--seed", "2"]
+        let game = try LiveGame(["play", "--plain", "--new", "--prompt", "You wake in a cold cell."] + common)
+        #expect(game.waitForOutput("cold cell"))
+        let rename = try runDungeon(["rename", "1", "The Cell", "--saves", folders.saves])
+        #expect(rename.status == 1)
+        #expect(rename.error == "dungeon: adventure 1 is open in another dungeon window; quit it there first\n")
+        game.send("/quit")
+        #expect(game.exitStatus(within: 5) == 0)
+        let renamed = try runDungeon(["rename", "1", "The Cell", "--saves", folders.saves])
+        #expect(renamed.status == 0, "\(renamed.error)")
+        #expect(try runDungeon(["list", "--saves", folders.saves]).output.contains("The Cell"))
+    }
+
+    @Test func twoContinuesAtOnceGiveTheOpenElsewhereMessage() throws {
+        let folders = try GameFolders()
+        let common = ["--model", folders.model, "--saves", folders.saves, "--seed", "2"]
+        let first = try runDungeon(["play", "--plain", "--new", "--prompt", "You wake in a cold cell."] + common, input: "wait\n")
+        #expect(first.status == 0, "\(first.error)")
+        for round in 0..<8 {
+            let games = try (0..<2).map { _ in try LiveGame(["play", "--plain", "--continue"] + common) }
+            // One opens the adventure; the other must say why it cannot (and stay at the menu),
+            // not that the file is busy.
+            let deadline = Date().addingTimeInterval(20)
+            func said(_ game: LiveGame) -> Bool { game.outputText.contains("adventure 1 is open in another dungeon window") }
+            while Date() < deadline && !games.contains(where: said) { usleep(10_000) }
+            #expect(games.filter(said).count == 1, "round \(round): \(games.map { $0.outputText + $0.errorText })")
+            for game in games {
+                game.signal(SIGTERM)
+                #expect(game.exitStatus(within: 5) == 0, "round \(round): \(game.errorText)")
+                #expect(!(game.outputText + game.errorText).contains("busy"))
+            }
+        }
+    }
+}
