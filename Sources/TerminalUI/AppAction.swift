@@ -23,6 +23,8 @@ public enum AppAction: Equatable, Sendable {
     /// The downloaded model is loaded and ready to play.
     case modelReady(name: String, window: Int)
     case downloadFailed(String)
+    /// The result of `.checkAction`: nil, or why the action cannot be taken.
+    case actionChecked(String, mode: ActionMode, refusal: String?)
     /// The save effect failed (a full disk, say): the story stays as it is on screen, not
     /// yet in the save file, and nothing new is taken until a save succeeds.
     case saveFailed(String)
@@ -39,6 +41,8 @@ public enum Effect: Equatable, Sendable {
     case createAdventure(Adventure)
     case openAdventure(Int64)
     case openLastAdventure
+    /// Measure an action against the model's window before it becomes a turn.
+    case checkAction(String, mode: ActionMode)
     /// Commit the current adventure to the save file.
     case save
     /// Write a reply to the last turn (retry when it has one already).

@@ -78,8 +78,11 @@ public struct Preferences: Equatable, Sendable {
 
 /// A reply being written.
 public struct Generation: Equatable, Sendable {
+    /// The reply so far, sanitised.
     public var streamed = ""
     public var stopping = false
+    /// Holds an escape sequence split across pieces until it ends, so it is dropped whole.
+    var sanitizer = TextSanitizer.Stream()
 }
 
 /// A model download under way from the start screen.

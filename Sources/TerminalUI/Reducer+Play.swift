@@ -51,8 +51,20 @@ func submit(_ state: inout AppState, _ line: String) -> [Effect] {
         state.notice = Notice(text: state.modelProblem ?? "no model is loaded", isError: true)
         return []
     }
+    // The runtime first measures it against the model's window (`.actionChecked`), so an
+    // action that can never be answered is refused before it becomes a turn.
+    return [.checkAction(trimmed, mode: trimmed.isEmpty ? .continue : state.mode)]
+}
+
+/// A checked action: taken (saved, then answered), or refused and given back for editing.
+func takeAction(_ state: inout AppState, _ text: String, mode: ActionMode, refusal: String?) -> [Effect] {
+    if let refusal {
+        state.editor.set(text)
+        state.notice = Notice(text: refusal, isError: true)
+        return []
+    }
     do {
-        try state.teller!.act(trimmed, mode: trimmed.isEmpty ? .continue : state.mode)
+        try state.teller!.act(text, mode: mode)
     } catch {
         report(&state, error)
         return []

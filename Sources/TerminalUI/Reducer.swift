@@ -46,7 +46,7 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [Effect] {
         }
         return effects
     case .streamed(let piece):
-        state.generation?.streamed += TextSanitizer.clean(piece)
+        if let clean = state.generation?.sanitizer.push(piece) { state.generation?.streamed += clean }
         return []
     case .replyFinished(let teller, let outcome):
         state.generation = nil
@@ -86,6 +86,9 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [Effect] {
         state.notice = Notice(text: "\(name) is ready. Start a new adventure!", isError: false)
         state.selection = 0
         return []
+    case .actionChecked(let text, let mode, let refusal):
+        guard state.teller != nil, !state.isGenerating else { return [] }
+        return takeAction(&state, text, mode: mode, refusal: refusal)
     case .saveFailed(let reason):
         state.unsavedReason = reason
         state.notice = Notice(text: "Not saved: \(reason). /save tries again.", isError: true)

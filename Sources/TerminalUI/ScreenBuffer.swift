@@ -45,7 +45,9 @@ public struct ScreenBuffer: Equatable, Sendable {
         guard y >= 0 && y < height else { return x }
         let limit = min(maxX ?? width, width)
         var column = x
-        for character in text {
+        // The screen's sink: whatever the text is (a title, a notice echoing input, a
+        // reply), no escape sequence or control character reaches the terminal.
+        for character in TextSanitizer.clean(String(text)) {
             let w = DisplayWidth.of(character)
             if w == 0 { continue }
             if column + w > limit {

@@ -1,5 +1,9 @@
 import ArgumentParser
 import Foundation
+import Story
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @main
 struct Dungeon: ParsableCommand {
@@ -29,11 +33,21 @@ func reportingErrors(_ body: () throws -> Void) throws {
 }
 
 func printError(_ message: String) {
-    let line = "dungeon: " + message.replacingOccurrences(of: "\n", with: " ") + "\n"
+    let line = "dungeon: " + TextSanitizer.clean(message).replacingOccurrences(of: "\n", with: " ") + "\n"
     FileHandle.standardError.write(Data(line.utf8))
 }
 
-/// Writes to standard output immediately, for streamed text.
+/// Writes to standard output at once, sanitised: the commands' and plain mode's one sink
+/// for text that may hold untrusted bytes (titles, replies, notices echoing input, paths).
 func writeOut(_ text: String) {
+    writeRaw(TextSanitizer.clean(text))
+}
+
+/// Writes text that is already clean (a `TextSanitizer.Stream`'s output), or data bound
+/// for a file rather than a terminal.
+func writeRaw(_ text: String) {
     FileHandle.standardOutput.write(Data(text.utf8))
 }
+
+/// Whether standard output is a terminal (where even data is shown sanitised).
+var standardOutputIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }

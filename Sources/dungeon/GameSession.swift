@@ -107,6 +107,8 @@ final class GameSession {
                 let inbox = self.inbox
                 worker.generate(teller: teller, keepPartial: keepPartial, seed: seeds.next()) { inbox.post($0) }
                 return []
+            case .checkAction(let text, let mode):
+                return [.actionChecked(text, mode: mode, refusal: refusal(of: text, mode: mode, state: state))]
             case .stopGeneration:
                 worker?.stop()
                 return []
@@ -175,6 +177,19 @@ final class GameSession {
     private func takeLock(_ id: Int64) throws {
         lock?.release()
         lock = try AdventureLock(folder: savesFolder.path, id: id)
+    }
+
+    /// Why an action can never be answered (it does not fit the window beside the memory),
+    /// or nil. Other problems with the prompt are the story's, reported when it is written.
+    private func refusal(of text: String, mode: ActionMode, state: AppState) -> String? {
+        guard let worker, var trial = state.teller else { return nil }
+        do {
+            _ = try trial.act(text, mode: mode)
+            _ = try trial.nextPrompt(counter: TokenizerCounter(tokenizer: worker.tokenizer), window: worker.contextLength)
+        } catch let error as StoryError {
+            if case .actionTooLarge = error { return error.description }
+        } catch {}
+        return nil
     }
 
     /// The prompt the next reply would get: for the pending action, or for "continue".

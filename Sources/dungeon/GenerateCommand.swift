@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import Foundation
 import GPT2
+import Story
 
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,11 +25,12 @@ struct GenerateCommand: ParsableCommand {
             let seed = sampling.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
             let request = GenerationRequest(
                 maxTokens: min(maxTokens, engine.contextLength - 1), sampling: sampling.settings, seed: seed)
+            var sanitizer = TextSanitizer.Stream()  // drops an escape sequence split across pieces whole
             let result = try engine.generate(prompt: prompt, request: request) { piece in
-                writeOut(piece)
+                writeRaw(sanitizer.push(piece))
                 return true
             }
-            writeOut("\n")
+            writeRaw(sanitizer.finish() + "\n")
             let summary = String(format: "%d tokens, %.1f tokens/s, prompt %d tokens in %.2f s, seed %llu",
                                  result.tokens.count, result.tokensPerSecond, result.promptTokens,
                                  result.promptSeconds, seed)

@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import GPT2
+import Story
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -26,6 +27,6 @@ enum ModelLoading {
 
     /// On a terminal the line is overwritten by the game screen; in plain mode it goes to stderr.
     private static func report(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        FileHandle.standardError.write(Data((TextSanitizer.clean(line) + "\n").utf8))  // a folder name is any bytes
     }
 }

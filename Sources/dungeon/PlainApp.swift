@@ -19,7 +19,7 @@ enum PlainApp {
         }
         func show() {
             let (text, closeOverlay) = transcript.update(state)
-            if !text.isEmpty { FileHandle.standardOutput.write(Data(text.utf8)) }
+            if !text.isEmpty { writeOut(text) }
             if closeOverlay && running { running = session.dispatch(.key(.escape), state: &state) }
         }
         /// Waits for the reply being written, printing it as it comes; Ctrl-C stops it.
@@ -69,7 +69,7 @@ enum PlainApp {
             state.notice = Notice(text: "answer with a number from the list", isError: true)
         }
         let (text, closeOverlay) = transcript.update(state)
-        if !text.isEmpty { FileHandle.standardOutput.write(Data(text.utf8)) }
+        if !text.isEmpty { writeOut(text) }
         if closeOverlay && running { running = session.dispatch(.key(.escape), state: &state) }
     }
 }

@@ -131,8 +131,10 @@ struct ExportCommand: ParsableCommand {
             if let output {
                 try Data(text.utf8).write(to: URL(fileURLWithPath: (output as NSString).expandingTildeInPath), options: .atomic)
                 FileHandle.standardError.write(Data("Wrote \(output)\n".utf8))
-            } else {
+            } else if standardOutputIsTerminal {
                 writeOut(text)
+            } else {
+                writeRaw(text)  // data for a file or a pipe, as the exporter wrote it
             }
         }
     }

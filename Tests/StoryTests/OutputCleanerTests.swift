@@ -94,3 +94,33 @@ let cleanupTable: [(raw: String, cleaned: String)] = [
         #expect(EndingDetector.ending(in: "The window is open.") == nil)
     }
 }
+
+@Suite struct StreamSanitizerTests {
+    /// Hostile text, cut at every position into two pieces, and into single scalars: the
+    /// stream must give exactly what cleaning the whole text gives (whole sequences dropped).
+    @Test(arguments: [
+        "Before\u{1B}[2JAfter.",
+        "Title\u{1B}]0;owned\u{07} text.",
+        "Clip\u{1B}]52;c;aGVsbG8=\u{1B}\\board.",
+        "Eight-bit\u{9B}31mred\u{9D}0;t\u{9C} done.",
+        "Reset\u{1B}c and \u{1B}7saved.",
+    ])
+    func splitSequencesAreDroppedWhole(text: String) {
+        let whole = TextSanitizer.clean(text)
+        #expect(!whole.contains("[2J") && !whole.contains("owned") && !whole.contains("aGVs") && !whole.contains("31m"))
+        let scalars = Array(text.unicodeScalars)
+        for cut in 0...scalars.count {
+            var stream = TextSanitizer.Stream()
+            let first = String(String.UnicodeScalarView(scalars[..<cut])), second = String(String.UnicodeScalarView(scalars[cut...]))
+            #expect(stream.push(first) + stream.push(second) + stream.finish() == whole, "cut at \(cut)")
+        }
+        var stream = TextSanitizer.Stream()
+        #expect(scalars.map { stream.push(String($0)) }.joined() + stream.finish() == whole)
+    }
+
+    @Test func anUnfinishedSequenceIsDroppedAtTheEnd() {
+        var stream = TextSanitizer.Stream()
+        #expect(stream.push("Words \u{1B}]0;never ends") == "Words ")
+        #expect(stream.finish() == "")
+    }
+}

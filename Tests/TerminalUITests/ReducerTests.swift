@@ -7,7 +7,7 @@ import Testing
         var state = playingState()
         type("open the gate", into: &state)
         #expect(state.editor.string == "open the gate")
-        let effects = reduce(&state, .key(.enter))
+        let effects = pressEnter(&state)
         #expect(effects == [.save, .generate(keepPartial: false)])
         #expect(state.adventure?.turns.last?.action == "> You open the gate.")
         #expect(state.isGenerating)
@@ -17,7 +17,7 @@ import Testing
     @Test func streamingThenFinishing() {
         var state = playingState()
         type("wait", into: &state)
-        _ = reduce(&state, .key(.enter))
+        _ = pressEnter(&state)
         _ = reduce(&state, .streamed("The rain "))
         _ = reduce(&state, .streamed("\u{1B}[31mstops."))
         #expect(state.generation?.streamed == "The rain stops.")
@@ -40,13 +40,13 @@ import Testing
     @Test func escapeAndCtrlCStopAGenerationOnce() {
         var state = playingState()
         type("wait", into: &state)
-        _ = reduce(&state, .key(.enter))
+        _ = pressEnter(&state)
         #expect(reduce(&state, .key(.escape)) == [.stopGeneration])
         #expect(reduce(&state, .interrupt) == [])  // already stopping
         #expect(state.generation?.stopping == true)
         // While writing, Enter does not submit another action.
         type("more", into: &state)
-        #expect(reduce(&state, .key(.enter)) == [])
+        #expect(pressEnter(&state) == [])
     }
 
     @Test func ctrlCWhenIdleSavesAndQuits() {
@@ -80,9 +80,9 @@ import Testing
     @Test func historyRecallsEarlierLines() {
         var state = playingState()
         type("/note Grim.", into: &state)
-        _ = reduce(&state, .key(.enter))
+        _ = pressEnter(&state)
         type("/remember A.", into: &state)
-        _ = reduce(&state, .key(.enter))
+        _ = pressEnter(&state)
         type("draft", into: &state)
         _ = reduce(&state, .key(.up))
         #expect(state.editor.string == "/remember A.")
@@ -104,7 +104,7 @@ import Testing
         #expect(state.mode == .do)
         type("hello", into: &state)
         _ = reduce(&state, .key(.tab))
-        _ = reduce(&state, .key(.enter))
+        _ = pressEnter(&state)
         #expect(state.adventure?.turns.last?.action == "> You say \"Hello.\"")
     }
 
@@ -118,7 +118,7 @@ import Testing
         var state = playingState()
         func run(_ line: String) -> [Effect] {
             type(line, into: &state)
-            return reduce(&state, .key(.enter))
+            return pressEnter(&state)
         }
         #expect(run("/undo") == [.save, .measureContext])
         #expect(state.adventure?.turns.count == 1)
@@ -147,13 +147,13 @@ import Testing
     @Test func editingTheLastReplyThroughThePrompt() {
         var state = playingState()
         type("/edit", into: &state)
-        _ = reduce(&state, .key(.enter))
+        _ = pressEnter(&state)
         #expect(state.purpose == .editReply(turn: 2))
         #expect(state.editor.string.hasPrefix("A cat hisses."))
         _ = reduce(&state, .key(.control("u")))
         _ = reduce(&state, .key(.control("k")))
         type("Nothing is there.", into: &state)
-        #expect(reduce(&state, .key(.enter)) == [.save, .measureContext])
+        #expect(pressEnter(&state) == [.save, .measureContext])
         #expect(state.adventure?.turns[1].reply == "Nothing is there.")
         #expect(state.purpose == .action)
     }
@@ -162,12 +162,12 @@ import Testing
         var state = AppState(width: 80, height: 24, scenarios: sampleScenarios(), modelName: "gpt2")
         _ = reduce(&state, .savesListed([]))
         #expect(menuRows(state) == ["New adventure", "Settings", "Help", "Quit"])
-        #expect(reduce(&state, .key(.enter)) == [])
+        #expect(pressEnter(&state) == [])
         #expect(state.screen == .scenarios)
-        _ = reduce(&state, .key(.enter))
+        _ = pressEnter(&state)
         #expect(state.screen == .characters(scenario: 0))
         _ = reduce(&state, .key(.down))
-        guard case .createAdventure(let adventure)? = reduce(&state, .key(.enter)).first else {
+        guard case .createAdventure(let adventure)? = pressEnter(&state).first else {
             Issue.record("no adventure created")
             return
         }
@@ -192,10 +192,10 @@ import Testing
         _ = reduce(&state, .key(.character("n")))
         _ = reduce(&state, .key(.up))
         _ = reduce(&state, .key(.up))  // "Custom start" row
-        _ = reduce(&state, .key(.enter))
+        _ = pressEnter(&state)
         #expect(state.purpose == .customOpening)
         type("You wake on a beach.", into: &state)
-        guard case .createAdventure(let adventure)? = reduce(&state, .key(.enter)).first else {
+        guard case .createAdventure(let adventure)? = pressEnter(&state).first else {
             Issue.record("no adventure created")
             return
         }
@@ -214,14 +214,14 @@ import Testing
         var state = AppState(width: 80, height: 24, modelProblem: "No GPT-2 model found.")
         _ = reduce(&state, .adventureOpened(id: 1, sampleAdventure()))
         type("look", into: &state)
-        #expect(reduce(&state, .key(.enter)) == [])
+        #expect(pressEnter(&state) == [])
         #expect(state.notice?.text == "No GPT-2 model found.")
     }
 
     @Test func settingsOverlayAdjustsValues() {
         var state = playingState()
         type("/settings", into: &state)
-        _ = reduce(&state, .key(.enter))
+        _ = pressEnter(&state)
         #expect(state.overlay == .settings)
         #expect(reduce(&state, .key(.right)) == [.save, .measureContext])
         #expect(state.adventure?.settings.temperature == 0.85)
@@ -254,7 +254,7 @@ import Testing
         state.downloadOffer = "gpt2 (548 MB)"
         _ = reduce(&state, .savesListed([]))
         #expect(menuRows(state).first == "Download gpt2 (548 MB) and play")
-        #expect(reduce(&state, .key(.enter)) == [.downloadModel])
+        #expect(pressEnter(&state) == [.downloadModel])
         #expect(!menuRows(state).contains { $0.hasPrefix("Download") })  // not offered twice
         _ = reduce(&state, .downloadProgress(DownloadStatus(file: "model.safetensors", received: 120 << 20,
                                                             total: 548 << 20, bytesPerSecond: Double(11 << 20))))
@@ -286,17 +286,56 @@ import Testing
 
         // Neither a new action nor a retry runs ahead of the save file.
         _ = type("open the gate", into: &state)
-        #expect(reduce(&state, .key(.enter)) == [])
+        #expect(pressEnter(&state) == [])
         #expect(state.adventure?.turns.count == 2)
         #expect(state.notice?.text.contains("not saved") == true)
         _ = type("/retry", into: &state)
-        #expect(reduce(&state, .key(.enter)) == [])
+        #expect(pressEnter(&state) == [])
 
         _ = type("/save", into: &state)
-        #expect(reduce(&state, .key(.enter)) == [.save])
+        #expect(pressEnter(&state) == [.save])
         _ = reduce(&state, .saved)
         #expect(state.unsavedReason == nil)
         _ = type("open the gate", into: &state)
-        #expect(reduce(&state, .key(.enter)) == [.save, .generate(keepPartial: false)])
+        #expect(pressEnter(&state) == [.save, .generate(keepPartial: false)])
+    }
+}
+
+@Suite struct ActionCheckTests {
+    @Test func anActionThatCannotFitIsGivenBackNotTaken() {
+        var state = playingState()
+        _ = type("a very long action", into: &state)
+        #expect(reduce(&state, .key(.enter)) == [.checkAction("a very long action", mode: .do)])
+        let effects = reduce(&state, .actionChecked("a very long action", mode: .do, refusal: "that action is 20484 tokens; at most 936 fit"))
+        #expect(effects == [])
+        #expect(state.adventure?.turns.count == 2)  // no turn was made
+        #expect(state.editor.string == "a very long action")  // back in the input line
+        #expect(state.notice == Notice(text: "that action is 20484 tokens; at most 936 fit", isError: true))
+    }
+}
+
+@Suite struct HostileTextTests {
+    @Test func aSequenceSplitAcrossStreamedPiecesIsDroppedWhole() {
+        var state = playingState()
+        _ = type("wait", into: &state)
+        _ = pressEnter(&state)
+        for piece in ["The rain ", "\u{1B}", "[2", "J", "stops", "\u{1B}]0;", "owned", "\u{07}."] {
+            _ = reduce(&state, .streamed(piece))
+        }
+        #expect(state.generation?.streamed == "The rain stops.")
+    }
+
+    @Test func theScreenNeverHoldsControlCharacters() {
+        var state = playingState()
+        var adventure = state.adventure!
+        adventure.title = "Evil\u{1B}]0;owned\u{07} title"
+        adventure.turns[0].replies[0].text = "Clear\u{1B}[2J screen \u{9B}31m and \u{1B}]52;c;aGk=\u{07}clipboard."
+        _ = reduce(&state, .adventureOpened(id: 1, adventure))
+        _ = reduce(&state, .notice("unknown command /foo\u{1B}]0;t\u{07}", isError: true))
+        let screen = render(state)
+        let text = screen.lines.joined(separator: "\n")
+        #expect(!text.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" || (0x7F...0x9F).contains($0.value) })
+        #expect(!text.contains("owned") && !text.contains("[2J") && !text.contains("31m") && !text.contains("aGk="))
+        #expect(text.contains("Clear screen  and clipboard."))
     }
 }

@@ -22,7 +22,7 @@ import Testing
     @Test func streamingReply() throws {
         var state = playingState()
         type("listen", into: &state)
-        _ = reduce(&state, .key(.enter))
+        _ = pressEnter(&state)
         _ = reduce(&state, .streamed("Somewhere below, a door"))
         _ = reduce(&state, .streamed(" creaks open and"))
         try expectScreen(render(state), "streaming-80x24")
@@ -54,7 +54,7 @@ import Testing
     @Test func contextOverlay() throws {
         var state = playingState(width: 120, height: 40)
         type("/context", into: &state)
-        _ = reduce(&state, .key(.enter))
+        _ = pressEnter(&state)
         let counter = CharacterCounter()
         let prompt = try ContextBuilder(counter: counter, window: 1024, reserved: 84).prompt(for: {
             var adventure = state.adventure!
@@ -124,7 +124,7 @@ struct CharacterCounter: TokenCounter {
         #expect(first.hasPrefix("You crouch on a wet rooftop"))
         #expect(first.contains("> You climb down.\n"))
         type("listen", into: &state)
-        _ = reduce(&state, .key(.enter))
+        _ = pressEnter(&state)
         #expect(transcript.update(state).text == "\n> You listen.\n")
         _ = reduce(&state, .streamed("A door creaks. Then"))
         #expect(transcript.update(state).text == "A door creaks.")
@@ -143,7 +143,7 @@ struct CharacterCounter: TokenCounter {
         var transcript = PlainTranscript()
         _ = transcript.update(state)
         type("/memory", into: &state)
-        _ = reduce(&state, .key(.enter))
+        _ = pressEnter(&state)
         let (text, close) = transcript.update(state)
         #expect(text.contains("[Memory]\n1. You owe the Gull Queen 300 gold.\n"))
         #expect(close)

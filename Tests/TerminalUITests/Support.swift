@@ -65,3 +65,13 @@ func type(_ text: String, into state: inout AppState) -> [Effect] {
     for c in text { effects += reduce(&state, .key(.character(c))) }
     return effects
 }
+
+/// Enter, with the runtime's answer to `.checkAction` (the action fits) fed back, as the
+/// game does within one dispatch; returns the effects left for the runtime.
+func pressEnter(_ state: inout AppState) -> [Effect] {
+    var effects = reduce(&state, .key(.enter))
+    if case .checkAction(let text, let mode)? = effects.first {
+        effects = Array(effects.dropFirst()) + reduce(&state, .actionChecked(text, mode: mode, refusal: nil))
+    }
+    return effects
+}

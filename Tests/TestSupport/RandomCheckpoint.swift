@@ -9,11 +9,12 @@ public let repositoryRoot = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 public enum RandomCheckpoint {
-    /// `periodBias` tilts the final LayerNorm towards the "." token (id 13), so the noise has
-    /// sentence ends often enough to make complete replies; 0 leaves the weights unbiased.
+    /// `periodBias` tilts the final LayerNorm towards `favouredTokens` (by default the "."
+    /// token, id 13, so the noise has sentence ends often enough to make complete replies;
+    /// a hostile model favours ESC, "]" and BEL instead); 0 leaves the weights unbiased.
     public static func write(
         to folder: URL, layers: Int = 2, heads: Int = 2, width: Int = 32, positions: Int = 1024, seed: UInt64 = 1,
-        periodBias: Float = 8
+        periodBias: Float = 8, favouredTokens: [Int] = [13]
     ) throws {
         let fileManager = FileManager.default
         try fileManager.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -60,7 +61,12 @@ public enum RandomCheckpoint {
                 if isGain { return 1 }
                 return (random.nextUnitFloat() - 0.5) * (name.hasSuffix(".bias") ? 0.1 : 0.3)
             }
-            if name == "wte.weight" { periodRow = Array(values[(13 * width)..<(14 * width)]) }
+            if name == "wte.weight" {
+                periodRow = [Float](repeating: 0, count: width)
+                for token in favouredTokens {
+                    for i in 0..<width { periodRow[i] += values[token * width + i] }
+                }
+            }
             if name == "ln_f.bias" && periodBias != 0 {
                 let length = periodRow.map { $0 * $0 }.reduce(0, +).squareRoot()
                 values = periodRow.map { $0 / length * periodBias }
