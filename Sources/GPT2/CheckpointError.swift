@@ -47,6 +47,8 @@ public enum InferenceError: Error, Equatable, CustomStringConvertible {
     /// A token id outside the vocabulary.
     case invalidToken(Int, vocabularySize: Int)
     case emptyInput
+    /// The model computed NaN or infinity: its weights are damaged.
+    case nonFiniteOutput(position: Int)
 
     public var description: String {
         switch self {
@@ -56,6 +58,8 @@ public enum InferenceError: Error, Equatable, CustomStringConvertible {
             return "token id \(token) is outside the vocabulary (size \(size))"
         case .emptyInput:
             return "no tokens to process"
+        case .nonFiniteOutput(let position):
+            return "the model computed NaN or infinite numbers at position \(position): its weights are damaged; download or convert it again"
         }
     }
 }

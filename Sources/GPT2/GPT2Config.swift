@@ -36,9 +36,7 @@ public struct GPT2Config: Sendable, Equatable {
 
     /// Reads `config.json`, checking that the shape is one GPT-2 can have.
     public init(contentsOf url: URL) throws {
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw CheckpointError.missingFile(path: url.path)
-        }
+        let data = try MappedFile.contents(of: url.path)
         let file: ConfigFile
         do {
             file = try JSONDecoder().decode(ConfigFile.self, from: data)
@@ -69,6 +67,13 @@ public struct GPT2Config: Sendable, Equatable {
         }
         guard layerNormEpsilon.isFinite && layerNormEpsilon > 0 else {
             throw fail("layer_norm_epsilon must be positive")
+        }
+        // Each dimension is at most 2^20, but their products could still overflow an Int
+        // (every size derived from them is below this bound once this passes).
+        let c = Double(hiddenSize), f = Double(feedForwardSize)
+        let parameters = Double(vocabularySize + contextLength) * c + Double(layerCount) * (4 * c * c + 2 * c * f)
+        guard parameters < 1e12 else {
+            throw fail(String(format: "the shape implies %.0f billion parameters, far beyond any GPT-2", parameters / 1e9))
         }
     }
 

@@ -11,6 +11,8 @@ public final class GPT2Model: Sendable {
     public var storageType: String { weights.storageType }
     /// The precision the model is played at.
     public var precision: Precision { weights.precision }
+    /// What the checkpoint holds that is not used (extra layers), worded for the player.
+    public var warnings: [String] { weights.warnings }
     /// The format of the layers' matrices in memory ("F32", "F16", "BF16", "Q8_0", "Q4_0").
     public var matrixFormat: String { weights.matrixFormat.description }
     /// Bytes of converted weights (F32 copies made at load, or the mapped compact cache);

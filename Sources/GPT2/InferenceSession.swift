@@ -87,6 +87,11 @@ public final class InferenceSession {
             logits += chunkLogits
             offset += chunk.count
         }
+        // NaN or infinite weights (a damaged checkpoint) poison every logit; say so on the
+        // first pass rather than sample noise. The last position's logits always exist.
+        if logits.suffix(config.vocabularySize).contains(where: { !$0.isFinite }) {
+            throw InferenceError.nonFiniteOutput(position: tokens.count - 1)
+        }
         return logits
     }
 

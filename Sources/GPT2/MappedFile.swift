@@ -13,7 +13,8 @@ final class MappedFile: @unchecked Sendable {
 
     init(path: String) throws {
         self.path = path
-        let descriptor = open(path, O_RDONLY)
+        // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw errno == ENOENT
                 ? CheckpointError.missingFile(path: path)
@@ -36,5 +37,21 @@ final class MappedFile: @unchecked Sendable {
 
     deinit {
         munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress), bytes.count)
+    }
+
+    /// The contents of a small file (a config), refusing anything that is not a regular file
+    /// (a FIFO would block, a device would never end) or is larger than `limit` bytes.
+    static func contents(of path: String, limit: Int = 16 << 20) throws -> Data {
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            throw errno == ENOENT ? CheckpointError.missingFile(path: path)
+                                  : CheckpointError.unreadable(path: path, reason: String(cString: strerror(errno)))
+        }
+        guard (status.st_mode & S_IFMT) == S_IFREG else { throw CheckpointError.unreadable(path: path, reason: "not a regular file") }
+        guard Int(status.st_size) <= limit else { throw CheckpointError.unreadable(path: path, reason: "\(status.st_size) bytes is too large") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CheckpointError.unreadable(path: path, reason: "the file cannot be read")
+        }
+        return data
     }
 }

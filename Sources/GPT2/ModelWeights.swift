@@ -37,6 +37,8 @@ final class ModelWeights: @unchecked Sendable {
     let precision: Precision
     /// Bytes of converted weights: F32 copies made at load, or the mapped compact cache.
     let convertedBytes: Int
+    /// What the checkpoint holds that is not used, for the player to hear about.
+    let warnings: [String]
 
     private let owners: [AnyObject]
 
@@ -79,6 +81,15 @@ final class ModelWeights: @unchecked Sendable {
             }
             resolved.append((name, tensor, role))
         }
+        // Layers beyond config.json's n_layer are loaded by no one: say so, as a mismatched
+        // config (a truncated copy of a bigger model's, say) is the usual cause.
+        let fileLayers = Set(checkpoint.tensors.keys.compactMap { name -> Int? in
+            let short = name.hasPrefix("transformer.") ? name.dropFirst("transformer.".count) : Substring(name)
+            guard short.hasPrefix("h."), let number = short.dropFirst(2).split(separator: ".").first else { return nil }
+            return Int(number)
+        })
+        let unused = fileLayers.filter { $0 >= config.layerCount }.count
+        warnings = unused == 0 ? [] : ["\(path) holds \(unused) more layers than config.json's n_layer = \(config.layerCount); they are not used"]
         if let head = checkpoint.tensors["lm_head.weight"] {
             let shape = [config.vocabularySize, c]
             guard head.shape == shape else {

@@ -49,8 +49,8 @@ struct SafeTensors {
         }
 
         let dataStart = 8 + headerLength
+        let dataSize = fileSize - dataStart
         var tensors: [String: Tensor] = [:]
-        var dataEnd = dataStart
         for (name, value) in header where name != "__metadata__" {
             guard let entry = value as? [String: Any],
                   let dtypeName = entry["dtype"] as? String,
@@ -66,16 +66,38 @@ struct SafeTensors {
             guard shape.allSatisfy({ $0 >= 0 && $0 < 1 << 31 }), begin >= 0, end >= begin else {
                 throw CheckpointError.invalidHeader(path: path, reason: "entry \(name) has an invalid shape or range")
             }
-            let tensor = Tensor(dtype: dtype, shape: shape, offset: dataStart + begin, byteCount: end - begin)
-            guard tensor.byteCount == tensor.elementCount * dtype.size else {
-                throw CheckpointError.invalidHeader(
-                    path: path, reason: "entry \(name) holds \(tensor.byteCount) bytes for shape \(shape)")
+            guard end <= dataSize else {
+                let (expected, overflow) = dataStart.addingReportingOverflow(end)
+                throw CheckpointError.truncated(path: path, expected: overflow ? Int.max : expected, actual: fileSize)
             }
-            dataEnd = max(dataEnd, dataStart + end)
-            tensors[name] = tensor
+            // The shape's byte count, checked for overflow (a hostile shape can exceed Int).
+            var bytes = dtype.size
+            for dimension in shape {
+                let (product, overflow) = bytes.multipliedReportingOverflow(by: dimension)
+                guard !overflow, product <= dataSize else {
+                    throw CheckpointError.invalidHeader(path: path, reason: "entry \(name) has shape \(shape), larger than the file")
+                }
+                bytes = product
+            }
+            guard bytes == end - begin else {
+                throw CheckpointError.invalidHeader(
+                    path: path, reason: "entry \(name) holds \(end - begin) bytes for shape \(shape)")
+            }
+            tensors[name] = Tensor(dtype: dtype, shape: shape, offset: dataStart + begin, byteCount: bytes)
         }
-        guard dataEnd <= fileSize else {
-            throw CheckpointError.truncated(path: path, expected: dataEnd, actual: fileSize)
+        // As the format requires (and its reference library checks), the tensors tile the data
+        // exactly: an overlap or a gap means a damaged header, such as a length one byte short.
+        var covered = 0
+        for (name, tensor) in tensors.sorted(by: { ($0.value.offset, $0.value.byteCount) < ($1.value.offset, $1.value.byteCount) }) {
+            guard tensor.offset - dataStart == covered else {
+                let problem = tensor.offset - dataStart < covered ? "overlaps the tensor before it" : "leaves a gap before it"
+                throw CheckpointError.invalidHeader(path: path, reason: "entry \(name) \(problem)")
+            }
+            covered += tensor.byteCount
+        }
+        guard covered == dataSize else {
+            throw CheckpointError.invalidHeader(
+                path: path, reason: "the tensors cover \(covered) of the \(dataSize) data bytes (is the header length right?)")
         }
         self.tensors = tensors
     }

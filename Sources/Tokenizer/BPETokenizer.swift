@@ -51,13 +51,15 @@ public struct BPETokenizer: Sendable {
 
     /// Builds the tokenizer from already-parsed files; `mergeLines` are "left right" pairs in rank order.
     public init(vocabulary: [String: Int], mergeLines: [Substring], vocabularyPath: String = "vocabulary") throws {
+        // Ids are dense, 0..<count; one far beyond the count is a damaged file (and would ask
+        // for an array of that size).
+        if let (token, id) = vocabulary.first(where: { $0.value < 0 || $0.value >= max(vocabulary.count, 1) + 1024 }) {
+            throw TokenizerError.unreadable(path: vocabularyPath, reason: "token \(token.debugDescription) has id \(id), out of range")
+        }
         let size = (vocabulary.values.max() ?? -1) + 1
         var tokenBytes = [[UInt8]](repeating: [], count: size)
         var special: [String: Int] = [:]
         for (token, id) in vocabulary {
-            guard id >= 0 else {
-                throw TokenizerError.unreadable(path: vocabularyPath, reason: "negative id for \(token)")
-            }
             if token == Self.endOfTextToken {
                 special[token] = id
                 tokenBytes[id] = Array(token.utf8)

@@ -20,6 +20,7 @@ enum ModelLoading {
         let clock = ContinuousClock()
         let start = clock.now
         let engine = try TextEngine(directory: folder, precision: chosen)
+        for warning in engine.model.warnings { report("warning: " + warning) }
         report(String(format: "Loaded %@ (%@ file, playing at %@) in %.1f s.", engine.name, engine.model.storageType,
                       engine.model.precision.rawValue, (clock.now - start).seconds))
         return engine

@@ -60,9 +60,10 @@ import Testing
                 #expect(game.waitForOutput("river runs loud"), "\(label): no opening; \(game.errorText)")
                 let opened = game.outputCount
                 if phase != .waiting {
+                    // The echo is printed once the action is saved, just before the prompt is read.
                     game.send("climb the old stair")
+                    #expect(game.waitForOutput("> You climb the old stair.\n", after: opened), "\(label)")
                     if phase == .streaming {
-                        #expect(game.waitForOutput("> You climb the old stair.\n", after: opened), "\(label)")
                         let echoed = game.outputCount
                         #expect(game.waitForOutput(".", after: echoed), "\(label): no sentence streamed")
                     }
@@ -101,6 +102,7 @@ import Testing
                 if phase != .waiting {
                     try tmux.type("climb the old stair")
                     try tmux.send("Enter")
+                    try tmux.waitFor("\(label): the action") { $0.contains { $0.contains("> You climb the old stair.") } }
                     if phase == .streaming {
                         try tmux.waitFor("\(label): a reply being written") { screen in
                             guard let action = screen.lastIndex(where: { $0.contains("> You climb the old stair.") }) else { return false }

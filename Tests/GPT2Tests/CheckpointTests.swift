@@ -35,10 +35,12 @@ struct BrokenCheckpoint {
         var header = try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + length))) as! [String: Any]
         edit(&header)
         var json = try JSONSerialization.data(withJSONObject: header)
-        // Keep the data section where it was by padding the header to its old length.
-        guard json.count <= length else { throw CocoaError(.fileWriteUnknown) }
-        json.append(Data(repeating: 0x20, count: length - json.count))
-        return data.prefix(8) + json + data.suffix(from: 8 + length)
+        // Padded to the old length (or, if longer, to a multiple of 8); offsets count from the data's start.
+        let newLength = json.count <= length ? length : (json.count + 7) / 8 * 8
+        json.append(Data(repeating: 0x20, count: newLength - json.count))
+        var prefix = Data()
+        withUnsafeBytes(of: UInt64(newLength).littleEndian) { prefix.append(contentsOf: $0) }
+        return prefix + json + data.suffix(from: 8 + length)
     }
 
     func load() throws -> GPT2Model { try GPT2Model(directory: folder.url) }
@@ -111,7 +113,11 @@ struct BrokenCheckpoint {
 
     @Test func missingTensor() throws {
         let broken = try BrokenCheckpoint()
-        try broken.writeWeights(broken.weightsWithHeader { $0["transformer.h.1.mlp.c_fc.bias"] = nil })
+        // Renamed rather than removed, so the data stays fully used, as in a real exporter's file.
+        try broken.writeWeights(broken.weightsWithHeader {
+            $0["transformer.h.1.mlp.c_fc.bias_"] = $0["transformer.h.1.mlp.c_fc.bias"]
+            $0["transformer.h.1.mlp.c_fc.bias"] = nil
+        })
         #expect(throws: CheckpointError.missingTensor(path: broken.weightsPath, tensor: "transformer.h.1.mlp.c_fc.bias")) {
             try broken.load()
         }
