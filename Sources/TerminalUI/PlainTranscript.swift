@@ -40,7 +40,8 @@ public struct PlainTranscript: Sendable {
     }
 
     private mutating func storyText(_ adventure: Adventure, generation: Generation?) -> String {
-        let texts = adventure.blocks.map(\.text)
+        let blocks = adventure.blocks  // once: it is built from every turn
+        let texts = blocks.map(\.text)
         var common = 0
         while common < min(texts.count, printed.count) && texts[common] == printed[common] { common += 1 }
         var out = ""
@@ -56,7 +57,7 @@ public struct PlainTranscript: Sendable {
                 out += String(text.dropFirst(streamedShown.count)) + "\n"
             } else {
                 if !streamedShown.isEmpty { out += "\n" }
-                let block = adventure.blocks[index]
+                let block = blocks[index]
                 out += (block.kind == .action && index > 0 ? "\n" : "") + text + "\n"
             }
             streamedShown = ""
