@@ -56,6 +56,14 @@ public struct StoryTeller: Sendable, Equatable {
     /// Whether the last turn still waits for its reply (after a stop, or a crash mid-generation).
     public var awaitingReply: Bool { adventure.turns.last.map { $0.replies.isEmpty } ?? false }
 
+    /// Takes back an action whose reply never came (stopped, failed, or cut off by a crash)
+    /// and returns it, so the player can send it again, change it or do something else:
+    /// the game's one rule for an unanswered action, as in AI Dungeon and KoboldAI.
+    public mutating func takeBackUnansweredAction() -> Turn? {
+        guard awaitingReply else { return nil }
+        return adventure.turns.removeLast()
+    }
+
     /// The builder for `generator`'s window, keeping room for a reply and its sentence end.
     public func contextBuilder(for generator: any TokenCounter, window: Int) -> ContextBuilder {
         ContextBuilder(counter: generator, window: window, reserved: adventure.settings.replyLength + sentenceExtension)

@@ -3,9 +3,16 @@ import Story
 /// Plain mode's view: turns each new state into the text to print, for screen readers,
 /// scripts and tests. Actions are echoed in their formatted form; a reply is printed
 /// sentence by sentence as it is written (never half a sentence that cleanup might cut).
+/// When earlier story changes (undo, retry, another reply, an edit, a stopped action taken
+/// back), exactly what changed is printed once, on lines of its own, after a `*` line
+/// that says what happened.
 public struct PlainTranscript: Sendable {
     private var printed: [String] = []
     private var streamedShown = ""
+    /// Set while a retry streams: the index of the block its reply will replace.
+    private var replacing: Int?
+    /// Whether the last text printed ended mid-line (a reply still being written).
+    private var lineOpen = false
     private var lastNotice: Notice?
     private var lastPurpose: InputPurpose = .action
     private var lastScreen: Screen?
@@ -18,25 +25,34 @@ public struct PlainTranscript: Sendable {
         if state.screen == .play, let adventure = state.adventure {
             out += storyText(adventure, generation: state.generation)
         } else if state.screen != lastScreen || state.notice != lastNotice {
-            out += menuText(state)
+            out += line(menuText(state))
         }
         lastScreen = state.screen
         if let notice = state.notice, notice != lastNotice {
-            out += (notice.isError ? "! " : "* ") + notice.text + "\n"
+            out += line((notice.isError ? "! " : "* ") + notice.text + "\n", after: out)
         }
         lastNotice = state.notice
         var closeOverlay = false
         if let overlay = state.overlay {
             let content = overlayContent(state, overlay, width: 78)
-            out += "[\(content.title)]\n" + content.lines.map { $0.text + "\n" }.joined() + "[end of \(content.title.lowercased())]\n"
+            out += line("[\(content.title)]\n" + content.lines.map { $0.text + "\n" }.joined() + "[end of \(content.title.lowercased())]\n", after: out)
             closeOverlay = true
         }
         if state.purpose != lastPurpose && state.purpose != .action {
             let current = state.editor.string
-            out += "\(state.purpose.label)\(current.isEmpty ? "" : " (now: \(current))"): type the new text on one line\n"
+            out += line("\(state.purpose.label)\(current.isEmpty ? "" : " (now: \(current))"): type the new text on one line\n", after: out)
         }
         lastPurpose = state.purpose
+        if !out.isEmpty { lineOpen = !out.hasSuffix("\n") }
         return (out, closeOverlay)
+    }
+
+    /// `text`, starting on a line of its own: after a newline if the output so far (`after`,
+    /// or what was printed before this update) ends mid-line.
+    private func line(_ text: String, after out: String = "") -> String {
+        guard !text.isEmpty else { return "" }
+        let open = out.isEmpty ? lineOpen : !out.hasSuffix("\n")
+        return open ? "\n" + text : text
     }
 
     private mutating func storyText(_ adventure: Adventure, generation: Generation?) -> String {
@@ -45,36 +61,70 @@ public struct PlainTranscript: Sendable {
         var common = 0
         while common < min(texts.count, printed.count) && texts[common] == printed[common] { common += 1 }
         var out = ""
-        if common < printed.count && !(generation != nil && common == texts.count) {
-            // Something earlier changed (undo, redo, retry, edit): say where the story now stands.
-            if common < texts.count || texts.count < printed.count {
-                out += "* The story now continues from: \(texts.last.map { String($0.suffix(60)) } ?? "the start")\n"
-            }
-        }
-        for index in common..<texts.count {
-            let text = texts[index]
-            if !streamedShown.isEmpty && index == texts.count - 1 && text.hasPrefix(streamedShown) {
-                out += String(text.dropFirst(streamedShown.count)) + "\n"
-            } else {
-                if !streamedShown.isEmpty { out += "\n" }
-                let block = blocks[index]
-                out += (block.kind == .action && index > 0 ? "\n" : "") + text + "\n"
-            }
-            streamedShown = ""
-        }
-        printed = texts
         if let generation {
-            // Show whole sentences as they complete.
+            if streamedShown.isEmpty && replacing == nil && common == printed.count && texts.count > common {
+                // The action that asked for this reply.
+                for index in common..<texts.count {
+                    out += line((blocks[index].kind == .action && index > 0 ? "\n" : "") + texts[index] + "\n", after: out)
+                }
+                printed = texts
+                common = texts.count
+            }
+            if replacing == nil, streamedShown.isEmpty, common == printed.count, common == texts.count,
+               let turn = adventure.turns.last, !turn.replies.isEmpty, blocks.last?.turn == adventure.turns.count - 1,
+               blocks.last?.kind == .narration {
+                // A retry: its reply will replace the last block. Say so before it streams.
+                replacing = texts.count - 1
+                out += line("* Another reply to the last turn:\n")
+            }
+            // Whole sentences as they complete.
             let cleaned = OutputCleaner.clean(generation.streamed)
             if cleaned.endsSentence && cleaned.text.hasPrefix(streamedShown) && cleaned.text.count > streamedShown.count {
                 out += String(cleaned.text.dropFirst(streamedShown.count))
                 streamedShown = cleaned.text
             }
-        } else if !streamedShown.isEmpty {
-            out += "\n"
-            streamedShown = ""
+            return out
         }
+
+        if let index = replacing, common == index, texts.count == index + 1, texts[index].hasPrefix(streamedShown) {
+            // The retry finished: the rest of its reply, after what was streamed.
+            out += String(texts[index].dropFirst(streamedShown.count)) + "\n"
+        } else {
+            if !streamedShown.isEmpty {
+                // A stopped reply: what was shown is not in the story (or is, as a kept part).
+                if common == texts.count - 1, printed.count == common, texts[common].hasPrefix(streamedShown) {
+                    out += String(texts[common].dropFirst(streamedShown.count)) + "\n"
+                    common += 1
+                } else {
+                    out += "\n"
+                }
+            }
+            if common < printed.count {
+                if common == texts.count {
+                    let tail = texts.last.map { Self.tail(of: $0) } ?? "the start"
+                    out += line("* Taken back; the story now ends: \(tail)\n", after: out)
+                } else {
+                    out += line("* Changed from here on:\n", after: out)
+                }
+            }
+            for index in common..<texts.count {
+                let block = blocks[index]
+                let gap = block.kind == .action && index > 0 && index >= printed.count ? "\n" : ""
+                out += line(gap + block.text + "\n", after: out)
+            }
+        }
+        printed = texts
+        streamedShown = ""
+        replacing = nil
         return out
+    }
+
+    /// The end of a block, from a word boundary, for saying where the story now stands.
+    static func tail(of text: String) -> String {
+        guard text.count > 60 else { return text }
+        let end = text.suffix(60)
+        let start = end.firstIndex(of: " ").map { end.index(after: $0) } ?? end.startIndex
+        return "…" + end[start...]
     }
 
     private func menuText(_ state: AppState) -> String {

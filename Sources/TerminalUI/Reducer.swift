@@ -38,13 +38,12 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [Effect] {
         state.purpose = .action
         state.scroll = 0
         state.contextPrompt = nil
-        var effects: [Effect] = [.measureContext]
-        // A turn left without its reply (the game was stopped mid-generation) is finished first.
-        if state.teller?.awaitingReply == true, state.modelName != nil {
-            state.generation = Generation()
-            effects.append(.generate(keepPartial: state.preferences.keepPartialOnStop))
+        // An action left without its reply (the game ended while writing it) is taken back.
+        if takeBack(&state) {
+            state.notice = Notice(text: "Your last action had no reply (the game ended while writing it); it was taken back: send it again or do something else.", isError: false)
+            return [.save, .measureContext]
         }
-        return effects
+        return [.measureContext]
     case .streamed(let piece):
         if let clean = state.generation?.sanitizer.push(piece) { state.generation?.streamed += clean }
         return []
@@ -54,8 +53,11 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [Effect] {
         state.tokensPerSecond = outcome.tokensPerSecond > 0 ? outcome.tokensPerSecond : state.tokensPerSecond
         state.scroll = 0
         if outcome.cancelled {
-            state.notice = Notice(text: outcome.reply == nil ? "Stopped; the reply was discarded. Enter /retry to try again." :
-                                    "Stopped; the partial reply was kept.", isError: false)
+            if takeBack(&state) {
+                state.notice = Notice(text: "Stopped. Your action was taken back: send it again, changed or not, or do something else.", isError: false)
+                return [.save, .measureContext]
+            }
+            state.notice = Notice(text: outcome.reply == nil ? "Stopped; the new reply was discarded." : "Stopped; the partial reply was kept.", isError: false)
         } else if outcome.repetitive {
             state.notice = Notice(text: "The story keeps repeating itself; try a different action or /retry.", isError: true)
         } else if let ending = outcome.ending {
@@ -65,6 +67,10 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [Effect] {
     case .generationFailed(let message):
         state.generation = nil
         state.notice = Notice(text: message, isError: true)
+        if takeBack(&state) {
+            state.notice = Notice(text: message + "; your action was taken back", isError: true)
+            return [.save, .measureContext]
+        }
         return [.measureContext]
     case .contextMeasured(let prompt, let error):
         state.contextPrompt = prompt
@@ -117,6 +123,15 @@ func handleKey(_ state: inout AppState, _ key: Key) -> [Effect] {
     case .play: return handlePlayKey(&state, key)
     case .start, .scenarios, .characters, .load: return handleMenuKey(&state, key)
     }
+}
+
+/// Takes back an action that got no reply into the input line (with its mode), unless the
+/// player has typed something since. Returns whether there was one.
+func takeBack(_ state: inout AppState) -> Bool {
+    guard let turn = state.teller?.takeBackUnansweredAction() else { return false }
+    if state.editor.isEmpty { state.editor.set(turn.input) }
+    if turn.mode != .continue { state.mode = turn.mode }
+    return true
 }
 
 func stopGeneration(_ state: inout AppState) -> [Effect] {

@@ -202,12 +202,34 @@ import Testing
         #expect(adventure.opening == "You wake on a beach.")
     }
 
-    @Test func aPendingTurnIsFinishedWhenOpened() {
+    /// One rule for an action that got no reply: it is taken back into the input line, with
+    /// its mode, whether the reply was stopped, failed, or the game ended while writing it.
+    @Test func anUnansweredActionIsTakenBackOnEveryPath() {
         var state = AppState(width: 80, height: 24, modelName: "gpt2")
         var adventure = sampleAdventure()
-        adventure.turns.append(Turn(mode: .do, input: "run", action: "> You run."))
-        #expect(reduce(&state, .adventureOpened(id: 1, adventure)) == [.measureContext, .generate(keepPartial: false)])
-        #expect(state.isGenerating)
+        adventure.turns.append(Turn(mode: .say, input: "who goes there", action: "> You say \"Who goes there?\""))
+        #expect(reduce(&state, .adventureOpened(id: 1, adventure)) == [.save, .measureContext])
+        #expect(!state.isGenerating)
+        #expect(state.adventure?.turns.count == 2)
+        #expect(state.editor.string == "who goes there" && state.mode == .say)
+
+        // Stopped while writing: Esc, then the worker's cancelled outcome.
+        state.mode = .do
+        #expect(pressEnter(&state) == [.save, .generate(keepPartial: false)])
+        _ = reduce(&state, .key(.escape))
+        let cancelled = ReplyOutcome(reply: nil, attempts: 1, repetitive: false, cancelled: true, tokensPerSecond: 0, ending: nil)
+        state.mode = .story
+        #expect(reduce(&state, .replyFinished(state.teller!, cancelled)) == [.save, .measureContext])
+        #expect(state.adventure?.turns.count == 2)
+        #expect(state.editor.string == "who goes there" && state.mode == .do)  // the mode it was sent in
+        #expect(state.notice?.text.hasPrefix("Stopped. Your action was taken back") == true)
+        // The player can simply type again: nothing is refused.
+        state.editor.set("run")
+        #expect(pressEnter(&state) == [.save, .generate(keepPartial: false)])
+
+        // A failed generation.
+        #expect(reduce(&state, .generationFailed("the context window is full")) == [.save, .measureContext])
+        #expect(state.adventure?.turns.count == 2 && state.editor.string == "run")
     }
 
     @Test func noModelMeansNoGeneration() {
