@@ -16,6 +16,32 @@ public enum DisplayWidth {
         text.reduce(0) { $0 + of($1) }
     }
 
+    /// `text` shortened to at most `width` columns for a title or a menu row: cut at a word
+    /// boundary (unless that loses more than half), ended with "…", and with a quotation
+    /// mark the cut left unmatched dropped.
+    public static func truncate(_ text: String, to width: Int) -> String {
+        guard of(text) > width else { return text }
+        guard width > 1 else { return width == 1 ? "…" : "" }
+        var kept = ""
+        var used = 0
+        for character in text {
+            let w = of(character)
+            if used + w > width - 1 { break }
+            kept.append(character)
+            used += w
+        }
+        if let space = kept.lastIndex(where: { $0 == " " }), kept.distance(from: kept.startIndex, to: space) >= kept.count / 2 {
+            kept = String(kept[..<space])
+        }
+        kept = String(kept.reversed().drop { " ,;:-—(".contains($0) }.reversed())
+        if kept.filter({ $0 == "\"" }).count % 2 == 1, let index = kept.lastIndex(of: "\"") { kept.remove(at: index) }
+        if kept.filter({ $0 == "“" }).count > kept.filter({ $0 == "”" }).count, let index = kept.lastIndex(of: "“") {
+            kept.remove(at: index)
+        }
+        while kept.last == " " { kept.removeLast() }
+        return kept + "…"
+    }
+
     private static func isZeroWidth(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.properties.generalCategory {
         case .nonspacingMark, .enclosingMark, .format: return true

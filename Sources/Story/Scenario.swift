@@ -46,6 +46,6 @@ public struct Scenario: Codable, Sendable, Equatable {
     public static func custom(opening: String, title: String? = nil) -> Adventure {
         let clean = TextSanitizer.clean(opening).trimmingSpaces
         let firstLine = clean.split(separator: "\n").first.map(String.init) ?? "A new adventure"
-        return Adventure(title: title ?? String(firstLine.prefix(40)), scenario: "custom", opening: clean)
+        return Adventure(title: title ?? DisplayWidth.truncate(firstLine, to: 40), scenario: "custom", opening: clean)
     }
 }

@@ -88,9 +88,10 @@ func generate(_ state: inout AppState) -> [Effect] {
     return [.generate(keepPartial: state.preferences.keepPartialOnStop)]
 }
 
-/// The story pane's height for the current window.
+/// The story pane's height for the current window: less the input line, the status bar
+/// and, while there is one, the notice's row.
 func storyHeight(_ state: AppState) -> Int {
-    max(1, state.height - 2)
+    max(1, state.height - 2 - (state.notice == nil ? 0 : 1))
 }
 
 /// How far the story can be scrolled up: its wrapped height less one screen.

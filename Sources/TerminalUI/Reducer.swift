@@ -33,6 +33,7 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [Effect] {
     case .adventureOpened(let id, let adventure):
         state.teller = StoryTeller(adventure: adventure)
         state.adventureID = id
+        state.tokensPerSecond = nil  // the rate belongs to the adventure on screen
         state.screen = .play
         state.overlay = nil
         state.purpose = .action
@@ -50,7 +51,8 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [Effect] {
     case .replyFinished(let teller, let outcome):
         state.generation = nil
         state.teller = teller
-        state.tokensPerSecond = outcome.tokensPerSecond > 0 ? outcome.tokensPerSecond : state.tokensPerSecond
+        // A stopped reply's rate is not a rate (a few tokens over a moment).
+        if !outcome.cancelled && outcome.tokensPerSecond > 0 { state.tokensPerSecond = outcome.tokensPerSecond }
         state.scroll = 0
         if outcome.cancelled {
             if takeBack(&state) {

@@ -41,8 +41,9 @@ private func drawPlay(_ state: AppState, _ buffer: inout ScreenBuffer) {
         buffer.write(marker, x: max(0, state.width - DisplayWidth.of(marker)), y: height - 1, role: .notice)
     }
     if let notice = state.notice {
-        buffer.fill(y: height - 1, role: notice.isError ? .error : .notice)
-        buffer.write(" " + notice.text, x: 0, y: height - 1, role: notice.isError ? .error : .notice)
+        // A row of its own, between the story and the input line: it never hides the story.
+        buffer.fill(y: height, role: notice.isError ? .error : .notice)
+        buffer.write(" " + notice.text, x: 0, y: height, role: notice.isError ? .error : .notice)
     }
     drawInput(state, &buffer, y: state.height - 2)
     drawStatus(state, &buffer, y: state.height - 1)
@@ -66,17 +67,23 @@ func drawInput(_ state: AppState, _ buffer: inout ScreenBuffer, y: Int) {
 
 private func drawStatus(_ state: AppState, _ buffer: inout ScreenBuffer, y: Int) {
     buffer.fill(y: y, role: .status)
-    var parts: [String] = []
+    // Most important first: what Enter will do, then whether the story is safe; the title
+    // comes last and is the part that gets cut.
+    var parts: [String] = [state.mode.label]
     if state.unsavedReason != nil { parts.append("NOT SAVED") }
-    if let title = state.adventure?.title { parts.append(title) }
     parts.append(state.modelName ?? "no model")
-    if let used = state.contextUsed, let window = state.contextWindow { parts.append("ctx \(used)/\(window)") }
+    if let used = state.contextUsed, let window = state.contextWindow { parts.append("story \(used)/\(window)") }
     if let rate = state.tokensPerSecond { parts.append(formatRate(rate) + " tok/s") }
-    parts.append(state.mode.label)
     let hint = state.generation.map { $0.stopping ? "stopping…" : "writing… Esc stops" } ?? "F1 help"
     let right = " " + hint + " "
     let rightWidth = DisplayWidth.of(right)
-    buffer.write(" " + parts.joined(separator: " │ "), x: 0, y: y, role: .status, maxX: max(0, state.width - rightWidth))
+    let room = max(0, state.width - rightWidth)
+    var left = " " + parts.joined(separator: " │ ")
+    if let title = state.adventure?.title {
+        let space = room - DisplayWidth.of(left) - 4
+        if space >= 4 { left += " │ " + DisplayWidth.truncate(title, to: space) }
+    }
+    buffer.write(left, x: 0, y: y, role: .status, maxX: room)
     buffer.write(right, x: max(0, state.width - rightWidth), y: y, role: .status)
 }
 

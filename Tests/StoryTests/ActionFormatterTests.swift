@@ -35,3 +35,22 @@ import Testing
         #expect(ActionMode.story.next == .do)
     }
 }
+
+@Suite struct TruncationTests {
+    @Test(arguments: [
+        ("You wake in a cold cell beneath the lighthouse of Karn.", 40, "You wake in a cold cell beneath the…"),
+        ("\"Run,\" she says, \"before the tide comes in over the rocks.\"", 40, "\"Run,\" she says, before the tide…"),
+        ("Short title", 40, "Short title"),
+        ("Supercalifragilisticexpialidocious-and-more-words", 20, "Supercalifragilisti…"),
+        ("日本語の長いタイトルです", 9, "日本語の…"),
+    ])
+    func cutsAtAWordBoundaryWithBalancedQuotes(text: String, width: Int, expected: String) {
+        let cut = DisplayWidth.truncate(text, to: width)
+        #expect(cut == expected)
+        #expect(DisplayWidth.of(cut) <= width)
+    }
+
+    @Test func customAdventuresAreTitledByTheirOpening() {
+        #expect(Scenario.custom(opening: "You wake in a cold cell beneath the lighthouse.").title == "You wake in a cold cell beneath the…")
+    }
+}

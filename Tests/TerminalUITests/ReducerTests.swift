@@ -361,3 +361,35 @@ import Testing
         #expect(text.contains("Clear screen  and clipboard."))
     }
 }
+
+@Suite struct StatusAndNoticeTests {
+    @Test func aNoticeHasARowOfItsOwn() {
+        var state = playingState(width: 40, height: 12)  // the story fills the pane
+        let before = render(state).lines
+        _ = reduce(&state, .notice("Saved.", isError: false))
+        let after = render(state).lines
+        let storyRows = state.height - 3
+        // The story's last line is still on screen, just above the notice.
+        #expect(!before[state.height - 3].isEmpty)
+        #expect(after[storyRows - 1] == before[state.height - 3])
+        #expect(after[storyRows] == " Saved.")
+    }
+
+    @Test func theModeIsNeverCutAndTheRateBelongsToTheAdventure() {
+        var state = playingState(width: 40, height: 12)
+        var adventure = sampleAdventure()
+        adventure.title = "A very long title that cannot possibly fit in forty columns"
+        _ = reduce(&state, .adventureOpened(id: 2, adventure))
+        state.tokensPerSecond = 12.5
+        state.contextUsed = 879
+        let status = render(state).lines[11]
+        #expect(status.hasPrefix(" Do │ gpt2 │ story 879/1024"), "\(status)")
+        _ = reduce(&state, .adventureOpened(id: 3, sampleAdventure()))
+        #expect(state.tokensPerSecond == nil)
+        _ = pressEnter(&state)  // an empty line: continue
+        let stopped = ReplyOutcome(reply: Reply(text: "A.", seed: 1, settings: GenerationSettings()), attempts: 1, repetitive: false,
+                                   cancelled: true, tokensPerSecond: 7912.8, ending: nil)
+        _ = reduce(&state, .replyFinished(state.teller!, stopped))
+        #expect(state.tokensPerSecond == nil)
+    }
+}
