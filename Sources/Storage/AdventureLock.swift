@@ -9,10 +9,11 @@ import Glibc
 public final class AdventureLock: @unchecked Sendable {
     // @unchecked: `descriptor` is set in init and only closed (once) by `release`/deinit under `lock`.
     private var descriptor: Int32
+    private let path: String
     private let lock = NSLock()
 
     public init(folder: String, id: Int64) throws {
-        let path = (folder as NSString).appendingPathComponent(".adventure-\(id).lock")
+        path = (folder as NSString).appendingPathComponent(".adventure-\(id).lock")
         descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             // A read-only saves folder: the database will report it; play without a lock.
@@ -23,6 +24,13 @@ public final class AdventureLock: @unchecked Sendable {
             descriptor = -1
             throw StorageError.adventureInUse(id)
         }
+    }
+
+    /// Deletes the lock file (while holding the lock), for an adventure that no longer exists.
+    public func removeFile() {
+        lock.lock()
+        defer { lock.unlock() }
+        if descriptor >= 0 { unlink(path) }
     }
 
     public func release() {

@@ -13,6 +13,8 @@ public enum StoryError: Error, Equatable, CustomStringConvertible {
     /// An ending was reached; undo, or choose to continue anyway.
     case adventureEnded(Ending)
     case replyPending
+    /// A turn with only one reply has no other to show.
+    case noAlternatives
 
     public var description: String {
         switch self {
@@ -25,6 +27,7 @@ public enum StoryError: Error, Equatable, CustomStringConvertible {
         case .nothingToUndo: return "nothing to undo"
         case .nothingToRedo: return "nothing to redo"
         case .nothingToRetry: return "nothing to retry yet"
+        case .noAlternatives: return "that turn has only one reply; /retry writes another"
         case .noSuchTurn(let n): return "there is no turn \(n)"
         case .noSuchMemory(let n): return "there is no memory entry \(n)"
         case .noSuchWorldInfo(let n): return "there is no world info entry \(n)"

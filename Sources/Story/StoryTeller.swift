@@ -177,13 +177,16 @@ public struct StoryTeller: Sendable, Equatable {
         adventure.turns.append(turn)
     }
 
-    /// Shows another of the last turn's replies: `offset` 1 for the next, -1 for the previous.
-    public mutating func cycleReply(by offset: Int) throws {
-        guard let last = adventure.turns.indices.last, !adventure.turns[last].replies.isEmpty else {
-            throw StoryError.nothingToRetry
+    /// Shows another of a turn's replies (the last turn's by default; turns are numbered
+    /// from 1): `offset` 1 for the next, -1 for the previous.
+    public mutating func cycleReply(ofTurn number: Int? = nil, by offset: Int) throws {
+        let index = (number ?? adventure.turns.count) - 1
+        guard adventure.turns.indices.contains(index) else {
+            throw number == nil ? StoryError.nothingToRetry : StoryError.noSuchTurn(index + 1)
         }
-        let count = adventure.turns[last].replies.count
-        adventure.turns[last].chosen = ((adventure.turns[last].chosen + offset) % count + count) % count
+        guard adventure.turns[index].replies.count > 1 else { throw StoryError.noAlternatives }
+        let count = adventure.turns[index].replies.count
+        adventure.turns[index].chosen = ((adventure.turns[index].chosen + offset) % count + count) % count
     }
 
     /// Plays on after a game over or victory.

@@ -49,6 +49,8 @@ public enum Effect: Equatable, Sendable {
     case generate(keepPartial: Bool)
     case stopGeneration
     case measureContext
+    /// The player left the open adventure (back to the menu): release it for other windows.
+    case closeAdventure
     case deleteAdventure(Int64)
     case renameAdventure(Int64, String)
     /// Export the current adventure: format name (md, html, txt, json) and an optional path.

@@ -29,6 +29,16 @@ public enum Screen: Equatable, Sendable {
 public enum Overlay: Equatable, Sendable {
     case help, memory, worldInfo, note, context, history, settings
     case confirmDelete(id: Int64, title: String)
+    /// Removing a memory or world-info entry asks first; Esc or n go back to the list.
+    case confirmRemove(ListKind, index: Int, text: String)
+}
+
+/// The adventure's editable lists.
+public enum ListKind: Equatable, Sendable {
+    case memory, worldInfo
+
+    var overlay: Overlay { self == .memory ? .memory : .worldInfo }
+    var noun: String { self == .memory ? "memory entry" : "world info entry" }
 }
 
 /// What the input line is for; its label is shown before the text.
@@ -118,6 +128,11 @@ public struct AppState: Equatable, Sendable {
     public var overlay: Overlay?
     /// The highlighted row of a menu, list or overlay.
     public var selection = 0
+    /// Whether a list overlay's selection is shown: keys act on an entry only once the
+    /// player has moved to it, so a stray letter typed into an open list does nothing.
+    public var selectionShown = false
+    /// A menu's selection while an overlay (help, settings) covers it, restored on close.
+    var selectionUnderOverlay: Int?
     public var teller: StoryTeller?
     public var adventureID: Int64?
     public var editor = LineEditor()

@@ -3,11 +3,11 @@ import Story
 
 /// Every slash command, for /help and for completing the rules in one place.
 public let slashCommands: [(name: String, help: String)] = [
-    ("/undo", "take back the last turn"),
-    ("/redo", "bring back a turn taken back"),
+    ("/undo [N]", "take back the last turn (or the last N)"),
+    ("/redo [N]", "bring back a turn taken back (or N)"),
     ("/retry", "a new reply to the last action (earlier ones are kept)"),
     ("/alt", "show the next of the last turn's replies (/alt - for the previous)"),
-    ("/continue", "play on after a game over or victory"),
+    ("/continue", "play on after a game over or victory (an empty line continues the story)"),
     ("/edit [N]", "edit the reply of turn N (the last by default)"),
     ("/editaction [N]", "edit the action of turn N"),
     ("/remember TEXT", "pin TEXT to memory"),
@@ -45,9 +45,15 @@ func runCommand(_ state: inout AppState, _ line: String) -> [Effect] {
         return []
     case "/menu":
         guard !state.isGenerating else { return busy(&state) }
+        // Leaving the adventure releases it: another window (or Load's delete) may use it.
+        let effects: [Effect] = state.adventureID == nil ? [] : [.save, .closeAdventure]
         state.screen = .start
         state.selection = 0
-        return [.listSaves]
+        state.teller = nil
+        state.adventureID = nil
+        state.tokensPerSecond = nil
+        state.contextUsed = nil
+        return effects + [.listSaves]
     default:
         break
     }
@@ -58,11 +64,23 @@ func runCommand(_ state: inout AppState, _ line: String) -> [Effect] {
 
     do {
         switch name {
-        case "/undo":
-            try state.teller!.undo()
-            return [.save, .measureContext]
-        case "/redo":
-            try state.teller!.redo()
+        case "/undo", "/redo":
+            let available = name == "/undo" ? state.teller!.adventure.turns.count : state.teller!.adventure.undone.count
+            guard argument.isEmpty || (number.map { $0 >= 1 } ?? false) else {
+                state.notice = Notice(text: "usage: \(name) [N], N a number of turns", isError: true)
+                return []
+            }
+            let steps = number ?? 1
+            guard available > 0 else { throw name == "/undo" ? StoryError.nothingToUndo : StoryError.nothingToRedo }
+            guard steps <= available else {
+                state.notice = Notice(text: "there are only \(available) turns to \(name.dropFirst())", isError: true)
+                return []
+            }
+            for _ in 0..<steps {
+                if name == "/undo" { try state.teller!.undo() } else { try state.teller!.redo() }
+            }
+            let turns = steps == 1 ? "1 turn" : "\(steps) turns"
+            state.notice = Notice(text: name == "/undo" ? "Took back \(turns); /redo brings back." : "Brought back \(turns).", isError: false)
             return [.save, .measureContext]
         case "/retry":
             guard !(state.teller!.adventure.turns.isEmpty) else { throw StoryError.nothingToRetry }
@@ -73,7 +91,12 @@ func runCommand(_ state: inout AppState, _ line: String) -> [Effect] {
             state.notice = Notice(text: "Reply \(turn.chosen + 1) of \(turn.replies.count)", isError: false)
             return [.save, .measureContext]
         case "/continue":
+            guard state.adventure!.ending != nil, !state.adventure!.continuedAfterEnding else {
+                state.notice = Notice(text: "The story has not ended; press Enter on an empty line to let it go on.", isError: false)
+                return []
+            }
             state.teller!.continueAfterEnding()
+            state.notice = Notice(text: "Playing on past the ending.", isError: false)
             return [.save]
         case "/edit", "/editaction":
             let count = state.teller!.adventure.turns.count
@@ -92,24 +115,30 @@ func runCommand(_ state: inout AppState, _ line: String) -> [Effect] {
             state.notice = Notice(text: "Remembered.", isError: false)
             return [.save, .measureContext]
         case "/forget":
-            guard let number else { state.overlay = .memory; state.selection = 0; return [] }
+            guard !argument.isEmpty else { openList(&state, .memory); return [] }
+            guard let number else {
+                state.notice = Notice(text: "usage: /forget N, N a memory entry's number (/memory lists them)", isError: true)
+                return []
+            }
             try state.teller!.forget(number)
+            state.notice = Notice(text: "Forgot memory entry \(number).", isError: false)
             return [.save, .measureContext]
         case "/memory":
-            state.overlay = .memory
-            state.selection = 0
+            openList(&state, .memory)
             return []
         case "/world":
-            guard !argument.isEmpty else { state.overlay = .worldInfo; state.selection = 0; return [] }
+            guard !argument.isEmpty else { openList(&state, .worldInfo); return [] }
             guard let entry = parseWorldInfo(argument) else {
                 state.notice = Notice(text: "write world info as: keys, more keys: the text", isError: true)
                 return []
             }
             state.teller!.addWorldInfo(entry)
+            state.notice = Notice(text: "Added world info entry \(state.adventure!.worldInfo.count).", isError: false)
             return [.save, .measureContext]
         case "/note":
             guard !argument.isEmpty else { state.overlay = .note; return [] }
             state.teller!.setAuthorsNote(argument == "-" ? "" : argument)
+            state.notice = Notice(text: argument == "-" ? "Author's note cleared." : "Author's note set.", isError: false)
             return [.save, .measureContext]
         case "/context":
             state.overlay = .context
@@ -137,6 +166,13 @@ func runCommand(_ state: inout AppState, _ line: String) -> [Effect] {
         report(&state, error)
         return []
     }
+}
+
+/// Opens a list overlay with no entry selected yet.
+func openList(_ state: inout AppState, _ list: ListKind) {
+    state.overlay = list.overlay
+    state.selection = 0
+    state.selectionShown = false
 }
 
 private func busy(_ state: inout AppState) -> [Effect] {

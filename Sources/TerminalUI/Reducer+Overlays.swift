@@ -12,6 +12,27 @@ func handleOverlayKey(_ state: inout AppState, _ overlay: Overlay, _ key: Key) -
         if key == .character("y") || key == .character("Y") { return [.deleteAdventure(id), .listSaves] }
         return []
     }
+    if case .confirmRemove(let list, let index, _) = overlay {
+        state.overlay = list.overlay
+        guard key == .character("y") || key == .character("Y"), state.teller != nil, !state.isGenerating else { return [] }
+        do {
+            if list == .memory { try state.teller!.forget(index + 1) } else { try state.teller!.removeWorldInfo(index + 1) }
+        } catch {
+            report(&state, error)
+            return []
+        }
+        let remaining = list == .memory ? state.adventure!.memory.count : state.adventure!.worldInfo.count
+        state.selection = max(0, min(index, remaining - 1))
+        state.selectionShown = remaining > 0
+        state.notice = Notice(text: "Deleted \(list.noun) \(index + 1).", isError: false)
+        return [.save, .measureContext]
+    }
+    if key == .character("/"), overlay != .settings {
+        // A command typed while a list is open goes to the input line, not to the list.
+        state.overlay = nil
+        state.editor.set("/")
+        return []
+    }
     if key == .escape || key == .character("q") || (key == .function(1) && overlay == .help) {
         state.overlay = nil
         return overlay == .settings ? [.savePreferences] : []
@@ -20,24 +41,24 @@ func handleOverlayKey(_ state: inout AppState, _ overlay: Overlay, _ key: Key) -
     case .help, .context, .note:
         return scrollOrEdit(&state, overlay, key)
     case .memory:
-        return listOverlay(&state, count: state.adventure?.memory.count ?? 0, key: key,
+        return listOverlay(&state, .memory, count: state.adventure?.memory.count ?? 0, key: key,
                            add: { startPrompt(&$0, .remember) },
                            edit: { startPrompt(&$0, .editMemory($1 + 1), prefill: $0.adventure!.memory[$1]) },
-                           remove: { try $0.teller!.forget($1 + 1) })
+                           text: { $0.adventure!.memory[$1] })
     case .worldInfo:
-        return listOverlay(&state, count: state.adventure?.worldInfo.count ?? 0, key: key,
+        return listOverlay(&state, .worldInfo, count: state.adventure?.worldInfo.count ?? 0, key: key,
                            add: { startPrompt(&$0, .addWorldInfo) },
                            edit: { state, index in
                                let entry = state.adventure!.worldInfo[index]
                                let keys = (entry.alwaysOn ? "!" : "") + entry.keys.joined(separator: ", ")
                                startPrompt(&state, .editWorldInfo(index + 1), prefill: keys + ": " + entry.text)
                            },
-                           remove: { try $0.teller!.removeWorldInfo($1 + 1) })
+                           text: { $0.adventure!.worldInfo[$1].text })
     case .history:
         return historyKey(&state, key)
     case .settings:
         return settingsKey(&state, key)
-    case .confirmDelete:
+    case .confirmDelete, .confirmRemove:
         return []
     }
 }
@@ -56,32 +77,34 @@ private func scrollOrEdit(_ state: inout AppState, _ overlay: Overlay, _ key: Ke
     return []
 }
 
+/// Keys in a list act on an entry only once a selection is shown (after Up or Down), and
+/// deleting asks first.
 private func listOverlay(
-    _ state: inout AppState, count: Int, key: Key,
-    add: (inout AppState) -> Void, edit: (inout AppState, Int) -> Void, remove: (inout AppState, Int) throws -> Void
+    _ state: inout AppState, _ list: ListKind, count: Int, key: Key,
+    add: (inout AppState) -> Void, edit: (inout AppState, Int) -> Void, text: (AppState, Int) -> String
 ) -> [Effect] {
     guard state.teller != nil else { return [] }
+    let selected = state.selectionShown && count > 0 ? min(state.selection, count - 1) : nil
     switch key {
-    case .up: state.selection = max(0, state.selection - 1)
-    case .down: state.selection = min(max(0, count - 1), state.selection + 1)
+    case .up, .down:
+        guard count > 0 else { return [] }
+        if !state.selectionShown {
+            state.selectionShown = true
+            state.selection = key == .up ? count - 1 : 0
+        } else {
+            state.selection = key == .up ? max(0, state.selection - 1) : min(count - 1, state.selection + 1)
+        }
     case .character("a"):
         guard !state.isGenerating else { return [] }
         state.overlay = nil
         add(&state)
     case .character("e"), .enter:
-        guard !state.isGenerating, count > 0 else { return [] }
+        guard !state.isGenerating, let selected else { return [] }
         state.overlay = nil
-        edit(&state, min(state.selection, count - 1))
+        edit(&state, selected)
     case .character("d"), .delete:
-        guard !state.isGenerating, count > 0 else { return [] }
-        do {
-            try remove(&state, min(state.selection, count - 1))
-        } catch {
-            report(&state, error)
-            return []
-        }
-        state.selection = max(0, min(state.selection, count - 2))
-        return [.save, .measureContext]
+        guard !state.isGenerating, let selected else { return [] }
+        state.overlay = .confirmRemove(list, index: selected, text: text(state, selected))
     default: break
     }
     return []
@@ -108,7 +131,11 @@ private func historyKey(_ state: inout AppState, _ key: Key) -> [Effect] {
             state.overlay = nil
             return generate(&state)
         case .left, .right:
-            try state.teller!.cycleReply(by: key == .right ? 1 : -1)
+            guard count > 0 else { return [] }
+            let index = min(state.selection, count - 1)
+            try state.teller!.cycleReply(ofTurn: index + 1, by: key == .right ? 1 : -1)
+            let turn = state.adventure!.turns[index]
+            state.notice = Notice(text: "Turn \(index + 1): reply \(turn.chosen + 1) of \(turn.replies.count)", isError: false)
             return [.save, .measureContext]
         case .character("e"), .enter:
             guard count > 0 else { return [] }

@@ -17,7 +17,16 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [Effect] {
         return saveAndQuit(&state)
     case .key(let key):
         if !(state.isGenerating && key != .escape) { state.notice = nil }
-        return handleKey(&state, key)
+        // Each list keeps its own cursor: a menu's is put back when an overlay over it closes.
+        let (overlayBefore, selectionBefore) = (state.overlay, state.selection)
+        let effects = handleKey(&state, key)
+        if overlayBefore == nil, state.overlay != nil, state.screen != .play {
+            state.selectionUnderOverlay = selectionBefore
+        } else if overlayBefore != nil, state.overlay == nil, let saved = state.selectionUnderOverlay {
+            state.selection = saved
+            state.selectionUnderOverlay = nil
+        }
+        return effects
     case .paste(let text):
         if state.overlay == nil { state.editor.insert(text) }
         return []

@@ -71,8 +71,8 @@ public func overlayContent(_ state: AppState, _ overlay: Overlay, width: Int) ->
         let memory = adventure?.memory ?? []
         var lines = memory.enumerated().map { StyledLine(text: "\($0.offset + 1). \($0.element)", role: .normal) }
         if lines.isEmpty { lines = [StyledLine(text: "Nothing pinned yet. Press a to add, or /remember TEXT.", role: .dim)] }
-        return OverlayContent(title: "Memory", lines: lines, hint: "a add · e edit · d delete · Esc close",
-                              selected: memory.isEmpty ? nil : min(state.selection, memory.count - 1))
+        return OverlayContent(title: "Memory", lines: lines, hint: listHint(state, count: memory.count),
+                              selected: memory.isEmpty || !state.selectionShown ? nil : min(state.selection, memory.count - 1))
     case .worldInfo:
         let entries = adventure?.worldInfo ?? []
         var lines = entries.enumerated().map { index, entry in
@@ -80,8 +80,8 @@ public func overlayContent(_ state: AppState, _ overlay: Overlay, width: Int) ->
             return StyledLine(text: "\(index + 1). [\(keys)] \(entry.text)", role: .normal)
         }
         if lines.isEmpty { lines = [StyledLine(text: "No world info yet. Press a to add: keys, more keys: the text.", role: .dim)] }
-        return OverlayContent(title: "World info", lines: lines, hint: "a add · e edit · d delete · Esc close",
-                              selected: entries.isEmpty ? nil : min(state.selection, entries.count - 1))
+        return OverlayContent(title: "World info", lines: lines, hint: listHint(state, count: entries.count),
+                              selected: entries.isEmpty || !state.selectionShown ? nil : min(state.selection, entries.count - 1))
     case .note:
         let note = adventure?.authorsNote ?? ""
         let lines = note.isEmpty ? [StyledLine(text: "No author's note. Press e to write one.", role: .dim)]
@@ -127,10 +127,19 @@ public func overlayContent(_ state: AppState, _ overlay: Overlay, width: Int) ->
         let lines = values.map { StyledLine(text: $0.0.padding(30) + $0.1, role: .normal) }
         return OverlayContent(title: "Settings", lines: lines, hint: "↑↓ choose · ←→ change · Esc close",
                               selected: min(state.selection, lines.count - 1))
+    case .confirmRemove(let list, let index, let text):
+        return OverlayContent(title: "Delete", lines: wrapped("Delete \(list.noun) \(index + 1), \"\(text)\"? y deletes, any other key keeps it.", width: width),
+                              hint: "y / n", selected: nil)
     case .confirmDelete(_, let title):
         return OverlayContent(title: "Delete", lines: wrapped("Delete \"\(title)\" for good? y deletes, any other key keeps it.", width: width),
                               hint: "y / n", selected: nil)
     }
+}
+
+/// A list overlay's keys: entry keys only once an entry is selected.
+private func listHint(_ state: AppState, count: Int) -> String {
+    guard count > 0 else { return "a add · Esc close" }
+    return state.selectionShown ? "↑↓ select · a add · e edit · d delete · Esc close" : "↑↓ select an entry · a add · Esc close"
 }
 
 extension String {

@@ -114,10 +114,15 @@ final class GameSession {
                 return []
             case .measureContext:
                 return [measureContext(state)]
+            case .closeAdventure:
+                lock?.release()
+                lock = nil
+                return []
             case .deleteAdventure(let id):
                 let probe = try AdventureLock(folder: savesFolder.path, id: id)
-                probe.release()
+                defer { probe.release() }
                 try database.delete(id: id)
+                probe.removeFile()  // no stale lock file for an adventure that is gone
                 return [.notice("Deleted.", isError: false)]
             case .renameAdventure(let id, let title):
                 if id == state.adventureID {

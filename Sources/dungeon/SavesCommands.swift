@@ -76,6 +76,7 @@ struct DeleteCommand: ParsableCommand {
             let lock = try AdventureLock(folder: savesOptions.folder.path, id: id)
             defer { lock.release() }
             try database.delete(id: id)
+            lock.removeFile()
             writeOut("Deleted adventure \(id).\n")
         }
     }

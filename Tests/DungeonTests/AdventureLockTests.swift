@@ -17,6 +17,12 @@ import Testing
         let renamed = try runDungeon(["rename", "1", "The Cell", "--saves", folders.saves])
         #expect(renamed.status == 0, "\(renamed.error)")
         #expect(try runDungeon(["list", "--saves", folders.saves]).output.contains("The Cell"))
+
+        // Deleting it leaves no stale lock file behind.
+        let lockFile = folders.saves + "/.adventure-1.lock"
+        #expect(FileManager.default.fileExists(atPath: lockFile))
+        #expect(try runDungeon(["delete", "1", "--yes", "--saves", folders.saves]).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: lockFile))
     }
 
     @Test func twoContinuesAtOnceGiveTheOpenElsewhereMessage() throws {

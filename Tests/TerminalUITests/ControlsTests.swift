@@ -1,0 +1,101 @@
+import Story
+import Testing
+@testable import TerminalUI
+
+/// The moment-to-moment controls: each test fails on the behaviour the issue reported.
+@Suite struct ControlsTests {
+    func command(_ text: String, _ state: inout AppState) -> [Effect] {
+        _ = type(text, into: &state)
+        return pressEnter(&state)
+    }
+
+    @Test func aCommandTypedIntoAnOpenListGoesToTheInputLine() {
+        var state = playingState()
+        _ = command("/memory", &state)
+        #expect(state.overlay == .memory)
+        // Typing /memory again with the list open: no entry is edited, nothing is appended.
+        _ = type("/memory", into: &state)
+        #expect(state.overlay == nil)
+        #expect(state.purpose == .action && state.editor.string == "/memory")
+        #expect(state.adventure?.memory == ["You owe the Gull Queen 300 gold."])
+    }
+
+    @Test func listKeysActOnlyOnAShownSelectionAndDeletingAsks() {
+        var state = playingState()
+        _ = command("/memory", &state)
+        #expect(reduce(&state, .key(.character("e"))) == [] && state.overlay == .memory)  // nothing selected yet
+        #expect(reduce(&state, .key(.character("d"))) == [] && state.overlay == .memory)
+        _ = reduce(&state, .key(.down))
+        #expect(render(state).lines.contains { $0.contains("> 1. You owe") || $0.contains("1. You owe") })
+        _ = reduce(&state, .key(.character("d")))
+        guard case .confirmRemove(.memory, 0, _)? = state.overlay else {
+            Issue.record("d did not ask: \(String(describing: state.overlay))")
+            return
+        }
+        #expect(reduce(&state, .key(.character("n"))) == [])
+        #expect(state.overlay == .memory && state.adventure?.memory.count == 1)
+        _ = reduce(&state, .key(.character("d")))
+        #expect(reduce(&state, .key(.character("y"))) == [.save, .measureContext])
+        #expect(state.adventure?.memory.isEmpty == true)
+    }
+
+    @Test func everyCommandAnswers() {
+        var state = playingState()
+        _ = command("/forget abc", &state)
+        #expect(state.overlay == nil && state.notice?.isError == true && state.notice!.text.hasPrefix("usage: /forget N"))
+        _ = command("/world dragon: Dragons hoard gold.", &state)
+        #expect(state.notice?.text == "Added world info entry 1.")
+        _ = command("/note Keep it tense.", &state)
+        #expect(state.notice?.text == "Author's note set.")
+        _ = command("/continue", &state)
+        #expect(state.notice?.text.hasPrefix("The story has not ended") == true)
+        _ = command("/undo 2", &state)
+        #expect(state.adventure?.turns.isEmpty == true && state.adventure?.undone.count == 2)
+        #expect(state.notice?.text == "Took back 2 turns; /redo brings back.")
+        _ = command("/redo 3", &state)
+        #expect(state.notice?.text == "there are only 2 turns to redo")
+        _ = command("/redo x", &state)
+        #expect(state.notice?.text == "usage: /redo [N], N a number of turns")
+        _ = command("/redo 2", &state)
+        #expect(state.adventure?.turns.count == 2)
+    }
+
+    @Test func historyArrowsChangeTheSelectedTurnsReply() {
+        var state = playingState()
+        var adventure = sampleAdventure()
+        adventure.turns[0].replies.append(Reply(text: "You fall into the alley.", seed: 5, settings: GenerationSettings()))
+        adventure.turns[0].chosen = 0
+        _ = reduce(&state, .adventureOpened(id: 1, adventure))
+        _ = command("/history", &state)
+        _ = reduce(&state, .key(.up))  // to turn 1
+        #expect(reduce(&state, .key(.right)) == [.save, .measureContext])
+        #expect(state.adventure?.turns[0].chosen == 1)
+        #expect(state.adventure?.turns[1].chosen == 0)  // the last turn is untouched
+        #expect(state.notice?.text == "Turn 1: reply 2 of 2")
+        _ = reduce(&state, .key(.down))
+        _ = reduce(&state, .key(.right))
+        #expect(state.notice?.text == "that turn has only one reply; /retry writes another")
+    }
+
+    @Test func leavingAnAdventureReleasesIt() {
+        var state = playingState()
+        #expect(command("/menu", &state) == [.save, .closeAdventure, .listSaves])
+        #expect(state.screen == .start && state.adventure == nil && state.adventureID == nil)
+    }
+
+    @Test func eachMenuKeepsItsCursorUnderAnOverlay() {
+        var state = AppState(width: 80, height: 24, scenarios: sampleScenarios(), modelName: "gpt2")
+        _ = reduce(&state, .savesListed([]))
+        _ = reduce(&state, .key(.down))  // Settings
+        _ = reduce(&state, .key(.enter))
+        #expect(state.overlay == .settings)
+        _ = reduce(&state, .key(.down))
+        _ = reduce(&state, .key(.down))
+        _ = reduce(&state, .key(.escape))
+        #expect(state.overlay == nil && state.selection == 1)
+        _ = reduce(&state, .key(.down))  // Help
+        _ = reduce(&state, .key(.enter))
+        _ = reduce(&state, .key(.escape))
+        #expect(state.selection == 2)
+    }
+}
