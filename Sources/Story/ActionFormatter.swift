@@ -6,6 +6,7 @@
 /// | Do    | I look at my map     | > You look at your map.       |
 /// | Say   | hello                | > You say "Hello."            |
 /// | Say   | I whisper "run"      | > You whisper "Run."          |
+/// | Say   | "Why?" I ask         | > You ask, "Why?"             |
 /// | Story | The sky darkens      | The sky darkens.              |
 ///
 /// First person becomes second person in Do, and in the framing of Say; words inside
@@ -31,14 +32,36 @@ public enum ActionFormatter {
 
     // MARK: Say
 
-    /// `hello` -> `say "Hello."`; `I shout "stop"` -> `shout "Stop!"`-style framing is kept.
+    /// Say mode's rules for text that already holds quotation marks:
+    /// - `"Where is the crown?" I ask`: the quote is the speech, the words after it frame it
+    ///   (`You ask, "Where is the crown?"`); with nothing after it, `You say "…"`.
+    /// - `I whisper "run"`: a short lead-in (at most five words, not ending a sentence)
+    ///   frames the quote (`You whisper "Run."`); words after the quote follow it.
+    /// - Anything else, such as `who are you? "tell me"`: the whole text is speech, and the
+    ///   quotation marks inside it become single ones (`You say "Who are you? 'tell me'."`).
+    /// Without quotation marks the whole text is speech; a leading "say" or "I say" is dropped.
     private static func speech(_ text: String) -> String {
-        if let quote = text.firstIndex(where: { $0 == "\"" || $0 == "“" }), quote != text.startIndex {
-            // The player wrote their own framing: `I whisper "run"` or `ask the guard "why?"`.
-            let framing = secondPerson(droppingSubject(String(text[..<quote]).trimmingSpaces))
-            var spoken = String(text[text.index(after: quote)...])
-            spoken = spoken.trimmingCharacters(where: { $0 == "\"" || $0 == "”" || $0 == " " })
-            return framing + " \"" + withFinalPunctuation(capitalizingFirst(spoken)) + "\""
+        let quotes: Set<Character> = ["\"", "“", "”"]
+        if let open = text.firstIndex(where: quotes.contains) {
+            let before = String(text[..<open]).trimmingSpaces
+            let rest = text[text.index(after: open)...]
+            let close = rest.firstIndex(where: quotes.contains)
+            let quoted = String(close.map { rest[..<$0] } ?? rest).trimmingCharacters(where: { $0 == "," || $0.isWhitespace })
+            let after = close.map { String(rest[rest.index(after: $0)...]).trimmingSpaces } ?? ""
+            let spoken = "\"" + withFinalPunctuation(capitalizingFirst(quoted)) + "\""
+            if before.isEmpty && !quoted.isEmpty {
+                let framing = after.trimmingCharacters(where: { $0 == "," || $0 == "." || $0 == " " })
+                guard !framing.isEmpty else { return "say " + spoken }
+                return secondPerson(droppingSubject(framing)) + ", " + spoken
+            }
+            let leadIn = before.trimmingCharacters(where: { $0 == ":" || $0 == "," || $0 == " " })
+            let words = leadIn.split(separator: " ").count
+            if !leadIn.isEmpty, words <= 5, let last = leadIn.last, !".!?…".contains(last), !quoted.isEmpty {
+                let framing = secondPerson(droppingSubject(leadIn)) + " " + spoken
+                return after.isEmpty ? framing : withFinalPunctuation(framing + " " + secondPerson(after))
+            }
+            let inner = String(text.map { quotes.contains($0) ? "'" : $0 })
+            return "say \"" + withFinalPunctuation(capitalizingFirst(inner.trimmingSpaces)) + "\""
         }
         var spoken = text
         let lower = spoken.lowercased()
@@ -46,8 +69,7 @@ public enum ActionFormatter {
             spoken = String(spoken.dropFirst(prefix.count))
             break
         }
-        spoken = spoken.trimmingCharacters(where: { $0 == "\"" || $0 == "“" || $0 == "”" || $0 == " " })
-        return "say \"" + withFinalPunctuation(capitalizingFirst(spoken)) + "\""
+        return "say \"" + withFinalPunctuation(capitalizingFirst(spoken.trimmingSpaces)) + "\""
     }
 
     // MARK: Person
