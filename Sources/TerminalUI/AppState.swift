@@ -157,6 +157,8 @@ public struct AppState: Equatable, Sendable {
     public var contextPrompt: ContextPrompt?
     public var preferences = Preferences()
     public var quitting = false
+    /// Plain line mode: no keys, no input line; help and notices say what lines can do.
+    public var plainMode = false
     /// Why the last save failed, until one succeeds: what the screen shows is not in the file.
     public var unsavedReason: String?
 

@@ -51,9 +51,22 @@ func submit(_ state: inout AppState, _ line: String) -> [Effect] {
         state.notice = Notice(text: state.modelProblem ?? "no model is loaded", isError: true)
         return []
     }
+    // In Do, a leading quotation mark makes the line speech and a leading "!" narration
+    // (as in Clover Edition): plain mode's way to Say and Story, and a shortcut on screen.
+    var text = trimmed
+    var mode = trimmed.isEmpty ? ActionMode.continue : state.mode
+    if mode == .do, let first = text.first {
+        if first == "\"" || first == "“" {
+            mode = .say
+        } else if first == "!" {
+            mode = .story
+            text = String(text.dropFirst()).trimmingCharacters(in: .whitespaces)
+            if text.isEmpty { return [] }
+        }
+    }
     // The runtime first measures it against the model's window (`.actionChecked`), so an
     // action that can never be answered is refused before it becomes a turn.
-    return [.checkAction(trimmed, mode: trimmed.isEmpty ? .continue : state.mode)]
+    return [.checkAction(text, mode: mode)]
 }
 
 /// A checked action: taken (saved, then answered), or refused and given back for editing.

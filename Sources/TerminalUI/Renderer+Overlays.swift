@@ -55,9 +55,21 @@ private func wrapped(_ text: String, width: Int, role: Role = .normal, indent: S
 public func overlayContent(_ state: AppState, _ overlay: Overlay, width: Int) -> OverlayContent {
     let adventure = state.adventure
     switch overlay {
+    case .help where state.plainMode:
+        var lines: [StyledLine] = [StyledLine(text: "Lines", role: .title)]
+        let kinds = [("text", "an action: Do (\"open the door\" becomes \"You open the door.\")"),
+                     ("\"text", "Say: speech (\"\"Who goes there?\" I ask\")"), ("!text", "Story: narration, as written"),
+                     ("(empty)", "let the story continue"), ("Ctrl-C", "stop a reply; otherwise save and quit"),
+                     ("end of input", "save and quit")]
+        for (key, text) in kinds { lines += wrapped(text, width: width, indent: key.padding(14)) }
+        lines.append(StyledLine(text: "", role: .normal))
+        lines.append(StyledLine(text: "Commands", role: .title))
+        for (name, text) in slashCommands { lines += wrapped(text, width: width, indent: name.padding(22)) }
+        return OverlayContent(title: "Help", lines: lines, hint: "", selected: nil)
     case .help:
         var lines: [StyledLine] = [StyledLine(text: "Keys", role: .title)]
         let keys = [("Enter", "do, say or narrate what you typed (empty: continue)"), ("Tab", "switch Do / Say / Story"),
+                    ("\" !", "at the start of a Do line: say it, or narrate it"),
                     ("Esc", "stop a reply being written"), ("Ctrl-C", "stop a reply; otherwise save and quit"),
                     ("PgUp PgDn", "scroll the story (or the mouse wheel)"), ("Up Down", "input history"),
                     ("Ctrl-A E", "start / end of line"), ("Ctrl-K U W", "cut to end / to start / a word"),
@@ -124,9 +136,14 @@ public func overlayContent(_ state: AppState, _ overlay: Overlay, width: Int) ->
             ("Keep partial reply on stop", state.preferences.keepPartialOnStop ? "on" : "off"),
             ("Theme", state.preferences.theme.rawValue),
         ]
-        let lines = values.map { StyledLine(text: $0.0.padding(30) + $0.1, role: .normal) }
+        var lines = values.map { StyledLine(text: $0.0.padding(30) + $0.1, role: .normal) }
+        lines.append(StyledLine(text: "", role: .normal))
+        lines += wrapped(adventure == nil
+                         ? "The first six belong to an adventure (— until one is open): open one to change them. The last two are yours everywhere."
+                         : "The first six belong to this adventure; the last two are yours everywhere. /set NAME VALUE also changes them.",
+                         width: width).map { StyledLine(text: $0.text, role: .dim) }
         return OverlayContent(title: "Settings", lines: lines, hint: "↑↓ choose · ←→ change · Esc close",
-                              selected: min(state.selection, lines.count - 1))
+                              selected: min(state.selection, values.count - 1))
     case .confirmRemove(let list, let index, let text):
         return OverlayContent(title: "Delete", lines: wrapped("Delete \(list.noun) \(index + 1), \"\(text)\"? y deletes, any other key keeps it.", width: width),
                               hint: "y / n", selected: nil)

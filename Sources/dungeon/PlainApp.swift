@@ -7,6 +7,7 @@ import TerminalUI
 enum PlainApp {
     static func run(session: GameSession, state initial: AppState, start: [Effect]) -> Int32 {
         var state = initial
+        state.plainMode = true
         var transcript = PlainTranscript()
         let signals = SignalActions(inbox: session.inbox)
         defer { signals.cancel() }
@@ -31,6 +32,14 @@ enum PlainApp {
         }
 
         running = session.run(start, state: &state)
+        let opens = start.contains { if case .openAdventure = $0 { true } else if case .openLastAdventure = $0 { true } else if case .createAdventure = $0 { true } else { false } }
+        if opens && state.screen != .play {
+            // A start option that cannot be honoured ends here: falling back to the menu would
+            // read the next action as a menu answer.
+            printError(state.notice?.text ?? "the adventure could not be opened")
+            session.finish()
+            return 1
+        }
         show()
         awaitReply()
         var input = InputLines()

@@ -79,3 +79,33 @@ import Testing
         for label in ["load:", "prompt:", "generate:", "tokenize:", "memory:"] { #expect(bench.output.contains(label)) }
     }
 }
+
+@Suite struct PlainModeControlsTests {
+    @Test func sayStorySetAndHelpInPlainMode() throws {
+        let folders = try GameFolders()
+        let result = try runDungeon(
+            ["play", "--plain", "--new", "--prompt", "You wake in a cold cell.", "--model", folders.model, "--saves", folders.saves, "--seed", "4"],
+            input: "\"Where is the crown?\" I ask\n!The door creaks open\n/set temperature 0.5\n/set temperature 9\n/help\n")
+        #expect(result.status == 0, "\(result.error)")
+        #expect(result.output.contains("> You ask, \"Where is the crown?\"\n"))
+        #expect(result.output.contains("\nThe door creaks open.\n"))
+        #expect(result.output.contains("* temperature is now 0.5 for this adventure."))
+        #expect(result.output.contains("! temperature must be between 0 and 5"))
+        #expect(result.output.contains("!text         Story: narration, as written"))
+        #expect(!result.output.contains("PgUp") && !result.output.contains("Tab"))
+        let json = try runDungeon(["export", "1", "--format", "json", "--saves", folders.saves])
+        #expect(json.output.contains("\"temperature\" : 0.5"))
+    }
+
+    @Test func aStartOptionThatCannotBeHonouredIsAnError() throws {
+        let folders = try GameFolders()
+        let common = ["--model", folders.model, "--saves", folders.saves]
+        let noSaves = try runDungeon(["play", "--plain", "--continue"] + common, input: "1\n")
+        #expect(noSaves.status == 1)
+        #expect(noSaves.error.hasSuffix("\ndungeon: There is no saved adventure to continue yet.\n"), "\(noSaves.error)")
+        let missing = try runDungeon(["play", "--plain", "--adventure", "99"] + common, input: "1\n")
+        #expect(missing.status == 1)
+        #expect(missing.error.hasSuffix("dungeon: there is no adventure 99; `dungeon list` shows them\n"), "\(missing.error)")
+        #expect(!missing.output.contains("DUNGEON"))  // no menu was shown
+    }
+}
