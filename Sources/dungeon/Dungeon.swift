@@ -24,9 +24,9 @@ func reportingErrors(_ body: () throws -> Void) throws {
         try body()
     } catch let error as ExitCode {
         throw error
-    } catch let error as ValidationError {
-        throw error
     } catch {
+        // Raised after parsing (a ValidationError too): the problem is the input, not the
+        // command line's shape, so one line without a usage screen.
         printError(String(describing: error))
         throw ExitCode.failure
     }

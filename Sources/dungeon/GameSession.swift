@@ -221,7 +221,7 @@ final class GameSession {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             url = folder.appendingPathComponent("\(Self.fileName(adventure.title)).\(format.fileExtension)")
         }
-        try Data(try AdventureExporter.export(adventure, as: format, date: Date()).utf8).write(to: url, options: .atomic)
+        try ExportFile.write(try AdventureExporter.export(adventure, as: format, date: Date()), to: url)
         return .notice("Exported to \(url.path)", isError: false)
     }
 

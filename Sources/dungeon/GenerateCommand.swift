@@ -23,6 +23,11 @@ struct GenerateCommand: ParsableCommand {
         try reportingErrors {
             let engine = try modelOptions.loadEngine()
             let seed = sampling.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
+            let promptTokens = engine.countTokens(prompt)
+            let room = engine.contextLength - max(1, promptTokens)
+            if maxTokens > room {
+                FileHandle.standardError.write(Data("[--max-tokens \(maxTokens): the \(engine.contextLength)-token window holds the \(promptTokens)-token prompt and at most \(room) more]\n".utf8))
+            }
             let request = GenerationRequest(
                 maxTokens: min(maxTokens, engine.contextLength - 1), sampling: sampling.settings, seed: seed)
             var sanitizer = TextSanitizer.Stream()  // drops an escape sequence split across pieces whole

@@ -33,7 +33,7 @@ struct ModelMissing: Error, CustomStringConvertible {
     var modelsFolder: String
 
     var description: String {
-        "No GPT-2 model found in \(modelsFolder). Get one with `dungeon models download gpt2` (500 MB), "
+        "No GPT-2 model found in \(modelsFolder). Get one with `dungeon models download gpt2` (548 MB), "
             + "or play with any Hugging Face GPT-2 folder: `dungeon play --model DIR`."
     }
 }

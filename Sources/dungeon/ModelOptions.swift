@@ -8,8 +8,8 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: "A Hugging Face GPT-2 folder (config.json, model.safetensors, vocab.json, merges.txt).")
     var model: String
 
-    @Option(name: .long, help: "Compute threads.")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .long, help: "Compute threads (default: all cores).")
+    var threads: Int?
 
     @Option(help: "Weights in memory: f32, f16, q8 (8-bit) or q4 (4-bit) (default: as stored up to gpt2-medium, q8 above).")
     var precision: Precision?
@@ -17,12 +17,12 @@ struct ModelOptions: ParsableArguments {
     var modelURL: URL { URL(fileURLWithPath: (model as NSString).expandingTildeInPath) }
 
     func validate() throws {
-        guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be between 1 and 256") }
+        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be between 1 and 256") }
     }
 
     /// Loads the model after setting the compute threads, which must happen first and once.
     func loadEngine() throws -> TextEngine {
-        ComputePool.configure(threads: threads)
+        ComputePool.configure(threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
         return try TextEngine(directory: modelURL, precision: precision)
     }
 }
@@ -31,10 +31,13 @@ extension Precision: ExpressibleByArgument {}
 
 /// The sampler flags of `dungeon generate`.
 struct SamplingOptions: ParsableArguments {
-    @Option(help: "Sampling temperature.") var temperature: Float = 0.8
-    @Option(name: .customLong("top-k"), help: "Keep the K most likely tokens (0: all).") var topK: Int = 40
-    @Option(name: .customLong("top-p"), help: "Keep the most likely tokens up to this probability mass.") var topP: Float = 0.9
-    @Option(name: .customLong("repetition-penalty"), help: "Penalty for recently used tokens (1: none).")
+    // `.unconditional`: a negative number is the option's value, so it reaches the validation
+    // ("temperature must be …") instead of being taken for an unknown flag.
+    @Option(parsing: .unconditional, help: "Sampling temperature.") var temperature: Float = 0.8
+    @Option(name: .customLong("top-k"), parsing: .unconditional, help: "Keep the K most likely tokens (0: all).") var topK: Int = 40
+    @Option(name: .customLong("top-p"), parsing: .unconditional, help: "Keep the most likely tokens up to this probability mass.")
+    var topP: Float = 0.9
+    @Option(name: .customLong("repetition-penalty"), parsing: .unconditional, help: "Penalty for recently used tokens (1: none).")
     var repetitionPenalty: Float = 1.15
     @Option(help: "Random seed; the same seed and settings give the same text.") var seed: UInt64?
     @Flag(help: "Always take the most likely token.") var greedy = false

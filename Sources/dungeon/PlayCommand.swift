@@ -35,7 +35,7 @@ struct PlayCommand: ParsableCommand {
     var models: String?
     @OptionGroup var savesOptions: SavesOptions
     @Option(help: "Random seed: the same seed and actions write the same story.") var seed: UInt64?
-    @Option(help: "Compute threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Compute threads (default: all cores).") var threads: Int?
     @Option(help: "Weights in memory: f32, f16, q8 (8-bit) or q4 (4-bit) (default: as stored up to gpt2-medium, q8 above).")
     var precision: Precision?
 
@@ -52,7 +52,7 @@ struct PlayCommand: ParsableCommand {
         if [startNew, continueLast, adventure != nil].filter({ $0 }).count > 1 {
             throw ValidationError("choose one of --new, --continue and --adventure")
         }
-        guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be between 1 and 256") }
+        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be between 1 and 256") }
     }
 
     func run() throws {
@@ -63,7 +63,7 @@ struct PlayCommand: ParsableCommand {
 
             var worker: EngineWorker?
             var problem: String?
-            ComputePool.configure(threads: threads)
+            ComputePool.configure(threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
             let modelsFolder = Locations.models(override: models)
             switch ModelLocator.resolve(explicit: model, modelsFolder: modelsFolder) {
             case .success(let folder):

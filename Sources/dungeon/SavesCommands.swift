@@ -8,6 +8,9 @@ import Tokenizer
 import Glibc
 #endif
 
+/// "1 turn", "3 turns".
+func turnCount(_ count: Int) -> String { count == 1 ? "1 turn" : "\(count) turns" }
+
 struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List saved adventures.")
     @OptionGroup var savesOptions: SavesOptions
@@ -67,7 +70,7 @@ struct DeleteCommand: ParsableCommand {
                 guard isatty(STDIN_FILENO) == 1 else {
                     throw ValidationError("not deleting without confirmation; add --yes")
                 }
-                writeOut("Delete \"\(adventure.title)\" (\(adventure.turns.count) turns) for good? [y/N] ")
+                writeOut("Delete \"\(adventure.title)\" (\(turnCount(adventure.turns.count))) for good? [y/N] ")
                 guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {
                     writeOut("Kept.\n")
                     return
@@ -104,7 +107,7 @@ struct ContextCommand: ParsableCommand {
             let prompt = try StoryTeller(adventure: adventure)
                 .nextPrompt(counter: TokenizerCounter(tokenizer: tokenizer), window: window)
             writeOut("\(prompt.tokens) of \(window) tokens (\(prompt.reserved) kept for the reply); "
-                     + "\(prompt.turnsIncluded) turns included, \(prompt.turnsDropped) dropped\n")
+                     + "\(turnCount(prompt.turnsIncluded)) included, \(prompt.turnsDropped) dropped\n")
             for section in prompt.sections {
                 writeOut("\n── \(section.kind.rawValue) · \(section.tokens) tokens ──\n\(section.text)")
             }
@@ -130,7 +133,7 @@ struct ExportCommand: ParsableCommand {
             let lastPlayed = try database.list().first { $0.id == id }?.lastPlayed ?? Date()
             let text = try AdventureExporter.export(adventure, as: ExportFormat(name: format)!, date: lastPlayed)  // validated
             if let output {
-                try Data(text.utf8).write(to: URL(fileURLWithPath: (output as NSString).expandingTildeInPath), options: .atomic)
+                try ExportFile.write(text, to: URL(fileURLWithPath: (output as NSString).expandingTildeInPath))
                 FileHandle.standardError.write(Data("Wrote \(output)\n".utf8))
             } else if standardOutputIsTerminal {
                 writeOut(text)
@@ -156,7 +159,7 @@ struct ImportCommand: ParsableCommand {
             let title = url.deletingPathExtension().lastPathComponent
             let adventure = try JSONExchange.importAdventure(data, title: title.isEmpty ? "Imported adventure" : title)
             let id = try savesOptions.open().create(adventure)
-            writeOut("Imported \"\(adventure.title)\" as adventure \(id) (\(adventure.turns.count) turns).\n")
+            writeOut("Imported \"\(adventure.title)\" as adventure \(id) (\(turnCount(adventure.turns.count))).\n")
         }
     }
 }

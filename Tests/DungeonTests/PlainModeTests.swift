@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @Suite(.serialized) struct PlainModeTests {
@@ -107,5 +108,41 @@ import Testing
         #expect(missing.status == 1)
         #expect(missing.error.hasSuffix("dungeon: there is no adventure 99; `dungeon list` shows them\n"), "\(missing.error)")
         #expect(!missing.output.contains("DUNGEON"))  // no menu was shown
+    }
+}
+
+@Suite struct CommandLineTests {
+    @Test func negativeNumbersReachTheValidation() throws {
+        let folders = try GameFolders()
+        let temperature = try runDungeon(["generate", "--model", folders.model, "--prompt", "Hi", "--temperature", "-1"])
+        #expect(temperature.status != 0)
+        #expect(temperature.error.contains("temperature must be"), "\(temperature.error)")
+        #expect(!temperature.error.contains("Missing value"))
+        let topK = try runDungeon(["generate", "--model", folders.model, "--prompt", "Hi", "--top-k", "-3"])
+        #expect(topK.error.contains("top-k"), "\(topK.error)")
+    }
+
+    @Test func errorsAfterParsingAreOneLineWithoutTheRootUsage() throws {
+        let folders = try GameFolders()
+        _ = try runDungeon(["play", "--plain", "--new", "--prompt", "You wake.", "--model", folders.model, "--saves", folders.saves], input: "wait\n")
+        let delete = try runDungeon(["delete", "1", "--saves", folders.saves])
+        #expect(delete.status == 1)
+        #expect(delete.error == "dungeon: not deleting without confirmation; add --yes\n")
+        let export = try runDungeon(["export", "1", "--saves", folders.saves, "-o", folders.saves + "/missing/story.md"])
+        #expect(export.status == 1)
+        #expect(export.error == "dungeon: cannot write \(folders.saves)/missing/story.md: the folder \(folders.saves)/missing does not exist; create it or choose another path\n")
+        let imported = try runDungeon(["export", "1", "--format", "json", "--saves", folders.saves])
+        try Data(imported.output.utf8).write(to: URL(fileURLWithPath: folders.saves + "/one.json"))
+        #expect(try runDungeon(["import", folders.saves + "/one.json", "--saves", folders.saves]).output.hasSuffix("(1 turn).\n"))
+        let help = try runDungeon(["play", "--help"])
+        #expect(help.output.contains("Compute threads (default: all cores)") && !help.output.contains("(default: 2)"))
+    }
+
+    @Test func maxTokensBeyondTheWindowIsSaid() throws {
+        let scratch = try ScratchFolder()
+        try RandomCheckpoint.write(to: scratch.url, positions: 64)
+        let result = try runDungeon(["generate", "--model", scratch.url.path, "--prompt", "Hello there", "--max-tokens", "5000"])
+        #expect(result.status == 0, "\(result.error)")
+        #expect(result.error.contains("[--max-tokens 5000: the 64-token window holds the 2-token prompt and at most 62 more]"), "\(result.error)")
     }
 }
