@@ -154,10 +154,27 @@ public enum LoopGuard {
         return Double(first.intersection(second).count) / Double(first.union(second).count)
     }
 
-    /// Whether `reply` is empty or too close to any of `recent`.
+    /// Whether `reply` is empty, repeats itself, or is too close to any of `recent`.
     public static func isRepetitive(_ reply: String, recent: [String], threshold: Double = 0.7) -> Bool {
-        if reply.trimmingSpaces.isEmpty { return true }
+        if reply.trimmingSpaces.isEmpty || repeatsItself(reply) { return true }
         return recent.contains { !$0.isEmpty && similarity(reply, $0) >= threshold }
+    }
+
+    /// Whether one reply loops on itself: a word four times in a row ("one-one-one-one"),
+    /// or a run of five words that comes back ("you are a man of about thirty, and you are
+    /// a man of about thirty"), or any three words three times.
+    public static func repeatsItself(_ reply: String) -> Bool {
+        let words = reply.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map(String.init)
+        var run = 1
+        for (previous, word) in zip(words, words.dropFirst()) {
+            run = word == previous ? run + 1 : 1
+            if run >= 4 { return true }
+        }
+        func counts(_ n: Int) -> [String: Int] {
+            guard words.count >= n else { return [:] }
+            return Dictionary((0...(words.count - n)).map { (words[$0..<($0 + n)].joined(separator: " "), 1) }, uniquingKeysWith: +)
+        }
+        return counts(5).values.contains { $0 >= 2 } || counts(3).values.contains { $0 >= 3 }
     }
 
     private static func pairs(_ text: String) -> Set<String> {

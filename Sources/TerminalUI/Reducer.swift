@@ -70,7 +70,7 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [Effect] {
             }
             state.notice = Notice(text: outcome.reply == nil ? "Stopped; the new reply was discarded." : "Stopped; the partial reply was kept.", isError: false)
         } else if outcome.repetitive {
-            state.notice = Notice(text: "The story keeps repeating itself; try a different action or /retry.", isError: true)
+            state.notice = Notice(text: loopAdvice(teller.adventure.settings), isError: true)
         } else if let ending = outcome.ending {
             state.notice = Notice(text: StoryError.adventureEnded(ending).description, isError: false)
         }
@@ -134,6 +134,19 @@ func handleKey(_ state: inout AppState, _ key: Key) -> [Effect] {
     case .play: return handlePlayKey(&state, key)
     case .start, .scenarios, .characters, .load: return handleMenuKey(&state, key)
     }
+}
+
+/// What to tell the player when replies still loop after the retries: the setting that
+/// would help most, with the command that changes it.
+func loopAdvice(_ settings: GenerationSettings) -> String {
+    let start = "The story keeps repeating itself"
+    if settings.temperature < 0.5 {
+        return "\(start): the temperature (\(settings.temperature)) is low; try /set temperature 0.8"
+    }
+    if settings.repetitionPenalty < 1.1 {
+        return "\(start): try a repetition penalty above \(settings.repetitionPenalty), e.g. /set repetition 1.2"
+    }
+    return "\(start); try a different action, /retry, or /set temperature \(min(1.5, settings.temperature + 0.2))"
 }
 
 /// Takes back an action that got no reply into the input line (with its mode), unless the

@@ -124,3 +124,23 @@ let cleanupTable: [(raw: String, cleaned: String)] = [
         #expect(stream.finish() == "")
     }
 }
+
+@Suite struct LoopInsideAReplyTests {
+    @Test(arguments: [
+        "You are a man of about thirty, and you are a man of about thirty, and you are a man.",
+        "He is thirty-one-one-one-one years old.",
+        "The door opens. The door opens. The door opens wide.",
+    ])
+    func loopsAreCaught(text: String) {
+        #expect(LoopGuard.repeatsItself(text))
+        #expect(LoopGuard.isRepetitive(text, recent: []))
+    }
+
+    @Test(arguments: [
+        "The gutter groans under your weight. You drop into the alley without a sound, and the rain keeps falling.",
+        "You open the door and step into the hall. The hall is dark, and the door swings shut behind you.",
+    ])
+    func ordinaryProseIsNot(text: String) {
+        #expect(!LoopGuard.repeatsItself(text))
+    }
+}

@@ -99,3 +99,20 @@ import Testing
         #expect(state.selection == 2)
     }
 }
+
+@Suite struct LoopAdviceTests {
+    @Test func theLoopGuardSaysWhichSettingWouldHelp() {
+        var state = playingState()
+        var adventure = state.adventure!
+        adventure.settings.temperature = 0.05
+        adventure.settings.repetitionPenalty = 1.0
+        _ = reduce(&state, .adventureOpened(id: 1, adventure))
+        _ = pressEnter(&state)
+        var teller = state.teller!
+        let reply = Reply(text: "you are a man of about thirty, and you are a man of about thirty", seed: 1, settings: adventure.settings)
+        teller = StoryTeller(adventure: { var a = teller.adventure; a.turns[a.turns.count - 1].replies = [reply]; return a }())
+        _ = reduce(&state, .replyFinished(teller, ReplyOutcome(reply: reply, attempts: 4, repetitive: true, cancelled: false,
+                                                                tokensPerSecond: 20, ending: nil)))
+        #expect(state.notice?.text == "The story keeps repeating itself: the temperature (0.05) is low; try /set temperature 0.8")
+    }
+}
