@@ -5,6 +5,7 @@ import ModelDownload
 import Storage
 import Story
 import TerminalUI
+import Tokenizer
 
 /// Carries out the reducer's effects: the save file, the model, exports. Shared by the
 /// full-screen game and plain mode, which differ only in how they read input and show state.
@@ -198,14 +199,29 @@ final class GameSession {
     }
 
     /// The prompt the next reply would get: for the pending action, or for "continue".
+    /// Without a model, GPT-2's own tokenizer (bundled) and window measure it, as
+    /// `dungeon context` does.
     private func measureContext(_ state: AppState) -> AppAction {
-        guard let worker, let teller = state.teller else { return .contextMeasured(nil, error: nil) }
+        guard let teller = state.teller else { return .contextMeasured(nil, error: nil) }
+        let tokenizer: BPETokenizer
+        let window: Int
+        if let worker {
+            (tokenizer, window) = (worker.tokenizer, worker.contextLength)
+        } else if let bundled = bundledTokenizer {
+            (tokenizer, window) = (bundled, 1024)
+        } else {
+            return .contextMeasured(nil, error: "no model is loaded, and the bundled tokenizer was not found")
+        }
         do {
-            let counter = TokenizerCounter(tokenizer: worker.tokenizer)
-            return .contextMeasured(try teller.nextPrompt(counter: counter, window: worker.contextLength), error: nil)
+            return .contextMeasured(try teller.nextPrompt(counter: TokenizerCounter(tokenizer: tokenizer), window: window), error: nil)
         } catch {
             return .contextMeasured(nil, error: String(describing: error))
         }
+    }
+
+    /// GPT-2's tokenizer from the bundled assets, for measuring the story without a model.
+    private lazy var bundledTokenizer: BPETokenizer? = Locations.assets.flatMap {
+        try? BPETokenizer(directory: $0.appendingPathComponent("gpt2-tokenizer"))
     }
 
     private func export(_ state: AppState, formatName: String, path: String?) throws -> AppAction {

@@ -98,6 +98,20 @@ import Testing
         #expect(json.output.contains("\"temperature\" : 0.5"))
     }
 
+    @Test func theContextInspectorWorksWithoutAModel() throws {
+        let folders = try GameFolders()
+        _ = try runDungeon(["play", "--plain", "--new", "--prompt", "You wake in a cold cell.", "--model", folders.model,
+                            "--saves", folders.saves], input: "wait\n")
+        let noModels = folders.saves + "/no-models"
+        try FileManager.default.createDirectory(atPath: noModels, withIntermediateDirectories: true)
+        let result = try runDungeon(["play", "--plain", "--continue", "--models", noModels, "--saves", folders.saves],
+                                    input: "/context\n", environment: ["DUNGEON_MODEL": ""])
+        #expect(result.status == 0, "\(result.error)")
+        #expect(result.output.contains("[Context inspector]"), "\(result.output)")
+        #expect(!result.output.contains("Measuring"))
+        #expect(result.output.contains("You wake in a cold cell."))
+    }
+
     @Test func aStartOptionThatCannotBeHonouredIsAnError() throws {
         let folders = try GameFolders()
         let common = ["--model", folders.model, "--saves", folders.saves]
