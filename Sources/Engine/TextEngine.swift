@@ -11,6 +11,12 @@ public final class TextEngine {
     public let tokenizer: BPETokenizer
     public let name: String
     private let session: InferenceSession
+    /// Hears how far a long prompt has been read: (tokens read, tokens to read), after each
+    /// chunk once reading has taken half a second, so a short wait shows nothing. Set by the
+    /// one thread that uses the engine.
+    public var promptProgress: ((_ done: Int, _ total: Int) -> Void)?
+    /// How long reading a prompt may take before `promptProgress` hears of it.
+    public var promptProgressDelay: Duration = .milliseconds(500)
 
     public init(model: GPT2Model, tokenizer: BPETokenizer, name: String) {
         self.model = model
@@ -56,7 +62,10 @@ public final class TextEngine {
         let reused = session.reusableLength(for: prompt)
         let clock = ContinuousClock()
         let promptStart = clock.now
-        var logits = try session.prefill(prompt)
+        let (report, delay) = (promptProgress, promptProgressDelay)
+        var logits = try session.prefill(prompt) { done, total in
+            if clock.now - promptStart >= delay { report?(done, total) }
+        }
         let promptElapsed = clock.now - promptStart
 
         var sampler = Sampler(settings: request.sampling, seed: request.seed,

@@ -45,10 +45,11 @@ public final class InferenceSession {
 
     /// Makes the cache hold exactly `prompt`, reusing the longest cached common prefix,
     /// and returns the logits for the token after the prompt.
-    public func prefill(_ prompt: [Int]) throws -> [Float] {
+    /// `progress` hears (tokens read, tokens to read) after each chunk.
+    public func prefill(_ prompt: [Int], progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> [Float] {
         guard !prompt.isEmpty else { throw InferenceError.emptyInput }
         rewind(to: reusableLength(for: prompt))
-        return try append(Array(prompt[tokens.count...]))
+        return try append(Array(prompt[tokens.count...]), allLogits: false, progress: progress)
     }
 
     /// How many of `prompt`'s tokens `prefill` takes from the cache: the longest common
@@ -70,7 +71,7 @@ public final class InferenceSession {
         try append(newTokens, allLogits: true)
     }
 
-    private func append(_ newTokens: [Int], allLogits: Bool) throws -> [Float] {
+    private func append(_ newTokens: [Int], allLogits: Bool, progress: ((Int, Int) -> Void)? = nil) throws -> [Float] {
         guard !newTokens.isEmpty else { throw InferenceError.emptyInput }
         guard tokens.count + newTokens.count <= config.contextLength else {
             throw InferenceError.contextFull(position: tokens.count, adding: newTokens.count, limit: config.contextLength)
@@ -86,6 +87,7 @@ public final class InferenceSession {
             let chunkLogits = forward(chunk, logitRows: allLogits ? chunk.count : (isLast ? 1 : 0))
             logits += chunkLogits
             offset += chunk.count
+            progress?(offset, newTokens.count)
         }
         // NaN or infinite weights (a damaged checkpoint) poison every logit; say so on the
         // first pass rather than sample noise. The last position's logits always exist.

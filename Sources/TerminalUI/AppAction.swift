@@ -15,6 +15,8 @@ public enum AppAction: Equatable, Sendable {
     case savesListed([SavedAdventure])
     case adventureOpened(id: Int64, Adventure)
     case streamed(String)
+    /// How far the engine has read a long prompt (only posted for waits over half a second).
+    case promptProgress(done: Int, total: Int)
     case replyFinished(StoryTeller, ReplyOutcome)
     case generationFailed(String)
     case contextMeasured(ContextPrompt?, error: String?)

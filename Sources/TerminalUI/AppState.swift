@@ -91,6 +91,12 @@ public struct Generation: Equatable, Sendable {
     /// The reply so far, sanitised.
     public var streamed = ""
     public var stopping = false
+    /// Tokens of the prompt read so far, and in all, while a long prompt is read.
+    public var promptRead: PromptRead?
+    public struct PromptRead: Equatable, Sendable {
+        public var done: Int
+        public var total: Int
+    }
     /// Holds an escape sequence split across pieces until it ends, so it is dropped whole.
     var sanitizer = TextSanitizer.Stream()
 }

@@ -54,6 +54,9 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [Effect] {
             return [.save, .measureContext]
         }
         return [.measureContext]
+    case .promptProgress(let done, let total):
+        state.generation?.promptRead = Generation.PromptRead(done: done, total: total)
+        return []
     case .streamed(let piece):
         if let clean = state.generation?.sanitizer.push(piece) { state.generation?.streamed += clean }
         return []

@@ -18,7 +18,11 @@ public enum StoryLayout {
         var blocks: [(String, Role)] = adventure.blocks.map { ($0.text, $0.kind == .action ? .action : .normal) }
         if let generation = state.generation {
             let text = generation.streamed.trimmingCharacters(in: .whitespacesAndNewlines)
-            blocks.append((text.isEmpty ? "…" : text + " …", .streaming))
+            if text.isEmpty, let read = generation.promptRead, read.done < read.total {
+                blocks.append(("Reading the story… \(read.done) of \(read.total) tokens", .dim))
+            } else {
+                blocks.append((text.isEmpty ? "…" : text + " …", .streaming))
+            }
         }
         var lines: [StyledLine] = []
         for (text, role) in blocks.reversed() {

@@ -34,6 +34,7 @@ final class EngineWorker: @unchecked Sendable {
         queue.async { [self] in
             var teller = teller
             var random = SplitMix64(seed: seed)
+            engine.promptProgress = { done, total in post(.promptProgress(done: done, total: total)) }
             do {
                 let outcome = try teller.writeReply(with: engine, random: &random, keepPartial: keepPartial) { piece in
                     post(.streamed(piece))

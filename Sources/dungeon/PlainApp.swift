@@ -15,6 +15,12 @@ enum PlainApp {
 
         func apply(_ action: AppAction) {
             guard running else { return }
+            if case .promptProgress(let done, let total) = action {
+                // On standard error, so the story on standard output stays clean for scripts.
+                let line = "Reading the story: \(done) of \(total) tokens"
+                let text = isatty(STDERR_FILENO) == 1 ? "\r\u{1B}[K" + line + (done == total ? "\n" : "") : line + "\n"
+                FileHandle.standardError.write(Data(text.utf8))
+            }
             running = session.dispatch(action, state: &state)
             show()
         }

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import GPT2
 import Story
 import TestSupport
 import Testing
@@ -70,4 +71,35 @@ struct SeededSeeds: RandomNumberGenerator {
         state = state &* 6364136223846793005 &+ 1442695040888963407
         return state
     }
+}
+
+@Suite struct PromptProgressTests {
+    /// A long prompt is reported chunk by chunk; a cached prefix is not read again.
+    @Test func readingALongPromptIsReportedByChunk() throws {
+        let folder = try ScratchFolder()
+        try RandomCheckpoint.write(to: folder.url, positions: 1024)
+        let engine = try TextEngine(directory: folder.url)
+        engine.promptProgressDelay = .zero
+        let reports = ProgressLog()
+        engine.promptProgress = { reports.add($0, $1) }
+        let prompt = Array(repeating: 262, count: 600)  // " the", 600 times
+        let request = GenerationRequest(maxTokens: 2, sampling: .greedy, seed: 1)
+        _ = try engine.generate(promptTokens: prompt, request: request)
+        #expect(reports.all == [[256, 600], [512, 600], [600, 600]])
+
+        reports.clear()
+        engine.promptProgressDelay = .seconds(60)  // a wait shorter than the delay shows nothing
+        _ = try engine.generate(promptTokens: prompt + [13], request: request)
+        #expect(reports.all.isEmpty)
+    }
+}
+
+/// Progress reports, gathered from the engine's callback.
+final class ProgressLog: @unchecked Sendable {
+    // @unchecked: `entries` is only touched under `lock`.
+    private let lock = NSLock()
+    private var entries: [[Int]] = []
+    func add(_ done: Int, _ total: Int) { lock.withLock { entries.append([done, total]) } }
+    func clear() { lock.withLock { entries.removeAll() } }
+    var all: [[Int]] { lock.withLock { entries } }
 }

@@ -116,3 +116,14 @@ import Testing
         #expect(state.notice?.text == "The story keeps repeating itself: the temperature (0.05) is low; try /set temperature 0.8")
     }
 }
+
+@Suite struct PromptReadingTests {
+    @Test func aLongWaitShowsHowFarThePromptIsRead() {
+        var state = playingState()
+        _ = pressEnter(&state)
+        _ = reduce(&state, .promptProgress(done: 256, total: 900))
+        #expect(render(state).lines.contains(" Reading the story… 256 of 900 tokens"))
+        _ = reduce(&state, .streamed("The rain stops."))
+        #expect(!render(state).lines.contains { $0.contains("Reading the story") })
+    }
+}
