@@ -28,6 +28,8 @@ public enum Screen: Equatable, Sendable {
 
 public enum Overlay: Equatable, Sendable {
     case help, memory, worldInfo, note, context, history, settings
+    /// The multi-line editor (`AppState.textEditor`) for a reply or an action.
+    case editor
     case confirmDelete(id: Int64, title: String)
     /// Removing a memory or world-info entry asks first; Esc or n go back to the list.
     case confirmRemove(ListKind, index: Int, text: String)
@@ -134,6 +136,8 @@ public struct AppState: Equatable, Sendable {
     public var overlay: Overlay?
     /// The highlighted row of a menu, list or overlay.
     public var selection = 0
+    /// What the editor overlay holds, while it is open.
+    public var textEditor: TextEditor?
     /// Whether a list overlay's selection is shown: keys act on an entry only once the
     /// player has moved to it, so a stray letter typed into an open list does nothing.
     public var selectionShown = false

@@ -105,12 +105,7 @@ func runCommand(_ state: inout AppState, _ line: String) -> [Effect] {
             let count = state.teller!.adventure.turns.count
             let turn = number ?? count
             guard (1...max(1, count)).contains(turn), count > 0 else { throw StoryError.noSuchTurn(turn) }
-            let current = state.teller!.adventure.turns[turn - 1]
-            if name == "/edit" {
-                startPrompt(&state, .editReply(turn: turn), prefill: current.reply)
-            } else {
-                startPrompt(&state, .editAction(turn: turn), prefill: current.action)
-            }
+            openEditor(&state, name == "/edit" ? .reply(turn: turn) : .action(turn: turn))
             return []
         case "/remember":
             guard !argument.isEmpty else { startPrompt(&state, .remember); return [] }

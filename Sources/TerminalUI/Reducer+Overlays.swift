@@ -7,6 +7,7 @@ enum SettingRow: CaseIterable {
 
 func handleOverlayKey(_ state: inout AppState, _ overlay: Overlay, _ key: Key) -> [Effect] {
     if key == .control("c") { return state.isGenerating ? stopGeneration(&state) : saveAndQuit(&state) }
+    if overlay == .editor { return editorKey(&state, key) }
     if case .confirmDelete(let id, _) = overlay {
         state.overlay = nil
         if key == .character("y") || key == .character("Y") { return [.deleteAdventure(id), .listSaves] }
@@ -58,7 +59,74 @@ func handleOverlayKey(_ state: inout AppState, _ overlay: Overlay, _ key: Key) -
         return historyKey(&state, key)
     case .settings:
         return settingsKey(&state, key)
-    case .confirmDelete, .confirmRemove:
+    case .confirmDelete, .confirmRemove, .editor:
+        return []
+    }
+}
+
+/// Opens the editor on a turn's reply or action (the action without its "> " marker, which
+/// is the game's, not the player's). Plain mode has no overlay: it edits on one line.
+func openEditor(_ state: inout AppState, _ target: EditTarget) {
+    guard let adventure = state.adventure else { return }
+    switch target {
+    case .reply(let turn):
+        guard adventure.turns.indices.contains(turn - 1) else { return }
+        let text = adventure.turns[turn - 1].reply
+        if state.plainMode { return startPrompt(&state, .editReply(turn: turn), prefill: text) }
+        state.textEditor = TextEditor(target: target, text: text)
+    case .action(let turn):
+        guard adventure.turns.indices.contains(turn - 1) else { return }
+        var text = adventure.turns[turn - 1].action
+        if text.hasPrefix(ActionFormatter.marker) { text.removeFirst(ActionFormatter.marker.count) }
+        if state.plainMode { return startPrompt(&state, .editAction(turn: turn), prefill: text) }
+        state.textEditor = TextEditor(target: target, text: text)
+    }
+    state.overlay = .editor
+}
+
+/// The action line for edited text: the marker goes back on a Do or Say turn's action.
+func actionLine(_ text: String, turn: Int, in adventure: Adventure) -> String {
+    let mode = adventure.turns[turn - 1].mode
+    guard mode == .do || mode == .say, !text.isEmpty, !text.hasPrefix(ActionFormatter.marker) else { return text }
+    return ActionFormatter.marker + text
+}
+
+private func editorKey(_ state: inout AppState, _ key: Key) -> [Effect] {
+    guard var editor = state.textEditor, state.teller != nil else {
+        state.overlay = nil
+        return []
+    }
+    switch key {
+    case .escape:
+        state.overlay = nil
+        state.textEditor = nil
+        state.notice = Notice(text: "Edit cancelled; nothing changed.", isError: false)
+        return []
+    case .control("s"):
+        guard !state.isGenerating else {
+            state.notice = Notice(text: "A reply is being written; press Esc to stop it first.", isError: false)
+            return []
+        }
+        let text = editor.string.trimmingCharacters(in: .whitespacesAndNewlines)
+        do {
+            switch editor.target {
+            case .reply(let turn):
+                try state.teller!.edit(turn: turn, reply: text)
+                state.notice = Notice(text: "Saved the reply of turn \(turn).", isError: false)
+            case .action(let turn):
+                try state.teller!.edit(turn: turn, action: actionLine(text, turn: turn, in: state.adventure!))
+                state.notice = Notice(text: "Saved the action of turn \(turn).", isError: false)
+            }
+        } catch {
+            report(&state, error)
+            return []
+        }
+        state.overlay = nil
+        state.textEditor = nil
+        return [.save, .measureContext]
+    default:
+        _ = editor.handle(key)
+        state.textEditor = editor
         return []
     }
 }
@@ -139,14 +207,12 @@ private func historyKey(_ state: inout AppState, _ key: Key) -> [Effect] {
             return [.save, .measureContext]
         case .character("e"), .enter:
             guard count > 0 else { return [] }
-            let turn = min(state.selection, count - 1) + 1
             state.overlay = nil
-            startPrompt(&state, .editReply(turn: turn), prefill: state.adventure!.turns[turn - 1].reply)
+            openEditor(&state, .reply(turn: min(state.selection, count - 1) + 1))
         case .character("a"):
             guard count > 0 else { return [] }
-            let turn = min(state.selection, count - 1) + 1
             state.overlay = nil
-            startPrompt(&state, .editAction(turn: turn), prefill: state.adventure!.turns[turn - 1].action)
+            openEditor(&state, .action(turn: min(state.selection, count - 1) + 1))
         default: break
         }
     } catch {

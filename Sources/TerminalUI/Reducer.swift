@@ -29,6 +29,7 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [Effect] {
         return effects
     case .paste(let text):
         if state.overlay == nil { state.editor.insert(text) }
+        if state.overlay == .editor { state.textEditor?.insert(text) }
         return []
     case .line(let text):
         state.editor.set(text)
@@ -228,7 +229,9 @@ private func applyPrompt(_ state: inout AppState, _ purpose: InputPurpose, _ tex
             guard let entry = parseWorldInfo(text) else { return noticeBadWorldInfo(&state) }
             try state.teller!.editWorldInfo(n, entry: entry)
         case .note: state.teller!.setAuthorsNote(text)
-        case .editAction(let n): try state.teller!.edit(turn: n, action: text)
+        case .editAction(let n):
+            guard state.adventure!.turns.indices.contains(n - 1) else { throw StoryError.noSuchTurn(n) }
+            try state.teller!.edit(turn: n, action: actionLine(text, turn: n, in: state.adventure!))
         case .editReply(let n): try state.teller!.edit(turn: n, reply: text)
         case .action, .customOpening, .rename: return []
         }

@@ -8,6 +8,10 @@ public struct OverlayContent {
     public var hint: String
     /// Line index to highlight, for list overlays.
     public var selected: Int?
+    /// Where the terminal cursor goes (the editor): a line index and a column.
+    public var cursor: (line: Int, column: Int)? = nil
+    /// Rows to keep for the content even when it is shorter (the editor grows into them).
+    public var minimumHeight = 1
 }
 
 func drawOverlay(_ state: AppState, _ overlay: Overlay, _ buffer: inout ScreenBuffer) {
@@ -15,7 +19,7 @@ func drawOverlay(_ state: AppState, _ overlay: Overlay, _ buffer: inout ScreenBu
     let innerWidth = max(1, width - 4)
     let content = overlayContent(state, overlay, width: innerWidth)
     let maxInner = max(1, state.height - 4)
-    let innerHeight = min(maxInner, max(1, content.lines.count))
+    let innerHeight = min(maxInner, max(content.minimumHeight, content.lines.count))
     let left = (state.width - width) / 2
     let top = max(0, (state.height - innerHeight - 2) / 2)
 
@@ -23,6 +27,10 @@ func drawOverlay(_ state: AppState, _ overlay: Overlay, _ buffer: inout ScreenBu
     var first = min(state.overlayScroll, max(0, content.lines.count - innerHeight))
     if let selected = content.selected {
         first = max(0, min(selected - innerHeight / 2, content.lines.count - innerHeight))
+    }
+    if let cursor = content.cursor {
+        first = max(0, cursor.line - innerHeight + 1)
+        buffer.cursor = (left + 2 + cursor.column, top + 1 + cursor.line - first)
     }
     let horizontal = String(repeating: "─", count: max(0, width - 2))
     buffer.write("┌" + horizontal + "┐", x: left, y: top, role: .frame)
@@ -144,6 +152,12 @@ public func overlayContent(_ state: AppState, _ overlay: Overlay, width: Int) ->
                          width: width).map { StyledLine(text: $0.text, role: .dim) }
         return OverlayContent(title: "Settings", lines: lines, hint: "↑↓ choose · ←→ change · Esc close",
                               selected: min(state.selection, values.count - 1))
+    case .editor:
+        guard let editor = state.textEditor else { return OverlayContent(title: "Edit", lines: [], hint: "Esc", selected: nil) }
+        let (rows, cursor) = editor.rows(width: max(1, width - 1))
+        return OverlayContent(title: editor.target.title, lines: rows.map { StyledLine(text: $0, role: .normal) },
+                              hint: "Enter new line · Ctrl-S save · Esc cancel", selected: nil,
+                              cursor: (cursor.row, cursor.column), minimumHeight: 10)
     case .confirmRemove(let list, let index, let text):
         return OverlayContent(title: "Delete", lines: wrapped("Delete \(list.noun) \(index + 1), \"\(text)\"? y deletes, any other key keeps it.", width: width),
                               hint: "y / n", selected: nil)

@@ -127,3 +127,61 @@ import Testing
         #expect(!render(state).lines.contains { $0.contains("Reading the story") })
     }
 }
+
+@Suite struct TextEditorTests {
+    func editing(_ reply: String) -> AppState {
+        var state = playingState()
+        var adventure = sampleAdventure()
+        adventure.turns[1].replies[0].text = reply
+        _ = reduce(&state, .adventureOpened(id: 1, adventure))
+        return state
+    }
+
+    @Test func editingAReplyKeepsItsParagraphs() throws {
+        var state = editing("The cat hisses.\n\nIt runs off into the dark.")
+        _ = type("/edit", into: &state)
+        _ = pressEnter(&state)
+        #expect(state.overlay == .editor)
+        let screen = render(state)
+        #expect(screen.lines.contains { $0.contains("│ The cat hisses.") })
+        #expect(screen.lines.contains { $0.contains("│ It runs off into the dark.") })
+        #expect(screen.lines.contains { $0.contains("Ctrl-S save") })
+        // Up twice goes to the first paragraph's line; End, then a new sentence and a break.
+        _ = reduce(&state, .key(.up))
+        _ = reduce(&state, .key(.up))
+        _ = reduce(&state, .key(.end))
+        _ = type(" Then silence.", into: &state)
+        _ = reduce(&state, .key(.enter))
+        _ = type("A bell", into: &state)  // typed letters (even q) go into the text
+        _ = reduce(&state, .key(.character("q")))
+        #expect(state.overlay == .editor)
+        #expect(reduce(&state, .key(.control("s"))) == [.save, .measureContext])
+        #expect(state.adventure?.turns[1].reply == "The cat hisses. Then silence.\nA bellq\n\nIt runs off into the dark.")
+        #expect(state.overlay == nil)
+    }
+
+    @Test func escapeCancelsAndTheActionMarkerIsNotThePlayers() {
+        var state = editing("Meow.")
+        _ = type("/editaction 2", into: &state)
+        _ = pressEnter(&state)
+        #expect(state.textEditor?.string == "You say \"Who is there?\"")  // no "> "
+        _ = reduce(&state, .key(.backspace))
+        _ = reduce(&state, .key(.escape))
+        #expect(state.adventure?.turns[1].action == "> You say \"Who is there?\"")
+        _ = type("/editaction 2", into: &state)
+        _ = pressEnter(&state)
+        _ = reduce(&state, .key(.home))
+        for _ in 0..<"You say".count { _ = reduce(&state, .key(.delete)) }
+        _ = type("You whisper", into: &state)
+        _ = reduce(&state, .key(.control("s")))
+        #expect(state.adventure?.turns[1].action == "> You whisper \"Who is there?\"")  // the marker is back
+    }
+
+    @Test func rowsWrapAndPlaceTheCursor() {
+        var editor = TextEditor(target: .reply(turn: 1), text: "abcdef\ngh")
+        #expect(editor.rows(width: 4).rows == ["abcd", "ef", "gh"])
+        #expect(editor.rows(width: 4).cursor == (2, 2))
+        _ = editor.handle(.up)
+        #expect(editor.rows(width: 4).cursor == (0, 2))
+    }
+}

@@ -144,8 +144,10 @@ import Testing
         #expect(run("/quit") == [.save, .quit])
     }
 
-    @Test func editingTheLastReplyThroughThePrompt() {
+    /// Plain mode has no overlay: it edits on one line, through the prompt.
+    @Test func editingTheLastReplyThroughThePromptInPlainMode() {
         var state = playingState()
+        state.plainMode = true
         type("/edit", into: &state)
         _ = pressEnter(&state)
         #expect(state.purpose == .editReply(turn: 2))
