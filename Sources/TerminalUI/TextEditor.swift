@@ -76,30 +76,40 @@ public struct TextEditor: Equatable, Sendable {
         return true
     }
 
-    /// The text cut into rows of at most `width` columns (each line its own rows), and the
-    /// row and column where the cursor is drawn.
+    /// The text cut into rows of at most `width` columns (each line its own rows, broken
+    /// after a space where one is near), and the row and column where the cursor is drawn.
     public func rows(width: Int) -> (rows: [String], cursor: (row: Int, column: Int)) {
-        var rows: [String] = [""]
-        var widths = [0]
+        let width = max(1, width)
+        var rows: [String] = []
         var cursorAt = (row: 0, column: 0)
-        for (index, character) in text.enumerated() {
-            if index == cursor { cursorAt = (rows.count - 1, widths[widths.count - 1]) }
-            if character == "\n" {
-                rows.append("")
-                widths.append(0)
-                continue
-            }
-            let w = DisplayWidth.of(character)
-            if widths[widths.count - 1] + w > width {
-                rows.append("")
-                widths.append(0)
-            }
-            rows[rows.count - 1].append(character)
-            widths[widths.count - 1] += w
+        var lineStart = 0
+        while lineStart <= text.count {
+            var lineEnd = lineStart
+            while lineEnd < text.count && text[lineEnd] != "\n" { lineEnd += 1 }
+            // Rows of this line: [rowStart, rowEnd) with a break after the last space that fits.
+            var rowStart = lineStart
+            repeat {
+                var used = 0
+                var rowEnd = rowStart
+                while rowEnd < lineEnd && used + DisplayWidth.of(text[rowEnd]) <= width {
+                    used += DisplayWidth.of(text[rowEnd])
+                    rowEnd += 1
+                }
+                if rowEnd < lineEnd, let space = text[rowStart..<rowEnd].lastIndex(of: " "), space > rowStart {
+                    rowEnd = space + 1
+                }
+                if rowEnd == rowStart && rowEnd < lineEnd { rowEnd += 1 }  // a character wider than the row
+                if cursor >= rowStart && (cursor < rowEnd || (cursor == rowEnd && rowEnd == lineEnd)) {
+                    cursorAt = (rows.count, DisplayWidth.of(String(text[rowStart..<cursor])))
+                }
+                rows.append(String(text[rowStart..<rowEnd]))
+                rowStart = rowEnd
+            } while rowStart < lineEnd
+            lineStart = lineEnd + 1
         }
-        if cursor == text.count {
-            cursorAt = (rows.count - 1, widths[widths.count - 1])
-            if cursorAt.column >= width { rows.append(""); cursorAt = (rows.count - 1, 0) }
+        if cursorAt.column >= width {
+            rows.insert("", at: cursorAt.row + 1)
+            cursorAt = (cursorAt.row + 1, 0)
         }
         return (rows, cursorAt)
     }

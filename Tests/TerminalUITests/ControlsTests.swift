@@ -183,5 +183,8 @@ import Testing
         #expect(editor.rows(width: 4).cursor == (2, 2))
         _ = editor.handle(.up)
         #expect(editor.rows(width: 4).cursor == (0, 2))
+        let words = TextEditor(target: .reply(turn: 1), text: "the cat sat\n\nend")
+        #expect(words.rows(width: 8).rows == ["the cat ", "sat", "", "end"])
+        #expect(words.rows(width: 8).cursor == (3, 3))
     }
 }
