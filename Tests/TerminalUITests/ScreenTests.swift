@@ -149,3 +149,46 @@ struct CharacterCounter: TokenCounter {
         #expect(close)
     }
 }
+
+@Suite struct PlainTranscriptChangesTests {
+    func finish(_ state: inout AppState, with text: String) {
+        var adventure = state.adventure!
+        let reply = Reply(text: text, seed: 3, settings: GenerationSettings())
+        adventure.turns[adventure.turns.count - 1].replies.append(reply)
+        adventure.turns[adventure.turns.count - 1].chosen = adventure.turns[adventure.turns.count - 1].replies.count - 1
+        _ = reduce(&state, .replyFinished(StoryTeller(adventure: adventure),
+                                          ReplyOutcome(reply: reply, attempts: 1, repetitive: false, cancelled: false,
+                                                       tokensPerSecond: 5, ending: nil)))
+    }
+
+    /// Continue, retry and another reply each print what changed once, on lines of their own.
+    @Test func whatChangedIsPrintedOnceOnItsOwnLines() {
+        var state = playingState()
+        state.plainMode = true
+        var transcript = PlainTranscript()
+        _ = transcript.update(state)
+
+        _ = pressEnter(&state)  // an empty line: continue
+        _ = reduce(&state, .streamed("Rain falls. More"))
+        #expect(transcript.update(state).text == "Rain falls.")
+        finish(&state, with: "Rain falls. More rain.")
+        #expect(transcript.update(state).text == " More rain.\n")
+
+        _ = type("/retry", into: &state)
+        _ = pressEnter(&state)
+        _ = reduce(&state, .streamed("Snow falls. "))
+        #expect(transcript.update(state).text == "* Another reply to the last turn:\nSnow falls.")
+        finish(&state, with: "Snow falls. It is cold.")
+        #expect(transcript.update(state).text == " It is cold.\n")
+
+        _ = type("/alt", into: &state)
+        _ = pressEnter(&state)
+        #expect(transcript.update(state).text == "* Changed from here on:\nRain falls. More rain.\n* Reply 1 of 2\n")
+
+        _ = type("/undo", into: &state)
+        _ = pressEnter(&state)
+        let undone = transcript.update(state).text
+        #expect(undone.hasPrefix("* Taken back; the story now ends: …"), "\(undone)")
+        #expect(undone.hasSuffix("* Took back 1 turn; /redo brings back.\n"))
+    }
+}
