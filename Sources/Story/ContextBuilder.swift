@@ -30,13 +30,26 @@ public struct ContextPrompt: Sendable, Equatable {
 /// Builds the model's prompt from an adventure within the context window:
 ///
 ///     pinned memory
-///     world info triggered by the recent story or the current action
 ///     as many recent turns as fit, oldest dropped first, whole turns at a time
-///       ... with the author's note about `noteDepth` tokens before the end
+///       ... then, about `noteDepth` tokens before the story's end:
+///       world info triggered by the recent story or the current action
+///       the author's note
 ///     the current action
 ///
-/// Turns are dropped in blocks of `dropBlock`, so that the start of the prompt stays the
-/// same for several turns and the engine can reuse its KV cache for that prefix.
+/// The layout keeps the prompt's prefix stable from turn to turn, so the engine reuses
+/// its KV cache for it (GPT-2's positions are absolute: anything inserted above shifts,
+/// and re-reads, everything below):
+/// - memory never changes with the story; world info, which a new action may trigger,
+///   sits with the note near the end (KoboldAI Lite's "before the author's note") rather
+///   than above the story;
+/// - the note's depth is measured from the story's end without the action, so where it
+///   goes does not depend on what the player types: everything before the action can be
+///   read ahead while the player types, and Enter costs the action (and the world info,
+///   when the action triggers new entries);
+/// - old turns are dropped in blocks of `dropBlock` turns: the story's start moves (and
+///   the window is read again) once every `dropBlock` turns at most, at the price of up
+///   to `dropBlock` turns of context. Four turns (about a third of a 1,024-token window
+///   at the default reply length) balances the two; reading ahead hides the re-read.
 public struct ContextBuilder {
     public var counter: any TokenCounter
     public var window: Int
@@ -155,13 +168,13 @@ public struct ContextBuilder {
     ) -> ContextPrompt {
         var sections: [ContextSection] = []
         if !memory.isEmpty { sections.append(ContextSection(kind: .memory, text: memory + "\n", tokens: 0)) }
-        if !world.isEmpty { sections.append(ContextSection(kind: .worldInfo, text: world + "\n", tokens: 0)) }
 
-        // The note goes before the paragraph at which about `noteDepth` tokens remain to the end.
+        // World info and the note go before the paragraph at which about `noteDepth` tokens
+        // of story remain (the action not counted, so the place does not depend on it).
         let note = adventure.authorsNote.trimmingSpaces
         var noteIndex = paragraphs.count
-        if !note.isEmpty {
-            var depth = action.isEmpty ? 0 : counter.tokenCount(action)
+        if !note.isEmpty || !world.isEmpty {
+            var depth = 0
             while noteIndex > 0 && depth < noteDepth {
                 noteIndex -= 1
                 depth += counts[noteIndex]
@@ -170,6 +183,7 @@ public struct ContextBuilder {
         let before = paragraphs[..<noteIndex].map { $0.text + "\n" }.joined()
         let after = paragraphs[noteIndex...].map { $0.text + "\n" }.joined()
         if !before.isEmpty { sections.append(ContextSection(kind: .story, text: before, tokens: 0)) }
+        if !world.isEmpty { sections.append(ContextSection(kind: .worldInfo, text: world + "\n", tokens: 0)) }
         if !note.isEmpty { sections.append(ContextSection(kind: .authorsNote, text: Self.noteText(note), tokens: 0)) }
         if !after.isEmpty { sections.append(ContextSection(kind: .story, text: after, tokens: 0)) }
         if !action.isEmpty { sections.append(ContextSection(kind: .action, text: action, tokens: 0)) }

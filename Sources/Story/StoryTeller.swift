@@ -138,6 +138,9 @@ public struct StoryTeller: Sendable, Equatable {
     ) throws -> String {
         var short = settings
         short.replyLength = sentenceExtension
+        // A reply can tokenize longer than it was generated (bytes of a broken character come
+        // back as several tokens): never ask for more than the window holds.
+        guard generator.tokenCount(prompt) + sentenceExtension <= generator.contextLength else { return "" }
         let extra = try generator.generate(
             prompt: prompt, settings: short, seed: seed &+ 1, stopSequences: Self.stopSequences
         ) { piece in

@@ -22,12 +22,13 @@ func withCurrentAction(_ adventure: Adventure, _ input: String = "look around") 
 @Suite struct ContextBuilderTests {
     let counter = RealCounter()
 
-    @Test func layoutIsMemoryWorldInfoStoryNoteAction() throws {
+    @Test func layoutIsMemoryStoryWorldInfoNoteAction() throws {
         var story = adventure(turns: 6, memory: ["You are a thief named Kell."], note: "Write tense, short sentences.")
         story.worldInfo = [WorldInfoEntry(keys: ["lamp"], text: "Lamps in this city burn whale oil.")]
         let prompt = try ContextBuilder(counter: counter, window: 1024, reserved: 84).prompt(for: withCurrentAction(story))
-        #expect(prompt.sections.map(\.kind) == [.memory, .worldInfo, .story, .authorsNote, .story, .action])
-        #expect(prompt.text.hasPrefix("You are a thief named Kell.\nLamps in this city burn whale oil.\nYou stand at the gate"))
+        #expect(prompt.sections.map(\.kind) == [.memory, .story, .worldInfo, .authorsNote, .story, .action])
+        #expect(prompt.text.hasPrefix("You are a thief named Kell.\nYou stand at the gate"))
+        #expect(prompt.text.contains("Lamps in this city burn whale oil.\n[Author's note: Write tense, short sentences.]\n"))
         #expect(prompt.text.hasSuffix("> You look around.\n"))
         #expect(prompt.tokens == counter.tokenCount(prompt.text))
         #expect(prompt.turnsIncluded == 6 && prompt.turnsDropped == 0)
@@ -37,7 +38,9 @@ func withCurrentAction(_ adventure: Adventure, _ input: String = "look around") 
         let story = withCurrentAction(adventure(turns: 12, note: "The mood is grim."))
         let prompt = try ContextBuilder(counter: counter, window: 1024, reserved: 84).prompt(for: story)
         let note = try #require(prompt.text.range(of: "[Author's note: The mood is grim.]\n"))
-        let after = counter.tokenCount(String(prompt.text[note.upperBound...]))
+        // About 80 tokens of story follow it, then the action (not counted in the depth).
+        let action = counter.tokenCount("> You look around.\n")
+        let after = counter.tokenCount(String(prompt.text[note.upperBound...])) - action
         #expect(after >= 80)
         #expect(after < 80 + 40)  // no more than one paragraph past the depth
     }

@@ -1,0 +1,66 @@
+import Testing
+@testable import Story
+
+/// The prompt layout keeps its prefix from turn to turn, so the engine reuses its cache: a
+/// property over random adventures (random reply lengths, memory, world info triggered now
+/// and then, an author's note).
+@Suite struct PrefixStabilityTests {
+    struct Random {
+        var state: UInt64
+        mutating func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+    }
+
+    static let words = ["the", "rain", "falls", "on", "a", "dark", "tower", "and", "you", "hear", "steps", "below", "cold",
+                        "wind", "whispers", "through", "broken", "glass", "far", "away", "lantern", "moves"]
+
+    func sentence(_ random: inout Random, words count: Int) -> String {
+        (0..<count).map { _ in Self.words[random.next(Self.words.count)] }.joined(separator: " ") + "."
+    }
+
+    @Test(arguments: [1, 2, 3, 4, 5])
+    func consecutiveTurnsShareThePromptUpToTheActionAndNote(seed: UInt64) throws {
+        var random = Random(state: seed)
+        var teller = StoryTeller(adventure: Adventure(
+            title: "Property", opening: "You stand at the gate of the old city.",
+            memory: ["You are a courier with a sealed letter."],
+            worldInfo: [WorldInfoEntry(keys: ["dragon"], text: "Dragons sleep under the hills."),
+                        WorldInfoEntry(keys: ["guild"], text: "The guild pays in silver."),
+                        WorldInfoEntry(keys: ["river"], text: "The river floods each spring."),
+                        WorldInfoEntry(keys: ["queen"], text: "The queen has not been seen in a year.")],
+            authorsNote: seed % 2 == 0 ? "Keep it tense." : ""))
+        let counter = RealCounter()
+        let window = 512
+        var previousReadAhead: ContextPrompt?
+        var drops = 0
+        var cacheMisses = 0
+        for turn in 0..<60 {
+            // What the engine reads ahead while the player types: the next prompt without its action.
+            let readAhead = try teller.nextPrompt(counter: counter, window: window)
+            if let previous = previousReadAhead {
+                // Since the last turn, only what follows the previous prompt's story head changed.
+                let head = previous.sections.prefix { $0.kind == .memory || $0.kind == .story }.map(\.text).joined()
+                if !readAhead.text.hasPrefix(head) { drops += 1 }
+            }
+            let trigger = random.next(5) == 0 ? " near the " + ["dragon", "guild", "river", "queen"][random.next(4)] : ""
+            try teller.act("walk on" + trigger, mode: .do)
+            let prompt = try teller.nextPrompt(counter: counter, window: window)
+            // Enter costs the action: the prompt is what was read ahead plus the action, unless
+            // the action triggers new world info or its tokens push out a block of old turns.
+            let newWorldInfo = !trigger.isEmpty
+            if !prompt.text.hasPrefix(readAhead.text) {
+                cacheMisses += 1
+                let sameStart = prompt.sections.first { $0.kind == .story }?.text.prefix(60)
+                    == readAhead.sections.first { $0.kind == .story }?.text.prefix(60)
+                #expect(newWorldInfo || !sameStart, "turn \(turn): the prompt diverged from what was read ahead")
+            }
+            try teller.edit(turn: teller.adventure.turns.count, reply: sentence(&random, words: 10 + random.next(40)))
+            previousReadAhead = readAhead
+        }
+        // Old turns are dropped in blocks: the story's start moved far less often than every turn.
+        #expect(drops > 0 && drops <= 60 / 3, "the story's start moved \(drops) times in 60 turns")
+        #expect(cacheMisses <= 60 / 3, "\(cacheMisses) of 60 actions diverged from what was read ahead")
+    }
+}
