@@ -40,6 +40,14 @@ public final class TextEngine {
 
     public var contextLength: Int { model.config.contextLength }
 
+    /// Computes the cache for `prompt` ahead of need; a later `generate` whose prompt starts
+    /// with it computes only what follows. Stops between chunks when `shouldStop` says so.
+    /// Returns how many tokens it computed.
+    @discardableResult
+    public func readAhead(prompt: String, shouldStop: () -> Bool) throws -> Int {
+        try session.readAhead(tokenizer.encode(prompt), shouldStop: shouldStop)
+    }
+
     public func countTokens(_ text: String) -> Int { tokenizer.encode(text).count }
 
     /// Generates a continuation of `prompt`, calling `onText` with each piece as soon as it is

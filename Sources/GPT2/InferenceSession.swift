@@ -52,6 +52,28 @@ public final class InferenceSession {
         return try append(Array(prompt[tokens.count...]), allLogits: false, progress: progress)
     }
 
+    /// Reads `prompt` into the cache before it is needed (while the player types), keeping
+    /// the longest cached common prefix. Works in chunks of `chunkRows` (at most the
+    /// session's) and stops between chunks as soon as `shouldStop` says so, keeping what it
+    /// read: a later `prefill` of a prompt that starts with it computes only the rest.
+    /// Returns how many tokens it computed.
+    @discardableResult
+    public func readAhead(_ prompt: [Int], chunkRows: Int = 64, shouldStop: () -> Bool) throws -> Int {
+        let prompt = Array(prompt.prefix(config.contextLength))
+        if let bad = prompt.first(where: { $0 < 0 || $0 >= config.vocabularySize }) {
+            throw InferenceError.invalidToken(bad, vocabularySize: config.vocabularySize)
+        }
+        var common = 0
+        while common < min(tokens.count, prompt.count) && tokens[common] == prompt[common] { common += 1 }
+        rewind(to: common)
+        let step = max(1, min(chunkRows, self.chunkRows))
+        while tokens.count < prompt.count && !shouldStop() {
+            let end = min(tokens.count + step, prompt.count)
+            _ = forward(Array(prompt[tokens.count..<end]), logitRows: 0)
+        }
+        return tokens.count - common
+    }
+
     /// How many of `prompt`'s tokens `prefill` takes from the cache: the longest common
     /// prefix, less one when the whole prompt matches (a token must run to give logits).
     public func reusableLength(for prompt: [Int]) -> Int {

@@ -15,6 +15,9 @@ final class EngineWorker: @unchecked Sendable {
     private let queue = DispatchQueue(label: "dungeon.generation", qos: .userInitiated)
     private let lock = NSLock()
     private var stopRequested = false
+    /// Bumped by every request; a read-ahead runs only while its ticket is the latest, so a
+    /// generation (or a newer read-ahead) makes it yield at its next chunk.
+    private var ticket = 0
     let tokenizer: BPETokenizer
     let contextLength: Int
     let modelName: String
@@ -30,7 +33,10 @@ final class EngineWorker: @unchecked Sendable {
     /// Writes a reply to the teller's last turn; posts `.streamed` pieces, then `.replyFinished`
     /// or `.generationFailed`.
     func generate(teller: StoryTeller, keepPartial: Bool, seed: UInt64, post: @escaping @Sendable (AppAction) -> Void) {
-        lock.withLock { stopRequested = false }
+        lock.withLock {
+            stopRequested = false
+            ticket += 1
+        }
         queue.async { [self] in
             var teller = teller
             var random = SplitMix64(seed: seed)
@@ -48,7 +54,25 @@ final class EngineWorker: @unchecked Sendable {
     }
 
     func stop() {
-        lock.withLock { stopRequested = true }
+        lock.withLock {
+            stopRequested = true
+            ticket += 1
+        }
+    }
+
+    /// Reads `prompt` (the next prompt up to the player's action) into the model's cache
+    /// while the player reads and types, on the engine's own queue. It yields to the next
+    /// generation or read-ahead within one chunk (64 tokens), keeping what it finished.
+    func readAhead(_ prompt: String) {
+        let mine = lock.withLock { () -> Int in
+            ticket += 1
+            return ticket
+        }
+        queue.async { [self] in
+            let superseded = { self.lock.withLock { self.ticket != mine } }
+            guard !superseded() else { return }
+            _ = try? engine.readAhead(prompt: prompt, shouldStop: superseded)
+        }
     }
 
     /// Stops the reply being written and waits until the engine's thread is idle, or

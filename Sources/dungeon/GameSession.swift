@@ -20,6 +20,9 @@ final class GameSession {
     private let pendingWorker = PendingWorker()
     /// Why the last save failed, until one succeeds; reported on exit if the game ends so.
     private(set) var saveFailure: String?
+    /// Whether the engine reads the next prompt ahead while the player types (on unless
+    /// DUNGEON_READ_AHEAD=0, for comparing).
+    var readingAhead = ProcessInfo.processInfo.environment["DUNGEON_READ_AHEAD"] != "0"
     private var seeds: SplitMix64
     /// Results of effects that finish later (streamed text, replies), posted from the worker.
     let inbox = Inbox()
@@ -213,7 +216,11 @@ final class GameSession {
             return .contextMeasured(nil, error: "no model is loaded, and the bundled tokenizer was not found")
         }
         do {
-            return .contextMeasured(try teller.nextPrompt(counter: TokenizerCounter(tokenizer: tokenizer), window: window), error: nil)
+            let prompt = try teller.nextPrompt(counter: TokenizerCounter(tokenizer: tokenizer), window: window)
+            // The story just changed (a reply, a load, an undo, an edit): while the player reads
+            // and types, read ahead everything the next prompt holds before the action.
+            if let worker, !state.isGenerating, !teller.awaitingReply, readingAhead { worker.readAhead(prompt.text) }
+            return .contextMeasured(prompt, error: nil)
         } catch {
             return .contextMeasured(nil, error: String(describing: error))
         }

@@ -103,3 +103,66 @@ final class ProgressLog: @unchecked Sendable {
     func clear() { lock.withLock { entries.removeAll() } }
     var all: [[Int]] { lock.withLock { entries } }
 }
+
+@Suite struct ReadAheadTests {
+    /// Reading ahead changes when the prompt is computed, never what is written: the same
+    /// seeds give the same story, token for token, with and without it.
+    @Test func aGameReadsTheSameWithAndWithoutReadingAhead() throws {
+        let folder = try ScratchFolder()
+        try RandomCheckpoint.write(to: folder.url, positions: 512)
+        func play(readingAhead: Bool) throws -> (Adventure, computedAfterEnter: [Int]) {
+            let engine = try TextEngine(directory: folder.url)
+            var teller = StoryTeller(adventure: Adventure(
+                title: "Ahead", opening: "You stand before the gate of a ruined keep. Rain falls.",
+                memory: ["You are a wandering sellsword."],
+                worldInfo: [WorldInfoEntry(keys: ["keep"], text: "The keep fell a hundred years ago.")],
+                authorsNote: "Keep it grim."))
+            try teller.setSettings(GenerationSettings(replyLength: 30))
+            var random = SeededSeeds(state: 7)
+            var computed: [Int] = []
+            let generator = CountingGenerator(engine: engine)
+            for turn in 0..<8 {
+                generator.firstComputed = nil
+                if readingAhead {
+                    _ = try engine.readAhead(prompt: try teller.nextPrompt(counter: engine, window: engine.contextLength).text) { false }
+                }
+                try teller.act(["open the gate", "look around", "", "light a torch"][turn % 4], mode: .do)
+                do {
+                    _ = try teller.writeReply(with: generator, random: &random)
+                } catch StoryError.noReply {
+                    try teller.edit(turn: teller.adventure.turns.count, reply: "Nothing happens.")
+                }
+                computed.append(generator.firstComputed ?? 0)
+            }
+            return (teller.adventure, computed)
+        }
+        let (ahead, computedAhead) = try play(readingAhead: true)
+        let (plain, computedPlain) = try play(readingAhead: false)
+        #expect(ahead == plain)
+        // With the prompt read ahead, Enter computes only the action (a few tokens).
+        #expect(computedAhead.dropFirst().allSatisfy { $0 <= 12 }, "\(computedAhead)")
+        #expect(computedPlain.reduce(0, +) > computedAhead.reduce(0, +))
+    }
+}
+
+/// Passes generations to the engine and notes how many prompt tokens the first one of a
+/// reply computed (the player's wait).
+final class CountingGenerator: TextGenerator {
+    let engine: TextEngine
+    var firstComputed: Int?
+    init(engine: TextEngine) { self.engine = engine }
+    var contextLength: Int { engine.contextLength }
+    var modelName: String { engine.modelName }
+    func tokenCount(_ text: String) -> Int { engine.tokenCount(text) }
+    func generate(prompt: String, settings: GenerationSettings, seed: UInt64, stopSequences: [String],
+                  onText: (String) -> Bool) throws -> GeneratedText {
+        let sampling = SamplingSettings(temperature: Float(settings.temperature), topK: settings.topK, topP: Float(settings.topP),
+                                        repetitionPenalty: Float(settings.repetitionPenalty))
+        let request = GenerationRequest(maxTokens: settings.replyLength, sampling: sampling, seed: seed,
+                                        stopSequences: stopSequences, stopAtEndOfText: false)
+        let result = try engine.generate(prompt: prompt, request: request, onText: onText)
+        if firstComputed == nil { firstComputed = result.promptTokensComputed }
+        return GeneratedText(text: result.text, tokenCount: result.tokens.count, tokensPerSecond: result.tokensPerSecond,
+                             cancelled: result.stopReason == .cancelled)
+    }
+}

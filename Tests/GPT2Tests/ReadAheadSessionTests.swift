@@ -1,0 +1,30 @@
+import Foundation
+import Testing
+@testable import GPT2
+
+/// Reading ahead fills the cache in chunks, yields when asked, keeps what it read, and is
+/// restarted correctly when the prompt it was reading changes (memory, world info, the note
+/// or the branch edited mid-way): the cache then holds exactly the new prompt's tokens.
+@Suite struct ReadAheadSessionTests {
+    @Test func yieldsKeepsWhatItReadAndRestartsOnAChangedPrompt() throws {
+        let model = try GPT2Model(directory: fixtureFolder("tiny-f32"))
+        let session = InferenceSession(model: model)
+        let first = (0..<40).map { ($0 * 7) % 300 }
+        var chunks = 0
+        let computed = try session.readAhead(first, chunkRows: 8) { defer { chunks += 1 }; return chunks == 2 }
+        #expect(computed == 16 && session.tokens == Array(first.prefix(16)))  // yielded after two chunks
+
+        // The prompt changed after its 12th token (say, memory was edited): restart from there.
+        let second = Array(first.prefix(12)) + (0..<30).map { ($0 * 11 + 5) % 300 }
+        #expect(try session.readAhead(second, chunkRows: 8) { false } == 30)
+        #expect(session.tokens == second)
+
+        // Enter: the action's tokens are all that is computed, and the logits are the same as
+        // reading the whole prompt at once.
+        let prompt = second + [13, 42, 99]
+        #expect(session.reusableLength(for: prompt) == second.count)
+        let logits = try session.prefill(prompt)
+        let fresh = try InferenceSession(model: model).prefill(prompt)
+        #expect(maxDifference(logits, fresh) < 1e-4)
+    }
+}
