@@ -15,6 +15,8 @@ public final class TextEngine {
     /// chunk once reading has taken half a second, so a short wait shows nothing. Set by the
     /// one thread that uses the engine.
     public var promptProgress: ((_ done: Int, _ total: Int) -> Void)?
+    /// Prompt tokens the last generation computed (the rest came from the cache).
+    public private(set) var lastPromptTokensComputed = 0
     /// How long reading a prompt may take before `promptProgress` hears of it.
     public var promptProgressDelay: Duration = .milliseconds(500)
 
@@ -75,6 +77,7 @@ public final class TextEngine {
             if clock.now - promptStart >= delay { report?(done, total) }
         }
         let promptElapsed = clock.now - promptStart
+        lastPromptTokensComputed = prompt.count - reused
 
         var sampler = Sampler(settings: request.sampling, seed: request.seed,
                               banned: request.stopAtEndOfText ? [] : [endOfText])

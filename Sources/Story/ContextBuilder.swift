@@ -32,20 +32,22 @@ public struct ContextPrompt: Sendable, Equatable {
 ///     pinned memory
 ///     as many recent turns as fit, oldest dropped first, whole turns at a time
 ///       ... then, about `noteDepth` tokens before the story's end:
-///       world info triggered by the recent story or the current action
+///       world info triggered by the recent story
 ///       the author's note
+///     world info that only the current action triggers
 ///     the current action
 ///
 /// The layout keeps the prompt's prefix stable from turn to turn, so the engine reuses
 /// its KV cache for it (GPT-2's positions are absolute: anything inserted above shifts,
 /// and re-reads, everything below):
-/// - memory never changes with the story; world info, which a new action may trigger,
-///   sits with the note near the end (KoboldAI Lite's "before the author's note") rather
-///   than above the story;
+/// - memory never changes with the story; world info sits with the note near the end
+///   (KoboldAI Lite's "before the author's note") rather than above the story, and an
+///   entry that only the new action triggers goes just before the action (a turn later,
+///   the story triggers it and it joins the others);
 /// - the note's depth is measured from the story's end without the action, so where it
 ///   goes does not depend on what the player types: everything before the action can be
-///   read ahead while the player types, and Enter costs the action (and the world info,
-///   when the action triggers new entries);
+///   read ahead while the player types, and Enter costs the action and the entries it
+///   triggers;
 /// - old turns are dropped in blocks of `dropBlock` turns: the story's start moves (and
 ///   the window is read again) once every `dropBlock` turns at most, at the price of up
 ///   to `dropBlock` turns of context. Four turns (about a third of a 1,024-token window
@@ -57,6 +59,10 @@ public struct ContextBuilder {
     public var reserved: Int
     public var noteDepth = 80
     public var dropBlock = 4
+    /// Room kept for the action and the world info only it triggers, even when they are
+    /// shorter (or absent, as in the prompt read ahead before the player types): an action
+    /// that fits never moves the story's start, so what was read ahead stays usable.
+    public var actionAllowance = 64
     /// How many recent turns are searched for world-info keys.
     public var worldInfoScanTurns = 4
 
@@ -87,12 +93,23 @@ public struct ContextBuilder {
         let entries = WorldInfoMatcher.triggered(adventure.worldInfo, in: scanned.joined(separator: "\n"))
         let worldText = entries.map(\.text.trimmingSpaces).filter { !$0.isEmpty }.joined(separator: "\n")
         let worldTokens = worldText.isEmpty ? 0 : counter.tokenCount(worldText + "\n")
+        // The part of it that only the current action triggers, counted with the action.
+        let storyScan = (history.count <= worldInfoScanTurns ? [adventure.opening] : [])
+            + history.suffix(worldInfoScanTurns).flatMap { [$0.action, $0.reply] }
+        let storyEntries = WorldInfoMatcher.triggered(adventure.worldInfo, in: storyScan.joined(separator: "\n"))
+        let storyWorldText = storyEntries.map(\.text.trimmingSpaces).filter { !$0.isEmpty }.joined(separator: "\n")
+        let storyWorldTokens = storyWorldText.isEmpty ? 0 : counter.tokenCount(storyWorldText + "\n")
         let note = adventure.authorsNote.trimmingSpaces
         let noteTokens = note.isEmpty ? 0 : counter.tokenCount(Self.noteText(note))
-        let fixed = memoryTokens + worldTokens + actionTokens + noteTokens
-        guard fixed <= budget - 4 else {
+        let actionEntries = entries.filter { entry in !storyEntries.contains(entry) }
+        let actionWorldText = actionEntries.map(\.text.trimmingSpaces).filter { !$0.isEmpty }.joined(separator: "\n")
+        let needed = memoryTokens + worldTokens + actionTokens + noteTokens
+        guard needed <= budget - 4 else {
             throw StoryError.worldInfoTooLarge(tokens: worldTokens, budget: max(0, budget - 4 - memoryTokens - actionTokens))
         }
+        // The story's room leaves the action's allowance free, where there is room for it.
+        let actionShare = max(actionTokens + max(0, worldTokens - storyWorldTokens), min(actionAllowance, budget / 8))
+        let fixed = max(needed, min(budget - 4, memoryTokens + storyWorldTokens + actionShare + noteTokens))
 
         // Story paragraphs: the opening, then each earlier turn's action and reply.
         let paragraphs = [Paragraph(text: adventure.opening, turn: -1)]
@@ -112,7 +129,7 @@ public struct ContextBuilder {
         if first > 0 { first = alignedToBlock(first, paragraphs: paragraphs) }
 
         while true {
-            let candidate = assemble(adventure: adventure, memory: memoryText, world: worldText,
+            let candidate = assemble(adventure: adventure, memory: memoryText, world: storyWorldText, actionWorld: actionWorldText,
                                      paragraphs: Array(paragraphs[first...]), counts: Array(counts[first...]),
                                      action: actionText)
             if candidate.tokens <= budget || first == paragraphs.count {
@@ -164,7 +181,8 @@ public struct ContextBuilder {
     }
 
     private func assemble(
-        adventure: Adventure, memory: String, world: String, paragraphs: [Paragraph], counts: [Int], action: String
+        adventure: Adventure, memory: String, world: String, actionWorld: String, paragraphs: [Paragraph], counts: [Int],
+        action: String
     ) -> ContextPrompt {
         var sections: [ContextSection] = []
         if !memory.isEmpty { sections.append(ContextSection(kind: .memory, text: memory + "\n", tokens: 0)) }
@@ -186,6 +204,8 @@ public struct ContextBuilder {
         if !world.isEmpty { sections.append(ContextSection(kind: .worldInfo, text: world + "\n", tokens: 0)) }
         if !note.isEmpty { sections.append(ContextSection(kind: .authorsNote, text: Self.noteText(note), tokens: 0)) }
         if !after.isEmpty { sections.append(ContextSection(kind: .story, text: after, tokens: 0)) }
+        // Entries only the action triggers go just before it: Enter reads them with the action.
+        if !actionWorld.isEmpty { sections.append(ContextSection(kind: .worldInfo, text: actionWorld + "\n", tokens: 0)) }
         if !action.isEmpty { sections.append(ContextSection(kind: .action, text: action, tokens: 0)) }
 
         for i in sections.indices { sections[i].tokens = counter.tokenCount(sections[i].text) }

@@ -16,6 +16,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Runs to take the median of.") var runs = 5
     @Option(name: .customLong("story-kib"), help: "Also time tokenizing a story of this many KiB (0: skip).")
     var storyKiB = 100
+    @Flag(help: "Measure the player's wait instead: a scripted adventure, with and without reading ahead.")
+    var game = false
+    @Option(help: "With --game: how many turns.") var turns = 60
 
     func validate() throws {
         guard promptTokens >= 1, newTokens >= 1, runs >= 1 else {
@@ -39,6 +42,10 @@ struct BenchCommand: ParsableCommand {
                          Double(config.parameterCount) / 1e6, engine.model.storageType, config.layerCount, config.hiddenSize))
             print("precision: \(engine.model.precision) (matrices in \(engine.model.matrixFormat))")
             print(String(format: "load:    %.3f s", loadSeconds))
+            if game {
+                try GameBench(folder: modelOptions.modelURL, precision: modelOptions.precision, turns: max(2, turns)).run()
+                return
+            }
 
             // Prompt text drawn from the vocabulary with a fixed seed: speed does not depend on which tokens.
             var random = SplitMix64(seed: 1)

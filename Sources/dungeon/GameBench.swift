@@ -1,0 +1,129 @@
+import Engine
+import Foundation
+import GPT2
+import Story
+
+/// `dungeon bench --game`: the player's wait, measured over a scripted adventure (memory,
+/// four world-info entries triggered now and then, an author's note, a save reloaded half
+/// way): per turn, Enter → first token, the prompt tokens computed after Enter, and the
+/// reply's tokens per second; then p50 / p95 / max. Played twice with the same seeds, with
+/// and without reading ahead, where the player is assumed to read and type for as long
+/// as reading ahead takes (at most 5 s, as after loading a long adventure).
+struct GameBench {
+    let folder: URL
+    let precision: Precision?
+    let turns: Int
+
+    struct Turn {
+        var firstToken: Double
+        var computed: Int
+        var tokensPerSecond: Double
+    }
+
+    static let actions = [
+        "look around", "walk towards the tower", "\"Is anyone there?\" I call", "light a torch", "",
+        "climb the stairs to the library", "search the shelves for a map", "ask the old guild master about the dragon",
+        "follow the river east", "rest by the fire", "", "open the iron door", "greet the queen's messenger",
+        "draw my sword", "read the letter again",
+    ]
+
+    static func adventure() -> Adventure {
+        var adventure = Adventure(
+            title: "Benchmark", scenario: "custom",
+            opening: "You are a courier of the river kingdom, carrying a sealed letter to a tower no one has entered in years. "
+                + "Rain falls on the road behind you, and ahead the tower's windows are dark.",
+            memory: ["You are a courier named Ardo.", "The letter must reach the queen before the new moon."],
+            worldInfo: [WorldInfoEntry(keys: ["tower"], text: "The tower was built by the first queen and sealed after her death."),
+                        WorldInfoEntry(keys: ["guild"], text: "The couriers' guild pays in silver and asks no questions."),
+                        WorldInfoEntry(keys: ["dragon"], text: "A dragon sleeps beneath the eastern hills."),
+                        WorldInfoEntry(keys: ["queen"], text: "The queen has not been seen in public for a year.")],
+            authorsNote: "Write in second person; keep it tense and concrete.")
+        adventure.settings.replyLength = 40
+        return adventure
+    }
+
+    func run() throws {
+        print("game:    \(turns) turns, replies of up to 40 tokens, a save reloaded after turn \(turns / 2)")
+        let withoutReadAhead = try play(readingAhead: false)
+        let withReadAhead = try play(readingAhead: true)
+        for (label, results) in [("reading ahead off", withoutReadAhead), ("reading ahead on", withReadAhead)] {
+            print("\n\(label):")
+            print("  turn  first token  computed  tok/s")
+            for (index, turn) in results.enumerated() {
+                print(String(format: "  %4d  %9.3f s  %8d  %5.1f", index + 1, turn.firstToken, turn.computed, turn.tokensPerSecond))
+            }
+        }
+        print("\n| reading ahead | Enter → first token p50 / p95 / max | prompt tokens computed after Enter p50 / p95 / max | generation tok/s p50 |")
+        print("|---|---|---|---|")
+        for (label, results) in [("off", withoutReadAhead), ("on", withReadAhead)] {
+            let waits = results.map(\.firstToken), computed = results.map { Double($0.computed) }
+            print(String(format: "| %@ | %.3f / %.3f / %.3f s | %.0f / %.0f / %.0f | %.1f |", label,
+                         percentile(waits, 0.5), percentile(waits, 0.95), waits.max() ?? 0,
+                         percentile(computed, 0.5), percentile(computed, 0.95), computed.max() ?? 0,
+                         percentile(results.map(\.tokensPerSecond), 0.5)))
+        }
+    }
+
+    private func play(readingAhead: Bool) throws -> [Turn] {
+        var engine = try TextEngine(directory: folder, precision: precision)
+        var teller = StoryTeller(adventure: Self.adventure())
+        var random = SplitMix64(seed: 11)
+        var results: [Turn] = []
+        let clock = ContinuousClock()
+        for index in 0..<turns {
+            if index == turns / 2 {
+                // The save is reloaded: a new engine, nothing cached.
+                engine = try TextEngine(directory: folder, precision: precision)
+            }
+            if readingAhead {
+                // The player reads the reply and types; the engine reads ahead meanwhile.
+                let start = clock.now
+                let next = try teller.nextPrompt(counter: engine, window: engine.contextLength)
+                _ = try engine.readAhead(prompt: next.text) { clock.now - start > .seconds(5) }
+            }
+            let input = Self.actions[index % Self.actions.count]
+            try teller.act(input, mode: input.hasPrefix("\"") ? .say : .do)
+            let generator = TimedGenerator(engine: engine)
+            generator.enter = clock.now
+            do {
+                _ = try teller.writeReply(with: generator, random: &random)
+            } catch StoryError.noReply {
+                try teller.edit(turn: teller.adventure.turns.count, reply: "Nothing happens.")
+            }
+            results.append(Turn(firstToken: generator.firstToken.map { ($0 - generator.enter).seconds } ?? 0,
+                                computed: generator.computed ?? 0, tokensPerSecond: generator.tokensPerSecond ?? 0))
+        }
+        return results
+    }
+}
+
+/// Passes a reply's generations to the engine, timing the first piece of text after Enter.
+final class TimedGenerator: TextGenerator {
+    let engine: TextEngine
+    var enter = ContinuousClock.now
+    private(set) var firstToken: ContinuousClock.Instant?
+    private(set) var computed: Int?
+    private(set) var tokensPerSecond: Double?
+
+    init(engine: TextEngine) { self.engine = engine }
+    var contextLength: Int { engine.contextLength }
+    var modelName: String { engine.modelName }
+    func tokenCount(_ text: String) -> Int { engine.tokenCount(text) }
+
+    func generate(prompt: String, settings: GenerationSettings, seed: UInt64, stopSequences: [String],
+                  onText: (String) -> Bool) throws -> GeneratedText {
+        let generated = try engine.generate(prompt: prompt, settings: settings, seed: seed, stopSequences: stopSequences) { piece in
+            if firstToken == nil { firstToken = ContinuousClock.now }
+            return onText(piece)
+        }
+        if computed == nil { computed = engine.lastPromptTokensComputed }
+        if tokensPerSecond == nil { tokensPerSecond = generated.tokensPerSecond }
+        return generated
+    }
+}
+
+func percentile(_ values: [Double], _ fraction: Double) -> Double {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return 0 }
+    return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * fraction).rounded()))]
+}
