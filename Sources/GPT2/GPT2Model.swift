@@ -70,7 +70,7 @@ public final class GPT2Model: Sendable {
     public init(config: GPT2Config, safetensors url: URL, precision: Precision = .f32, cacheURL: URL? = nil) throws {
         try config.validate(path: url.path)
         try Self.checkMemory(config: config, precision: precision, path: url.path)
-        let checkpoint = try SafeTensors(file: MappedFile(path: url.path))
+        let checkpoint = try SafeTensors(file: MappedFile(path: url.path)).checkpoint
         self.config = config
         self.weights = try ModelWeights(checkpoint: checkpoint, config: config, precision: precision, cacheURL: cacheURL)
     }

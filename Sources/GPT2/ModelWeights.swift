@@ -44,7 +44,7 @@ final class ModelWeights: @unchecked Sendable {
 
     private enum Role { case layerMatrix, embedding, vector }
 
-    init(checkpoint: SafeTensors, config: GPT2Config, precision: Precision, cacheURL: URL?) throws {
+    init(checkpoint: Checkpoint, config: GPT2Config, precision: Precision, cacheURL: URL?) throws {
         let path = checkpoint.file.path
         let c = config.hiddenSize, f = config.feedForwardSize
         var wanted: [(name: String, shape: [Int], role: Role)] = [
@@ -64,28 +64,20 @@ final class ModelWeights: @unchecked Sendable {
             ]
         }
 
-        // Tensor names come with or without the `transformer.` prefix, depending on the exporter.
-        func find(_ name: String) -> (String, SafeTensors.Tensor)? {
-            for candidate in ["transformer." + name, name] {
-                if let tensor = checkpoint.tensors[candidate] { return (candidate, tensor) }
-            }
-            return nil
-        }
-        var resolved: [(key: String, tensor: SafeTensors.Tensor, role: Role)] = []
+        var resolved: [(key: String, tensor: Checkpoint.Tensor, role: Role)] = []
         for (name, shape, role) in wanted {
-            guard let (fullName, tensor) = find(name) else {
-                throw CheckpointError.missingTensor(path: path, tensor: "transformer." + name)
+            guard let tensor = checkpoint.tensors[name] else {
+                throw CheckpointError.missingTensor(path: path, tensor: checkpoint.nameInFile(name))
             }
             guard tensor.shape == shape else {
-                throw CheckpointError.shapeMismatch(path: path, tensor: fullName, expected: shape, actual: tensor.shape)
+                throw CheckpointError.shapeMismatch(path: path, tensor: checkpoint.nameInFile(name), expected: shape, actual: tensor.shape)
             }
             resolved.append((name, tensor, role))
         }
         // Layers beyond config.json's n_layer are loaded by no one: say so, as a mismatched
         // config (a truncated copy of a bigger model's, say) is the usual cause.
         let fileLayers = Set(checkpoint.tensors.keys.compactMap { name -> Int? in
-            let short = name.hasPrefix("transformer.") ? name.dropFirst("transformer.".count) : Substring(name)
-            guard short.hasPrefix("h."), let number = short.dropFirst(2).split(separator: ".").first else { return nil }
+            guard name.hasPrefix("h."), let number = name.dropFirst(2).split(separator: ".").first else { return nil }
             return Int(number)
         })
         let unused = fileLayers.filter { $0 >= config.layerCount }.count
@@ -93,11 +85,11 @@ final class ModelWeights: @unchecked Sendable {
         if let head = checkpoint.tensors["lm_head.weight"] {
             let shape = [config.vocabularySize, c]
             guard head.shape == shape else {
-                throw CheckpointError.shapeMismatch(path: path, tensor: "lm_head.weight", expected: shape, actual: head.shape)
+                throw CheckpointError.shapeMismatch(path: path, tensor: checkpoint.nameInFile("lm_head.weight"), expected: shape, actual: head.shape)
             }
-            // A tied head is stored once in safetensors; a separate copy is used only if it differs.
+            // A tied head is stored once; a separate copy is used only if it differs.
             let tokenEmbedding = resolved[0].tensor
-            if head.offset != tokenEmbedding.offset || head.dtype != tokenEmbedding.dtype {
+            if head.data != tokenEmbedding.data || head.format != tokenEmbedding.format {
                 resolved.append(("lm_head.weight", head, .embedding))
             }
         }
@@ -107,24 +99,24 @@ final class ModelWeights: @unchecked Sendable {
                 reason: "the 8-bit and 4-bit formats need widths that are multiples of 32 (this model: \(c) and \(f))")
         }
 
-        let base = UnsafeRawPointer(checkpoint.file.bytes.baseAddress!)  // a mapped file is never empty
-        func sourceView(_ tensor: SafeTensors.Tensor, role: Role) -> WeightMatrix {
-            let format: WeightFormat = switch tensor.dtype { case .f32: .f32; case .f16: .f16; case .bf16: .bf16 }
+        func sourceView(_ tensor: Checkpoint.Tensor, role: Role) -> WeightMatrix {
             if role == .vector {
-                return WeightMatrix(format: format, layout: .outputsByInputs, inputs: tensor.elementCount,
-                                    outputs: 1, data: base + tensor.offset)
+                return WeightMatrix(format: tensor.format, layout: .outputsByInputs, inputs: tensor.elementCount,
+                                    outputs: 1, data: tensor.data)
             }
             let byRows = role == .embedding
-            return WeightMatrix(format: format, layout: byRows ? .outputsByInputs : .inputsByOutputs,
+            return WeightMatrix(format: tensor.format, layout: byRows ? .outputsByInputs : tensor.layout,
                                 inputs: byRows ? tensor.shape[1] : tensor.shape[0],
-                                outputs: byRows ? tensor.shape[0] : tensor.shape[1], data: base + tensor.offset)
+                                outputs: byRows ? tensor.shape[0] : tensor.shape[1], data: tensor.data)
         }
-        func aligned(_ tensor: SafeTensors.Tensor) -> Bool { tensor.offset % tensor.dtype.size == 0 }
+        func aligned(_ tensor: Checkpoint.Tensor) -> Bool {
+            Int(bitPattern: tensor.data) % (tensor.format.isBlockFormat ? 2 : tensor.format.byteCount(elements: 1)) == 0
+        }
 
         // Where each matrix comes from: as stored, widened to F32 in memory, or the compact cache.
         var matrices: [String: WeightMatrix] = [:]
         var requests: [CompactWeightsFile.Request] = []
-        var widened: [(key: String, tensor: SafeTensors.Tensor, role: Role)] = []
+        var widened: [(key: String, tensor: Checkpoint.Tensor, role: Role)] = []
         for entry in resolved where entry.role != .vector {
             let source = sourceView(entry.tensor, role: entry.role)
             let target: WeightFormat = switch precision {
@@ -138,7 +130,10 @@ final class ModelWeights: @unchecked Sendable {
             // bytes per weight, as llama.cpp's Q4_K_M keeps some tensors at 6 bits.
             case .q4: entry.role == .embedding || entry.key.hasSuffix("attn.c_attn.weight") ? .q8_0 : .q4_1
             }
-            if target == source.format && aligned(entry.tensor) {
+            // A checkpoint already in a block format (GGUF's Q8_0, Q4_0) is used as stored at
+            // 8 or 4 bits: converting it again would only lose more.
+            let asStored = source.format.isBlockFormat && (precision == .q8 || precision == .q4)
+            if (target == source.format || asStored) && aligned(entry.tensor) {
                 matrices[entry.key] = source
             } else if precision == .f32 {
                 widened.append(entry)
@@ -147,7 +142,7 @@ final class ModelWeights: @unchecked Sendable {
                                       layout: target.isBlockFormat ? .outputsByInputs : source.layout))
             }
         }
-        widened += resolved.filter { $0.role == .vector && !($0.tensor.dtype == .f32 && aligned($0.tensor)) }
+        widened += resolved.filter { $0.role == .vector && !($0.tensor.format == .f32 && aligned($0.tensor)) }
 
         var owners: [AnyObject] = [checkpoint.file]
         var convertedBytes = 0
@@ -186,7 +181,7 @@ final class ModelWeights: @unchecked Sendable {
             }
         }
         for (key, tensor, role) in resolved where role == .vector && vectors[key] == nil {
-            vectors[key] = (base + tensor.offset).assumingMemoryBound(to: Float.self)
+            vectors[key] = tensor.data.assumingMemoryBound(to: Float.self)
         }
 
         self.owners = owners

@@ -101,4 +101,21 @@ struct SafeTensors {
         }
         self.tensors = tensors
     }
+
+    /// The tensors as the weights take them: names without "transformer.", the layers'
+    /// matrices as stored, (inputs, outputs).
+    var checkpoint: Checkpoint {
+        let base = UnsafeRawPointer(file.bytes.baseAddress!)  // a mapped file is never empty
+        var mapped: [String: Checkpoint.Tensor] = [:]
+        for (name, tensor) in tensors {
+            let format: WeightFormat = switch tensor.dtype { case .f32: .f32; case .f16: .f16; case .bf16: .bf16 }
+            let short = name.hasPrefix("transformer.") ? String(name.dropFirst("transformer.".count)) : name
+            // The embeddings are (rows, width) either way; the layers' Conv1D weights (inputs, outputs).
+            let layout: MatrixLayout = short.hasPrefix("h.") ? .inputsByOutputs : .outputsByInputs
+            mapped[short] = Checkpoint.Tensor(format: format, shape: tensor.shape, layout: layout, data: base + tensor.offset)
+        }
+        let prefixed = tensors.keys.contains { $0.hasPrefix("transformer.") }
+        return Checkpoint(file: file, tensors: mapped, storageType: storageType,
+                          nameInFile: { name in prefixed && name != "lm_head.weight" ? "transformer." + name : name })
+    }
 }
