@@ -31,13 +31,23 @@ public final class TextEngine {
     /// at `precision` (default: the one a player would choose for the model's size).
     public convenience init(directory: URL, precision: Precision? = nil) throws {
         let model = try GPT2Model(directory: directory, precision: precision)
-        let tokenizer = try BPETokenizer(directory: directory)
+        let tokenizer: BPETokenizer
+        var name = directory.lastPathComponent
+        if let gguf = GPT2Model.ggufFile(at: directory) {
+            // A GGUF file carries its own vocabulary.
+            let vocabulary = try GPT2Model.ggufVocabulary(at: gguf)
+            tokenizer = try BPETokenizer(vocabulary: Dictionary(vocabulary.tokens.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a }),
+                                         mergeLines: vocabulary.merges.map { Substring($0) }, vocabularyPath: gguf.path)
+            name = gguf.deletingPathExtension().lastPathComponent
+        } else {
+            tokenizer = try BPETokenizer(directory: directory)
+        }
         guard tokenizer.vocabularySize <= model.config.vocabularySize else {
             throw CheckpointError.invalidConfig(
                 path: directory.appendingPathComponent("config.json").path,
                 reason: "vocab_size \(model.config.vocabularySize) is smaller than the tokenizer's \(tokenizer.vocabularySize) tokens")
         }
-        self.init(model: model, tokenizer: tokenizer, name: directory.lastPathComponent)
+        self.init(model: model, tokenizer: tokenizer, name: name)
     }
 
     public var contextLength: Int { model.config.contextLength }

@@ -12,6 +12,10 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     case shapeMismatch(path: String, tensor: String, expected: [Int], actual: [Int])
     case tooLarge(path: String, neededBytes: Int, availableBytes: Int)
     case unsupportedPrecision(path: String, precision: String, reason: String)
+    /// A file that is not the format its name or contents claim (GGUF, a pickle).
+    case invalidFile(path: String, format: String, reason: String)
+    /// A tensor stored in a number type the engine does not read (a GGUF k-quant).
+    case unsupportedTensorType(path: String, tensor: String, type: String)
 
     public var description: String {
         switch self {
@@ -36,6 +40,10 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
             return "\(path) needs about \(gib(needed)) of memory, but only \(gib(available)) is available; try --precision q8 or q4"
         case .unsupportedPrecision(let path, let precision, let reason):
             return "\(path) cannot be played at --precision \(precision): \(reason)"
+        case .invalidFile(let path, let format, let reason):
+            return "\(path) is not a valid \(format) file: \(reason)"
+        case .unsupportedTensorType(let path, let tensor, let type):
+            return "\(path): tensor \(tensor) is \(type), which dungeon does not read; use a F16, Q8_0 or Q4_0 file (llama-quantize makes them)"
         }
     }
 }

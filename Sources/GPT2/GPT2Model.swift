@@ -24,6 +24,10 @@ public final class GPT2Model: Sendable {
     /// converted matrices are cached in `cacheDirectory` (default: the model's folder, or
     /// the user's cache folder when that is read-only).
     public convenience init(directory: URL, precision: Precision? = nil, cacheDirectory: URL? = nil) throws {
+        if let gguf = Self.ggufFile(at: directory) {
+            try self.init(gguf: gguf, precision: precision, cacheDirectory: cacheDirectory)
+            return
+        }
         let config = try GPT2Config(contentsOf: directory.appendingPathComponent("config.json"))
         let weightsURL = directory.appendingPathComponent("model.safetensors")
         // Refuse before opening anything a model that would not fit even at its smallest.
@@ -31,6 +35,57 @@ public final class GPT2Model: Sendable {
         let precision = try precision ?? Self.defaultPrecision(config: config, checkpointAt: weightsURL)
         try self.init(config: config, safetensors: weightsURL, precision: precision,
                       cacheURL: Self.cacheURL(forModelAt: directory, precision: precision, in: cacheDirectory))
+    }
+
+    /// Loads a GGUF file (llama.cpp's format) at `precision` (default: its matrices as stored:
+    /// Q8_0 at q8, Q4_0 or Q4_1 at q4; F16 and F32 as a player would choose for the size).
+    public convenience init(gguf url: URL, precision: Precision? = nil, cacheDirectory: URL? = nil) throws {
+        let gguf = try GGUF(file: MappedFile(path: url.path))
+        let config = try gguf.config()
+        let checkpoint = gguf.checkpoint
+        let precision = precision ?? Self.defaultPrecision(config: config, storageType: checkpoint.storageType)
+        try Self.checkMemory(config: config, precision: precision, path: url.path)
+        let folder = cacheDirectory ?? Self.cacheFolder(forModelAt: url.deletingLastPathComponent())
+        let cacheURL = folder.appendingPathComponent("\(url.deletingPathExtension().lastPathComponent).\(precision.rawValue).dungeon")
+        try self.init(config: config, checkpoint: checkpoint, precision: precision, cacheURL: cacheURL)
+    }
+
+    /// The GGUF file a model path names: the path itself, or the one `.gguf` in a folder
+    /// that has no `model.safetensors`. Nil for a Hugging Face folder.
+    public static func ggufFile(at url: URL) -> URL? {
+        if url.pathExtension.lowercased() == "gguf" { return url }
+        let manager = FileManager.default
+        guard !manager.fileExists(atPath: url.appendingPathComponent("model.safetensors").path),
+              let names = try? manager.contentsOfDirectory(atPath: url.path) else { return nil }
+        let ggufs = names.filter { $0.lowercased().hasSuffix(".gguf") }
+        return ggufs.count == 1 ? url.appendingPathComponent(ggufs[0]) : nil
+    }
+
+    /// The shape of the model at `url` (a Hugging Face folder or a GGUF file), read from its
+    /// config or header alone, and the precision a player would choose for it.
+    public static func describe(_ url: URL) throws -> (config: GPT2Config, precision: Precision) {
+        if let file = ggufFile(at: url) {
+            let gguf = try GGUF(file: MappedFile(path: file.path))
+            let config = try gguf.config()
+            return (config, defaultPrecision(config: config, storageType: gguf.storageType))
+        }
+        let config = try GPT2Config(contentsOf: url.appendingPathComponent("config.json"))
+        return (config, try defaultPrecision(config: config, checkpointAt: url.appendingPathComponent("model.safetensors")))
+    }
+
+    /// A GGUF file's vocabulary: token strings in id order, and merges in rank order.
+    public static func ggufVocabulary(at url: URL) throws -> (tokens: [String], merges: [String]) {
+        try GGUF(file: MappedFile(path: url.path)).vocabulary()
+    }
+
+    static func defaultPrecision(config: GPT2Config, storageType: String) -> Precision {
+        switch storageType {
+        case "Q8_0": return .q8
+        case "Q4_0", "Q4_1": return .q4
+        default:
+            let stored: Precision = storageType == "F32" ? .f32 : .f16
+            return Precision.playerDefault(for: config, storedAs: stored, availableBytes: SystemMemory.availableBytes())
+        }
     }
 
     /// The storage type of a checkpoint's matrices, read from its header alone (no weights are
@@ -67,10 +122,14 @@ public final class GPT2Model: Sendable {
             .appendingPathComponent("\(directory.lastPathComponent)-\(String(hash, radix: 16))")
     }
 
-    public init(config: GPT2Config, safetensors url: URL, precision: Precision = .f32, cacheURL: URL? = nil) throws {
+    public convenience init(config: GPT2Config, safetensors url: URL, precision: Precision = .f32, cacheURL: URL? = nil) throws {
         try config.validate(path: url.path)
         try Self.checkMemory(config: config, precision: precision, path: url.path)
         let checkpoint = try SafeTensors(file: MappedFile(path: url.path)).checkpoint
+        try self.init(config: config, checkpoint: checkpoint, precision: precision, cacheURL: cacheURL)
+    }
+
+    init(config: GPT2Config, checkpoint: Checkpoint, precision: Precision, cacheURL: URL?) throws {
         self.config = config
         self.weights = try ModelWeights(checkpoint: checkpoint, config: config, precision: precision, cacheURL: cacheURL)
     }

@@ -144,7 +144,7 @@ final class ModelWeights: @unchecked Sendable {
         }
         widened += resolved.filter { $0.role == .vector && !($0.tensor.format == .f32 && aligned($0.tensor)) }
 
-        var owners: [AnyObject] = [checkpoint.file]
+        var owners: [AnyObject] = [checkpoint.file] + checkpoint.keepAlive
         var convertedBytes = 0
         if !requests.isEmpty {
             let cacheURL = cacheURL ?? GPT2Model.cacheURL(forModelAt: URL(fileURLWithPath: path).deletingLastPathComponent(),

@@ -10,9 +10,8 @@ import Glibc
 /// the larger GPT-2s take a while and several gigabytes.
 enum ModelLoading {
     static func load(_ folder: URL, precision: Precision? = nil) throws -> TextEngine {
-        let config = try GPT2Config(contentsOf: folder.appendingPathComponent("config.json"))
-        let chosen = try precision ?? GPT2Model.defaultPrecision(
-            config: config, checkpointAt: folder.appendingPathComponent("model.safetensors"))
+        let (config, preferred) = try GPT2Model.describe(folder)
+        let chosen = precision ?? preferred
         let parameters = Double(config.parameterCount)
         let size = parameters >= 1e9 ? String(format: "%.1fB", parameters / 1e9) : String(format: "%.0fM", parameters / 1e6)
         let memory = String(format: "%.1f GB", Double(config.estimatedMemoryBytes(precision: chosen)) / 1e9)

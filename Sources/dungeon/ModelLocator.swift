@@ -1,4 +1,5 @@
 import Foundation
+import GPT2
 
 /// Finds the model to play with: `--model`, then `DUNGEON_MODEL`, then the models folder.
 enum ModelLocator {
@@ -8,8 +9,10 @@ enum ModelLocator {
         return names.sorted().map { folder.appendingPathComponent($0) }.filter(isModel)
     }
 
+    /// A Hugging Face GPT-2 folder, or a GGUF file (or a folder holding one).
     static func isModel(_ folder: URL) -> Bool {
         let manager = FileManager.default
+        if GPT2Model.ggufFile(at: folder).map({ manager.fileExists(atPath: $0.path) }) == true { return true }
         return ["config.json", "model.safetensors"].allSatisfy {
             manager.fileExists(atPath: folder.appendingPathComponent($0).path)
         }

@@ -26,6 +26,8 @@ struct Checkpoint {
     /// A tensor's name as the file spells it, for errors ("transformer.h.0.ln_1.bias",
     /// "blk.0.attn_norm.bias").
     let nameInFile: (String) -> String
+    /// Memory the tensors point into besides the file (k-quants widened at load).
+    var keepAlive: [AnyObject] = []
 
     var path: String { file.path }
 }
