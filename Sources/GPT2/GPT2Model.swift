@@ -73,6 +73,13 @@ public final class GPT2Model: Sendable {
         return (config, try defaultPrecision(config: config, checkpointAt: url.appendingPathComponent("model.safetensors")))
     }
 
+    /// The file holding the weights of the model at `url`, and their storage type ("F16", "Q8_0").
+    public static func weightsFile(ofModelAt url: URL) throws -> (file: URL, storageType: String) {
+        if let file = ggufFile(at: url) { return (file, try GGUF(file: MappedFile(path: file.path)).storageType) }
+        let file = url.appendingPathComponent("model.safetensors")
+        return (file, try storageType(ofCheckpointAt: file))
+    }
+
     /// A GGUF file's vocabulary: token strings in id order, and merges in rank order.
     public static func ggufVocabulary(at url: URL) throws -> (tokens: [String], merges: [String]) {
         try GGUF(file: MappedFile(path: url.path)).vocabulary()

@@ -40,11 +40,11 @@ struct ModelsListCommand: ParsableCommand {
             if installed.isEmpty { writeOut("  (none)\n") }
             var rows: [[String]] = []
             for model in installed {
-                let size = (try? FileManager.default.attributesOfItem(atPath: model.appendingPathComponent("model.safetensors").path)[.size] as? Int) ?? 0
-                if let config = try? GPT2Config(contentsOf: model.appendingPathComponent("config.json")) {
-                    let weights = model.appendingPathComponent("model.safetensors")
-                    let dtype = (try? GPT2Model.storageType(ofCheckpointAt: weights)) ?? "?"
-                    let precision = (try? GPT2Model.defaultPrecision(config: config, checkpointAt: weights)).map(\.rawValue) ?? "?"
+                let weights = try? GPT2Model.weightsFile(ofModelAt: model)
+                let size = weights.flatMap { try? FileManager.default.attributesOfItem(atPath: $0.file.path)[.size] as? Int } ?? 0
+                if let (config, preferred) = try? GPT2Model.describe(model) {
+                    let dtype = weights?.storageType ?? "?"
+                    let precision = preferred.rawValue
                     let cached = Precision.allCases.filter {
                         FileManager.default.fileExists(atPath: GPT2Model.cacheURL(forModelAt: model, precision: $0).path)
                     }
