@@ -39,6 +39,10 @@ public final class TextEngine {
             tokenizer = try BPETokenizer(vocabulary: Dictionary(vocabulary.tokens.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a }),
                                          mergeLines: vocabulary.merges.map { Substring($0) }, vocabularyPath: gguf.path)
             name = gguf.deletingPathExtension().lastPathComponent
+        } else if directory.pathExtension.lowercased() == "bin" {
+            // A PyTorch file named directly: its tokenizer files are beside it.
+            tokenizer = try BPETokenizer(directory: directory.deletingLastPathComponent())
+            name = directory.deletingLastPathComponent().lastPathComponent
         } else {
             tokenizer = try BPETokenizer(directory: directory)
         }

@@ -16,6 +16,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     case invalidFile(path: String, format: String, reason: String)
     /// A tensor stored in a number type the engine does not read (a GGUF k-quant).
     case unsupportedTensorType(path: String, tensor: String, type: String)
+    /// A pickle that asks for a Python function a state dict never needs: refused, never run.
+    case unsafePickle(path: String, global: String)
 
     public var description: String {
         switch self {
@@ -42,6 +44,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
             return "\(path) cannot be played at --precision \(precision): \(reason)"
         case .invalidFile(let path, let format, let reason):
             return "\(path) is not a valid \(format) file: \(reason)"
+        case .unsafePickle(let path, let global):
+            return "\(path) asks to run \(global), which a GPT-2 checkpoint never needs; dungeon does not run code from model files and refused it"
         case .unsupportedTensorType(let path, let tensor, let type):
             return "\(path): tensor \(tensor) is \(type), which dungeon does not read; use a F16, Q8_0 or Q4_0 file (llama-quantize makes them)"
         }

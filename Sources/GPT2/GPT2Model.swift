@@ -28,6 +28,10 @@ public final class GPT2Model: Sendable {
             try self.init(gguf: gguf, precision: precision, cacheDirectory: cacheDirectory)
             return
         }
+        if let bin = Self.pytorchFile(at: directory) {
+            try self.init(pytorch: bin, precision: precision, cacheDirectory: cacheDirectory)
+            return
+        }
         let config = try GPT2Config(contentsOf: directory.appendingPathComponent("config.json"))
         let weightsURL = directory.appendingPathComponent("model.safetensors")
         // Refuse before opening anything a model that would not fit even at its smallest.
@@ -50,6 +54,28 @@ public final class GPT2Model: Sendable {
         try self.init(config: config, checkpoint: checkpoint, precision: precision, cacheURL: cacheURL)
     }
 
+    /// Loads a PyTorch checkpoint (`pytorch_model.bin`, zip or legacy) with the `config.json`
+    /// beside it. Its pickle is read, never run.
+    public convenience init(pytorch url: URL, precision: Precision? = nil, cacheDirectory: URL? = nil) throws {
+        let folder = url.deletingLastPathComponent()
+        let config = try GPT2Config(contentsOf: folder.appendingPathComponent("config.json"))
+        try Self.checkMemory(config: config, precision: precision ?? (config.blockFormatsFit ? .q4 : .f16), path: url.path)
+        let checkpoint = try PyTorchCheckpoint(file: MappedFile(path: url.path)).checkpoint()
+        let precision = precision ?? Self.defaultPrecision(config: config, storageType: checkpoint.storageType)
+        try self.init(config: config, checkpoint: checkpoint, precision: precision,
+                      cacheURL: Self.cacheURL(forModelAt: folder, precision: precision, in: cacheDirectory))
+    }
+
+    /// The PyTorch checkpoint a model path names: the `.bin` file itself, or a folder's
+    /// `pytorch_model.bin` when it has no `model.safetensors`.
+    public static func pytorchFile(at url: URL) -> URL? {
+        if url.pathExtension.lowercased() == "bin" { return url }
+        let manager = FileManager.default
+        guard !manager.fileExists(atPath: url.appendingPathComponent("model.safetensors").path) else { return nil }
+        let bin = url.appendingPathComponent("pytorch_model.bin")
+        return manager.fileExists(atPath: bin.path) ? bin : nil
+    }
+
     /// The GGUF file a model path names: the path itself, or the one `.gguf` in a folder
     /// that has no `model.safetensors`. Nil for a Hugging Face folder.
     public static func ggufFile(at url: URL) -> URL? {
@@ -69,6 +95,11 @@ public final class GPT2Model: Sendable {
             let config = try gguf.config()
             return (config, defaultPrecision(config: config, storageType: gguf.storageType))
         }
+        if let bin = pytorchFile(at: url) {
+            let config = try GPT2Config(contentsOf: bin.deletingLastPathComponent().appendingPathComponent("config.json"))
+            let stored = try PyTorchCheckpoint(file: MappedFile(path: bin.path)).checkpoint().storageType
+            return (config, defaultPrecision(config: config, storageType: stored))
+        }
         let config = try GPT2Config(contentsOf: url.appendingPathComponent("config.json"))
         return (config, try defaultPrecision(config: config, checkpointAt: url.appendingPathComponent("model.safetensors")))
     }
@@ -76,6 +107,7 @@ public final class GPT2Model: Sendable {
     /// The file holding the weights of the model at `url`, and their storage type ("F16", "Q8_0").
     public static func weightsFile(ofModelAt url: URL) throws -> (file: URL, storageType: String) {
         if let file = ggufFile(at: url) { return (file, try GGUF(file: MappedFile(path: file.path)).storageType) }
+        if let file = pytorchFile(at: url) { return (file, try PyTorchCheckpoint(file: MappedFile(path: file.path)).checkpoint().storageType) }
         let file = url.appendingPathComponent("model.safetensors")
         return (file, try storageType(ofCheckpointAt: file))
     }

@@ -9,13 +9,13 @@ enum ModelLocator {
         return names.sorted().map { folder.appendingPathComponent($0) }.filter(isModel)
     }
 
-    /// A Hugging Face GPT-2 folder, or a GGUF file (or a folder holding one).
+    /// A Hugging Face GPT-2 folder (safetensors or pytorch_model.bin), or a GGUF file (or a
+    /// folder holding one).
     static func isModel(_ folder: URL) -> Bool {
         let manager = FileManager.default
         if GPT2Model.ggufFile(at: folder).map({ manager.fileExists(atPath: $0.path) }) == true { return true }
-        return ["config.json", "model.safetensors"].allSatisfy {
-            manager.fileExists(atPath: folder.appendingPathComponent($0).path)
-        }
+        let has = { (name: String) in manager.fileExists(atPath: folder.appendingPathComponent(name).path) }
+        return has("config.json") && (has("model.safetensors") || has("pytorch_model.bin"))
     }
 
     /// The model folder to use, or a message saying how to get one.
