@@ -55,6 +55,22 @@ public struct GPT2Config: Sendable, Equatable {
         try validate(path: url.path)
     }
 
+    /// Reads OpenAI's `hparams.json` (`n_vocab`, `n_ctx`, `n_embd`, `n_head`, `n_layer`), which
+    /// sits beside a TensorFlow checkpoint of GPT-2.
+    public init(hparamsAt url: URL) throws {
+        let data = try MappedFile.contents(of: url.path)
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw CheckpointError.invalidConfig(path: url.path, reason: "not a JSON object")
+        }
+        func number(_ key: String) throws -> Int {
+            guard let value = object[key] as? Int else { throw CheckpointError.invalidConfig(path: url.path, reason: "missing \(key)") }
+            return value
+        }
+        self.init(layerCount: try number("n_layer"), headCount: try number("n_head"), hiddenSize: try number("n_embd"),
+                  contextLength: try number("n_ctx"), vocabularySize: try number("n_vocab"))
+        try validate(path: url.path)
+    }
+
     func validate(path: String) throws {
         func fail(_ reason: String) -> CheckpointError { .invalidConfig(path: path, reason: reason) }
         for (name, value) in [("n_layer", layerCount), ("n_head", headCount), ("n_embd", hiddenSize),

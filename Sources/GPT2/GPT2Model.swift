@@ -32,6 +32,10 @@ public final class GPT2Model: Sendable {
             try self.init(pytorch: bin, precision: precision, cacheDirectory: cacheDirectory)
             return
         }
+        if let prefix = Self.tensorFlowPrefix(at: directory) {
+            try self.init(tensorFlow: prefix, precision: precision, cacheDirectory: cacheDirectory)
+            return
+        }
         let config = try GPT2Config(contentsOf: directory.appendingPathComponent("config.json"))
         let weightsURL = directory.appendingPathComponent("model.safetensors")
         // Refuse before opening anything a model that would not fit even at its smallest.
@@ -66,6 +70,26 @@ public final class GPT2Model: Sendable {
                       cacheURL: Self.cacheURL(forModelAt: folder, precision: precision, in: cacheDirectory))
     }
 
+    /// Loads a TensorFlow checkpoint in OpenAI's GPT-2 layout (OpenAI's release, AI Dungeon 2's
+    /// `model_v5`) with the `hparams.json` beside it. Checksums are verified.
+    public convenience init(tensorFlow prefix: URL, precision: Precision? = nil, cacheDirectory: URL? = nil) throws {
+        let folder = prefix.deletingLastPathComponent()
+        let config = try GPT2Config(hparamsAt: folder.appendingPathComponent("hparams.json"))
+        try Self.checkMemory(config: config, precision: precision ?? (config.blockFormatsFit ? .q4 : .f16), path: prefix.path)
+        let checkpoint = try TensorBundle(prefix: prefix).checkpoint()
+        let precision = precision ?? Self.defaultPrecision(config: config, storageType: checkpoint.storageType)
+        try self.init(config: config, checkpoint: checkpoint, precision: precision,
+                      cacheURL: Self.cacheURL(forModelAt: folder, precision: precision, in: cacheDirectory))
+    }
+
+    /// The TensorFlow checkpoint prefix of a folder with `hparams.json` and no safetensors.
+    public static func tensorFlowPrefix(at url: URL) -> URL? {
+        let manager = FileManager.default
+        guard manager.fileExists(atPath: url.appendingPathComponent("hparams.json").path),
+              !manager.fileExists(atPath: url.appendingPathComponent("model.safetensors").path) else { return nil }
+        return TensorBundle.prefix(in: url)
+    }
+
     /// The PyTorch checkpoint a model path names: the `.bin` file itself, or a folder's
     /// `pytorch_model.bin` when it has no `model.safetensors`.
     public static func pytorchFile(at url: URL) -> URL? {
@@ -95,6 +119,11 @@ public final class GPT2Model: Sendable {
             let config = try gguf.config()
             return (config, defaultPrecision(config: config, storageType: gguf.storageType))
         }
+        if let prefix = tensorFlowPrefix(at: url) {
+            let config = try GPT2Config(hparamsAt: url.appendingPathComponent("hparams.json"))
+            let type = TensorBundle.storageType(of: try TensorBundle(prefix: prefix))
+            return (config, defaultPrecision(config: config, storageType: type))
+        }
         if let bin = pytorchFile(at: url) {
             let config = try GPT2Config(contentsOf: bin.deletingLastPathComponent().appendingPathComponent("config.json"))
             let stored = try PyTorchCheckpoint(file: MappedFile(path: bin.path)).checkpoint().storageType
@@ -107,6 +136,9 @@ public final class GPT2Model: Sendable {
     /// The file holding the weights of the model at `url`, and their storage type ("F16", "Q8_0").
     public static func weightsFile(ofModelAt url: URL) throws -> (file: URL, storageType: String) {
         if let file = ggufFile(at: url) { return (file, try GGUF(file: MappedFile(path: file.path)).storageType) }
+        if let prefix = tensorFlowPrefix(at: url) {
+            return (URL(fileURLWithPath: prefix.path + ".data-00000-of-00001"), TensorBundle.storageType(of: try TensorBundle(prefix: prefix)))
+        }
         if let file = pytorchFile(at: url) { return (file, try PyTorchCheckpoint(file: MappedFile(path: file.path)).checkpoint().storageType) }
         let file = url.appendingPathComponent("model.safetensors")
         return (file, try storageType(ofCheckpointAt: file))

@@ -15,6 +15,7 @@ enum ModelLocator {
         let manager = FileManager.default
         if GPT2Model.ggufFile(at: folder).map({ manager.fileExists(atPath: $0.path) }) == true { return true }
         let has = { (name: String) in manager.fileExists(atPath: folder.appendingPathComponent(name).path) }
+        if GPT2Model.tensorFlowPrefix(at: folder) != nil { return true }
         return has("config.json") && (has("model.safetensors") || has("pytorch_model.bin"))
     }
 

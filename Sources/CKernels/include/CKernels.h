@@ -125,6 +125,14 @@ const char *ck_instruction_set(void);
 /// Forces the portable kernels (tests compare both paths); returns the previous setting.
 int ck_force_portable(int enabled);
 
+// MARK: Checksums
+
+/// CRC-32C (Castagnoli) of `size` bytes, as TensorFlow records it (before masking): the
+/// SSE4.2 instruction when the CPU has it, else a table.
+uint32_t ck_crc32c(const void *data, size_t size);
+/// The table version, for testing the fast one against.
+uint32_t ck_crc32c_portable(const void *data, size_t size);
+
 #ifdef __cplusplus
 }
 #endif
