@@ -11,7 +11,7 @@ struct ModelsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "models",
         abstract: "List installed models and the ones that can be downloaded.",
-        subcommands: [ModelsListCommand.self, ModelsDownloadCommand.self],
+        subcommands: [ModelsListCommand.self, ModelsDownloadCommand.self, ModelsImportCommand.self],
         defaultSubcommand: ModelsListCommand.self
     )
 }

@@ -103,3 +103,48 @@ final class LocalServer {
         #expect(!FileManager.default.fileExists(atPath: models.url.appendingPathComponent("gpt2").path))
     }
 }
+
+/// `dungeon models import`: every format dungeon reads becomes a native folder that plays
+/// exactly like the original; a file that is refused leaves nothing behind.
+@Suite struct ModelsImportTests {
+    static let fixtures = repositoryRoot.appendingPathComponent("Tests/GPT2Tests/Fixtures")
+
+    @Test func everyFormatImportsAndPlays() throws {
+        let scratch = try ScratchFolder()
+        let models = scratch.url.appendingPathComponent("models").path
+        // A TensorFlow release and a PyTorch folder, each with the tokenizer beside it.
+        let tokenizer = ["vocab.json", "merges.txt"].map { Self.fixtures.appendingPathComponent("gguf/\($0)") }
+        let tf = scratch.url.appendingPathComponent("tf"), pt = scratch.url.appendingPathComponent("pt")
+        for folder in [tf, pt] { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
+        for name in try FileManager.default.contentsOfDirectory(atPath: Self.fixtures.appendingPathComponent("tensorflow").path) {
+            try FileManager.default.copyItem(at: Self.fixtures.appendingPathComponent("tensorflow/\(name)"), to: tf.appendingPathComponent(name))
+        }
+        try FileManager.default.copyItem(at: Self.fixtures.appendingPathComponent("pytorch/tiny-f32-legacy.bin"), to: pt.appendingPathComponent("pytorch_model.bin"))
+        try FileManager.default.copyItem(at: Self.fixtures.appendingPathComponent("tiny-f32/config.json"), to: pt.appendingPathComponent("config.json"))
+        for folder in [tf, pt] {
+            for file in tokenizer { try FileManager.default.copyItem(at: file, to: folder.appendingPathComponent(file.lastPathComponent)) }
+        }
+        for (source, name) in [(Self.fixtures.appendingPathComponent("gguf/tiny-q4_0.gguf").path, "tiny-q4_0"), (tf.path, "tf"), (pt.path, "pt")] {
+            let result = try runDungeon(["models", "import", source, "--models", models])
+            #expect(result.status == 0, "\(name): \(result.error)")
+            #expect(result.output.hasPrefix("Imported \(name) into ") && result.output.contains("checked: the same 16 greedy tokens"), "\(result.output)")
+            let played = try runDungeon(["generate", "--model", models + "/" + name, "--prompt", "the cat", "--max-tokens", "5", "--greedy"])
+            #expect(played.status == 0, "\(played.error)")
+        }
+        let list = try runDungeon(["models", "list", "--models", models])
+        #expect(list.output.contains("tiny-q4_0") && list.output.contains("tf ") && list.output.contains("pt "))
+    }
+
+    @Test func aRefusedFileLeavesNothingBehind() throws {
+        let scratch = try ScratchFolder()
+        let models = scratch.url.appendingPathComponent("models")
+        let evil = scratch.url.appendingPathComponent("evil")
+        try FileManager.default.createDirectory(at: evil, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: Self.fixtures.appendingPathComponent("pytorch/evil.bin"), to: evil.appendingPathComponent("pytorch_model.bin"))
+        try FileManager.default.copyItem(at: Self.fixtures.appendingPathComponent("tiny-f32/config.json"), to: evil.appendingPathComponent("config.json"))
+        let result = try runDungeon(["models", "import", evil.path, "--models", models.path])
+        #expect(result.status == 1)
+        #expect(result.error.hasSuffix("which a GPT-2 checkpoint never needs; dungeon does not run code from model files and refused it\n"), "\(result.error)")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: models.path)) ?? []).isEmpty)
+    }
+}
