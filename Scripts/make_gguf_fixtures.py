@@ -174,7 +174,7 @@ def main():
     (OUT / "vocab.json").write_text(json.dumps({token: index for index, token in enumerate(tokens)}, ensure_ascii=False))
     (OUT / "merges.txt").write_text("#version: 0.2\n" + "\n".join(merges) + "\n")
     variants = {"f32": (Q.F32, Q.F32), "f16": (Q.F16, Q.F16), "q8_0": (Q.Q8_0, Q.Q8_0),
-                "q4_0": (Q.Q4_0, Q.Q8_0), "q4_1": (Q.Q4_1, Q.Q8_0)}
+                "q4_0": (Q.Q4_0, Q.Q8_0), "q4_1": (Q.Q4_1, Q.Q8_0), "q5_0": (Q.Q5_0, Q.Q8_0), "q5_1": (Q.Q5_1, Q.Q8_0)}
     for name, (matrix_type, embedding_type) in variants.items():
         back = write_gguf(OUT / f"tiny-{name}.gguf", config, tensors, matrix_type, embedding_type, tokens, merges)
         if name != "f32":

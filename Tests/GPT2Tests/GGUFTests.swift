@@ -27,7 +27,7 @@ import Tokenizer
 
     /// Each quantized file, widened to F32, gives exactly the logits of the weights the gguf
     /// library reads back from it; played as stored, it stays within its quantization's error.
-    @Test(arguments: ["f16", "q8_0", "q4_0", "q4_1"])
+    @Test(arguments: ["f16", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1"])
     func aQuantizedFileReadsAsTheGGUFLibraryReadsIt(variant: String) throws {
         let reference = try HuggingFaceReference.load("tiny-f32")
         let scratch = try ScratchFolder()
@@ -39,7 +39,8 @@ import Tokenizer
 
         let asStored = try GPT2Model(gguf: Self.url("tiny-\(variant).gguf"), cacheDirectory: scratch.url)
         #expect(asStored.storageType == variant.uppercased())
-        #expect(asStored.convertedBytes == 0 || variant == "f16")  // the matrices are used in place
+        // The engine's own formats are used in place; Q5 is widened at load and played at f32.
+        #expect(asStored.convertedBytes == 0 || variant == "f16" || variant.hasPrefix("q5"))
         let played = try logits(asStored, reference.sequence)
         let spread = (expected.max() ?? 0) - (expected.min() ?? 0)
         #expect(maxDifference(played, expected) < 0.05 * spread, "\(variant)")

@@ -6,8 +6,9 @@ import Foundation
 /// and so on, every matrix stored (outputs, inputs) with its dimensions listed innermost first.
 ///
 /// F32, F16, BF16, Q8_0, Q4_0 and Q4_1 tensors are used as stored (the engine's block formats
-/// are ggml's byte layouts); Q6_K and Q4_K (llama-quantize's choices for the embedding and in
-/// Q4_K_M) are widened at load; other types are refused with their name.
+/// are ggml's byte layouts); Q6_K, Q4_K, Q5_0 and Q5_1 (llama-quantize's choices for the
+/// embedding, in Q4_K_M, and its fallbacks for rows that are not whole k-blocks) are widened
+/// at load; other types are refused with their name.
 struct GGUF {
     enum Value {
         case integer(Int64), unsigned(UInt64), float(Double), bool(Bool), string(String), array([Value])
@@ -94,7 +95,7 @@ struct GGUF {
         var tensors: [String: Tensor] = [:]
         for (name, dimensions, type, relative) in infos {
             guard let (_, block, blockBytes) = Self.readable[type]
-                ?? KQuants.blockBytes[type].map({ (WeightFormat.f32, KQuants.blockWeights, $0) }) else {
+                ?? KQuants.blocks[type].map({ (WeightFormat.f32, $0.weights, $0.bytes) }) else {
                 let typeName = Self.typeNames[type] ?? "type \(type)"
                 throw CheckpointError.unsupportedTensorType(path: file.path, tensor: name, type: typeName)
             }
@@ -160,7 +161,7 @@ struct GGUF {
             if Self.readable[tensor.type] == nil {
                 let count = tensor.dimensions.reduce(1, *)
                 let copy = Allocation(byteCount: count * 4)
-                KQuants.dequantize(type: tensor.type, data, blocks: count / KQuants.blockWeights,
+                KQuants.dequantize(type: tensor.type, data, blocks: count / KQuants.blocks[tensor.type]!.weights,
                                    into: copy.pointer.assumingMemoryBound(to: Float.self))
                 widened.append(copy)
                 (format, data) = (.f32, UnsafeRawPointer(copy.pointer))

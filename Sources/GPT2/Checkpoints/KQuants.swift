@@ -1,8 +1,13 @@
 import Foundation
 
-/// ggml's "k-quant" blocks, which llama.cpp's quantizer uses for GPT-2's embedding and
-/// output (Q6_K) and in its Q4_K_M mixes (Q4_K). The engine has no kernels for them: they
-/// are widened to F32 once, at load, and then used (or converted) like any F32 tensor.
+/// ggml's block types the engine has no kernels for, which llama.cpp's quantizer uses for
+/// GPT-2: Q6_K for the embedding and output, Q4_K in its Q4_K_M mixes, and Q5_0 / Q5_1 where
+/// a row is not a whole number of 256-weight k-blocks (GPT-2 XL's 1,600). They are widened
+/// to F32 once, at load, and then used (or converted) like any F32 tensor.
+///
+/// Q5_0 and Q5_1 blocks hold 32 weights: an F16 scale `d` (and for Q5_1 an F16 minimum `m`),
+/// 4 bytes of fifth bits, 16 bytes of low nibbles. Weight = d × (5-bit value − 16), or
+/// d × value + m.
 ///
 /// Each block holds 256 weights (`QK_K`):
 /// - Q6_K, 210 bytes: 128 bytes of low 4 bits, 64 bytes of high 2 bits, 16 int8 scales (one
@@ -11,19 +16,39 @@ import Foundation
 ///   6-bit minimums (one pair per 32 weights), 128 bytes of 4-bit values. Weight =
 ///   d × scale × value − dmin × minimum.
 enum KQuants {
-    static let blockWeights = 256
+    /// Weights and bytes per block, by ggml type number, for the types this file widens.
+    static let blocks: [UInt32: (weights: Int, bytes: Int)] = [14: (256, 210), 12: (256, 144), 6: (32, 22), 7: (32, 24)]
 
-    /// Bytes per block, by ggml type number, for the types this file widens.
-    static let blockBytes: [UInt32: Int] = [14: 210, 12: 144]
-
-    /// Widens `blocks` blocks of type `type` at `source` into `destination`.
-    static func dequantize(type: UInt32, _ source: UnsafeRawPointer, blocks: Int, into destination: UnsafeMutablePointer<Float>) {
-        for block in 0..<blocks {
-            let y = destination + block * blockWeights
+    /// Widens `count` blocks of type `type` at `source` into `destination`.
+    static func dequantize(type: UInt32, _ source: UnsafeRawPointer, blocks count: Int, into destination: UnsafeMutablePointer<Float>) {
+        guard let (weights, bytes) = blocks[type] else { return }
+        for block in 0..<count {
+            let y = destination + block * weights, x = source + block * bytes
             switch type {
-            case 14: q6K(source + block * 210, y)
-            case 12: q4K(source + block * 144, y)
+            case 14: q6K(x, y)
+            case 12: q4K(x, y)
+            case 6: q5(x, y, hasMinimum: false)
+            case 7: q5(x, y, hasMinimum: true)
             default: break
+            }
+        }
+    }
+
+    private static func q5(_ block: UnsafeRawPointer, _ y: UnsafeMutablePointer<Float>, hasMinimum: Bool) {
+        let d = half(block)
+        let m = hasMinimum ? half(block + 2) : 0
+        let start = hasMinimum ? 4 : 2
+        let high = block.loadUnaligned(fromByteOffset: start, as: UInt32.self).littleEndian
+        let qs = (block + start + 4).assumingMemoryBound(to: UInt8.self)
+        for j in 0..<16 {
+            let low = Int(qs[j] & 0x0F) | Int((high >> UInt32(j)) & 1) << 4
+            let upper = Int(qs[j] >> 4) | Int((high >> UInt32(j + 16)) & 1) << 4
+            if hasMinimum {
+                y[j] = d * Float(low) + m
+                y[j + 16] = d * Float(upper) + m
+            } else {
+                y[j] = d * Float(low - 16)
+                y[j + 16] = d * Float(upper - 16)
             }
         }
     }
