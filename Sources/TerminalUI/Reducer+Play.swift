@@ -104,7 +104,15 @@ func generate(_ state: inout AppState) -> [Effect] {
 /// The story pane's height for the current window: less the input line, the status bar
 /// and, while there is one, the notice's row.
 func storyHeight(_ state: AppState) -> Int {
-    max(1, state.height - 2 - (state.notice == nil ? 0 : 1))
+    max(1, state.height - 2 - noticeLines(state).count)
+}
+
+/// The notice, wrapped to the window: at most two rows, so a long one is read whole.
+func noticeLines(_ state: AppState) -> [String] {
+    guard let notice = state.notice else { return [] }
+    let lines = WordWrap.lines(notice.text, width: max(1, state.width - 2))
+    guard lines.count > 2 else { return lines }
+    return [lines[0], DisplayWidth.truncate(lines[1...].joined(separator: " "), to: max(1, state.width - 2))]
 }
 
 /// How far the story can be scrolled up: its wrapped height less one screen.

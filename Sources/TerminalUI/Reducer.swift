@@ -51,7 +51,7 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [Effect] {
         state.contextPrompt = nil
         // An action left without its reply (the game ended while writing it) is taken back.
         if takeBack(&state) {
-            state.notice = Notice(text: "Your last action had no reply (the game ended while writing it); it was taken back: send it again or do something else.", isError: false)
+            state.notice = Notice(text: "Your last action got no reply before the game ended; it was taken back.", isError: false)
             return [.save, .measureContext]
         }
         return [.measureContext]
@@ -69,7 +69,7 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [Effect] {
         state.scroll = 0
         if outcome.cancelled {
             if takeBack(&state) {
-                state.notice = Notice(text: "Stopped. Your action was taken back: send it again, changed or not, or do something else.", isError: false)
+                state.notice = Notice(text: "Stopped. Your action was taken back: send it again or change it.", isError: false)
                 return [.save, .measureContext]
             }
             state.notice = Notice(text: outcome.reply == nil ? "Stopped; the new reply was discarded." : "Stopped; the partial reply was kept.", isError: false)

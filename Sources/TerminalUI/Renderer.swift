@@ -41,9 +41,11 @@ private func drawPlay(_ state: AppState, _ buffer: inout ScreenBuffer) {
         buffer.write(marker, x: max(0, state.width - DisplayWidth.of(marker)), y: height - 1, role: .notice)
     }
     if let notice = state.notice {
-        // A row of its own, between the story and the input line: it never hides the story.
-        buffer.fill(y: height, role: notice.isError ? .error : .notice)
-        buffer.write(" " + notice.text, x: 0, y: height, role: notice.isError ? .error : .notice)
+        // Rows of its own, between the story and the input line: it never hides the story.
+        for (row, line) in noticeLines(state).enumerated() {
+            buffer.fill(y: height + row, role: notice.isError ? .error : .notice)
+            buffer.write(" " + line, x: 0, y: height + row, role: notice.isError ? .error : .notice)
+        }
     }
     drawInput(state, &buffer, y: state.height - 2)
     drawStatus(state, &buffer, y: state.height - 1)

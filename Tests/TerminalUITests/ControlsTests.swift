@@ -188,3 +188,15 @@ import Testing
         #expect(words.rows(width: 8).cursor == (3, 3))
     }
 }
+
+@Suite struct LongNoticeTests {
+    @Test func aLongNoticeIsReadWholeOnTwoRows() {
+        var state = playingState(width: 40, height: 12)
+        let text = "the disk holding /home/player/.local/share/dungeon/saves is full; free some space"
+        _ = reduce(&state, .notice(text, isError: true))
+        let lines = render(state).lines
+        #expect(lines[8] == " the disk holding" || lines[8].hasPrefix(" the disk"))
+        #expect((lines[8] + lines[9]).contains("free some") || lines[9].hasSuffix("…"))
+        #expect(storyHeight(state) == 12 - 2 - 2)
+    }
+}
