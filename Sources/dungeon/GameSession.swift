@@ -17,6 +17,8 @@ final class GameSession {
     private var lock: AdventureLock?
     /// Where the start screen's "Download gpt2" installs to, and from (a mirror for tests).
     var modelDownload: (installer: ModelInstaller, mirror: String?)?
+    /// The `--precision` the player asked for, for a model downloaded from the start screen.
+    var precision: Precision?
     private let pendingWorker = PendingWorker()
     /// Why the last save failed, until one succeeds; reported on exit if the game ends so.
     private(set) var saveFailure: String?
@@ -163,6 +165,7 @@ final class GameSession {
     private func startDownload(installer: ModelInstaller, mirror: String?) {
         let inbox = self.inbox
         let pending = pendingWorker
+        let precision = self.precision
         Thread.detachNewThread {
             do {
                 let name = "gpt2"
@@ -174,7 +177,7 @@ final class GameSession {
                     })
                 }
                 // Loaded quietly: the start screen is on the terminal, and it reports the result.
-                let worker = EngineWorker(engine: try TextEngine(directory: folder))
+                let worker = EngineWorker(engine: try TextEngine(directory: folder, precision: precision))
                 pending.put(worker)
                 inbox.post(.modelReady(name: worker.modelName, window: worker.contextLength))
             } catch {

@@ -90,6 +90,7 @@ struct PlayCommand: ParsableCommand {
                     // DUNGEON_MODEL_MIRROR points the first-run download at a mirror (the tests use a local one).
                     let mirror = ProcessInfo.processInfo.environment["DUNGEON_MODEL_MIRROR"].flatMap { $0.isEmpty ? nil : $0 }
                     session.modelDownload = (ModelInstaller(catalog: catalog, modelsFolder: modelsFolder), mirror)
+                    session.precision = precision
                     state.downloadOffer = "\(gpt2.name) (\(gpt2.disk))"
                 }
                 state.preferences = session.loadPreferences()
