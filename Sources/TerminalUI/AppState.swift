@@ -81,6 +81,10 @@ public struct Preferences: Equatable, Sendable {
     public var theme: Theme = .standard
     /// Keep the partial reply when a generation is stopped (otherwise it is discarded).
     public var keepPartialOnStop = false
+    /// The story settings a new adventure starts with, set from the start menu's Settings.
+    public var storyDefaults = GenerationSettings()
+    /// Whether a new adventure detects game over and victory (a scenario may ask for it too).
+    public var detectsEndingsByDefault = false
 
     public init(theme: Theme = .standard, keepPartialOnStop: Bool = false) {
         self.theme = theme

@@ -192,15 +192,21 @@ func setCommand(_ state: inout AppState, _ argument: String) -> [Effect] {
     default:
         break
     }
-    guard state.teller != nil else { return fail("story settings belong to an adventure; start or load one first") }
+    // With no adventure open, the story settings are the defaults new adventures start with.
+    let forDefaults = state.teller == nil
     guard !state.isGenerating else { return fail("a reply is being written; press Esc to stop it first") }
     if name == "endings" {
         guard let on = ["on": true, "off": false][value] else { return fail("endings is on or off") }
+        if forDefaults {
+            state.preferences.detectsEndingsByDefault = on
+            state.notice = Notice(text: "New adventures detect game over / victory: \(value).", isError: false)
+            return [.savePreferences]
+        }
         state.teller!.setDetectsEndings(on)
         state.notice = Notice(text: "Detect game over / victory: \(value).", isError: false)
         return [.save]
     }
-    var settings = state.adventure!.settings
+    var settings = forDefaults ? state.preferences.storyDefaults : state.adventure!.settings
     switch name {
     case "temperature": guard let v = Double(value) else { return fail("temperature is a number") }; settings.temperature = v
     case "top-k", "topk": guard let v = Int(value) else { return fail("top-k is a whole number") }; settings.topK = v
@@ -210,6 +216,11 @@ func setCommand(_ state: inout AppState, _ argument: String) -> [Effect] {
     default: return fail("unknown setting \(name); /settings lists them")
     }
     if let problem = settings.problem { return fail(problem) }
+    if forDefaults {
+        state.preferences.storyDefaults = settings
+        state.notice = Notice(text: "\(name) is now \(value) for new adventures.", isError: false)
+        return [.savePreferences]
+    }
     try? state.teller!.setSettings(settings)
     state.notice = Notice(text: "\(name) is now \(value) for this adventure.", isError: false)
     return [.save, .measureContext]

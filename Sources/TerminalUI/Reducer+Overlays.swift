@@ -247,15 +247,32 @@ private func adjust(_ state: inout AppState, _ row: SettingRow, by direction: Do
     default:
         break
     }
-    guard state.teller != nil, !state.isGenerating else {
-        state.notice = Notice(text: "Story settings belong to an adventure; start or load one first.", isError: false)
+    guard state.teller != nil else {
+        // No adventure open: the values new adventures start with.
+        if row == .endings {
+            state.preferences.detectsEndingsByDefault.toggle()
+            return [.savePreferences]
+        }
+        guard let changed = adjusted(state.preferences.storyDefaults, row, by: direction) else { return [] }
+        state.preferences.storyDefaults = changed
+        return [.savePreferences]
+    }
+    guard !state.isGenerating else {
+        state.notice = Notice(text: "A reply is being written; press Esc to stop it first.", isError: false)
         return []
     }
     if row == .endings {
         state.teller!.setDetectsEndings(!state.adventure!.detectsEndings)
         return [.save]
     }
-    var settings = state.adventure!.settings
+    guard let settings = adjusted(state.adventure!.settings, row, by: direction) else { return [] }
+    try? state.teller!.setSettings(settings)
+    return [.save, .measureContext]
+}
+
+/// `settings` with one row's value stepped, or nil at a limit (where it stays).
+private func adjusted(_ settings: GenerationSettings, _ row: SettingRow, by direction: Double) -> GenerationSettings? {
+    var settings = settings
     switch row {
     case .temperature: settings.temperature = ((settings.temperature + 0.05 * direction) * 100).rounded() / 100
     case .topK: settings.topK += Int(5 * direction)
@@ -264,7 +281,5 @@ private func adjust(_ state: inout AppState, _ row: SettingRow, by direction: Do
     case .replyLength: settings.replyLength += Int(10 * direction)
     case .endings, .keepPartial, .theme: break
     }
-    guard settings.problem == nil else { return [] }  // at a limit: stay there
-    try? state.teller!.setSettings(settings)
-    return [.save, .measureContext]
+    return settings.problem == nil ? settings : nil
 }

@@ -133,21 +133,22 @@ public func overlayContent(_ state: AppState, _ overlay: Overlay, width: Int) ->
                               hint: "u undo\(redo) · t retry · ←→ replies · e edit reply · a edit action · Esc",
                               selected: turns.isEmpty ? nil : min(state.selection, turns.count - 1))
     case .settings:
-        let settings = adventure?.settings
+        let settings = adventure?.settings ?? state.preferences.storyDefaults
+        let endings = adventure?.detectsEndings ?? state.preferences.detectsEndingsByDefault
         let values: [(String, String)] = [
-            ("Temperature", settings.map { String($0.temperature) } ?? "—"),
-            ("Top-k", settings.map { String($0.topK) } ?? "—"),
-            ("Top-p", settings.map { String($0.topP) } ?? "—"),
-            ("Repetition penalty", settings.map { String($0.repetitionPenalty) } ?? "—"),
-            ("Reply length (tokens)", settings.map { String($0.replyLength) } ?? "—"),
-            ("Detect game over / victory", adventure.map { $0.detectsEndings ? "on" : "off" } ?? "—"),
+            ("Temperature", String(settings.temperature)),
+            ("Top-k", String(settings.topK)),
+            ("Top-p", String(settings.topP)),
+            ("Repetition penalty", String(settings.repetitionPenalty)),
+            ("Reply length (tokens)", String(settings.replyLength)),
+            ("Detect game over / victory", endings ? "on" : "off"),
             ("Keep partial reply on stop", state.preferences.keepPartialOnStop ? "on" : "off"),
             ("Theme", state.preferences.theme.rawValue),
         ]
         var lines = values.map { StyledLine(text: $0.0.padding(30) + $0.1, role: .normal) }
         lines.append(StyledLine(text: "", role: .normal))
         lines += wrapped(adventure == nil
-                         ? "The first six belong to an adventure (— until one is open): open one to change them. The last two are yours everywhere."
+                         ? "No adventure is open: the first six are what new adventures start with. The last two are yours everywhere."
                          : "The first six belong to this adventure; the last two are yours everywhere. /set NAME VALUE also changes them.",
                          width: width).map { StyledLine(text: $0.text, role: .dim) }
         return OverlayContent(title: "Settings", lines: lines, hint: "↑↓ choose · ←→ change · Esc close",

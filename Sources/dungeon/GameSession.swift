@@ -66,6 +66,11 @@ final class GameSession {
             preferences.theme = value
         }
         if let keep = try? database.setting("keepPartialOnStop") { preferences.keepPartialOnStop = keep == "true" }
+        if let text = try? database.setting("storyDefaults"),
+           let defaults = try? JSONDecoder().decode(GenerationSettings.self, from: Data(text.utf8)), defaults.problem == nil {
+            preferences.storyDefaults = defaults
+        }
+        if let endings = try? database.setting("detectsEndingsByDefault") { preferences.detectsEndingsByDefault = endings == "true" }
         return preferences
     }
 
@@ -83,7 +88,11 @@ final class GameSession {
             switch effect {
             case .listSaves:
                 return [.savesListed(try database.list().map(Self.saved))]
-            case .createAdventure(let adventure):
+            case .createAdventure(let template):
+                // A new adventure starts with the player's defaults (from the start menu's Settings).
+                var adventure = template
+                adventure.settings = state.preferences.storyDefaults
+                adventure.detectsEndings = adventure.detectsEndings || state.preferences.detectsEndingsByDefault
                 let id = try database.create(adventure)
                 try takeLock(id)
                 return [.adventureOpened(id: id, adventure)]
@@ -145,6 +154,8 @@ final class GameSession {
             case .savePreferences:
                 try database.setSetting("theme", state.preferences.theme.rawValue)
                 try database.setSetting("keepPartialOnStop", state.preferences.keepPartialOnStop ? "true" : "false")
+                try database.setSetting("storyDefaults", String(decoding: try JSONEncoder().encode(state.preferences.storyDefaults), as: UTF8.self))
+                try database.setSetting("detectsEndingsByDefault", state.preferences.detectsEndingsByDefault ? "true" : "false")
                 return []
             case .downloadModel:
                 guard let (installer, mirror) = modelDownload else {

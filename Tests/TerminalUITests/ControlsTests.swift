@@ -200,3 +200,24 @@ import Testing
         #expect(storyHeight(state) == 12 - 2 - 2)
     }
 }
+
+@Suite struct DefaultSettingsTests {
+    /// From the start menu (no adventure open), Settings changes what new adventures start with.
+    @Test func theStartMenusSettingsAreTheDefaultsForNewAdventures() {
+        var state = AppState(width: 80, height: 24, scenarios: sampleScenarios(), modelName: "gpt2")
+        _ = reduce(&state, .savesListed([]))
+        _ = reduce(&state, .key(.down))
+        _ = reduce(&state, .key(.enter))  // Settings
+        #expect(state.overlay == .settings)
+        #expect(render(state).lines.contains { $0.contains("Temperature") && $0.contains("0.8") })
+        #expect(reduce(&state, .key(.right)) == [.savePreferences])
+        #expect(state.preferences.storyDefaults.temperature == 0.85)
+        _ = reduce(&state, .key(.down))
+        _ = reduce(&state, .key(.down))
+        _ = reduce(&state, .key(.down))
+        _ = reduce(&state, .key(.down))
+        _ = reduce(&state, .key(.right))  // reply length
+        #expect(state.preferences.storyDefaults.replyLength == 70)
+        #expect(render(state).lines.contains { $0.contains("what new adventures start with") })
+    }
+}
