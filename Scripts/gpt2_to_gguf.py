@@ -12,34 +12,12 @@ Needs: pip install numpy gguf
 """
 import argparse
 import json
-import struct
 from pathlib import Path
 
 import numpy as np
 import gguf
 
-
-def read_safetensors(path):
-    """Every tensor of a .safetensors file as a numpy array (F32, F16 or BF16 widened)."""
-    data = path.read_bytes()
-    (length,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + length])
-    tensors = {}
-    for name, entry in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = entry["data_offsets"]
-        raw = data[8 + length + begin:8 + length + end]
-        if entry["dtype"] == "F32":
-            array = np.frombuffer(raw, dtype=np.float32)
-        elif entry["dtype"] == "F16":
-            array = np.frombuffer(raw, dtype=np.float16)
-        elif entry["dtype"] == "BF16":
-            array = (np.frombuffer(raw, dtype=np.uint16).astype(np.uint32) << 16).view(np.float32)
-        else:
-            raise SystemExit(f"{path}: unsupported dtype {entry['dtype']}")
-        tensors[name.removeprefix("transformer.")] = array.reshape(entry["shape"])
-    return tensors
+from safetensors_io import read_safetensors
 
 
 def main():

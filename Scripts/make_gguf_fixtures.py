@@ -18,42 +18,17 @@ Needs: pip install numpy gguf
     python3 Scripts/make_gguf_fixtures.py
 """
 import json
-import struct
 from pathlib import Path
 
 import numpy as np
 import gguf
 from gguf import GGMLQuantizationType as Q, quants
 
+from safetensors_io import read_safetensors, write_safetensors
+
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "Tests/GPT2Tests/Fixtures/tiny-f32"
 OUT = ROOT / "Tests/GPT2Tests/Fixtures/gguf"
-
-
-def read_safetensors(path):
-    data = path.read_bytes()
-    (length,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + length])
-    tensors = {}
-    for name, entry in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = entry["data_offsets"]
-        array = np.frombuffer(data[8 + length + begin:8 + length + end], dtype=np.float32)
-        tensors[name.removeprefix("transformer.")] = array.reshape(entry["shape"])
-    return tensors
-
-
-def write_safetensors(path, tensors):
-    header, blobs, offset = {}, [], 0
-    for name, array in tensors.items():
-        raw = np.ascontiguousarray(array, dtype=np.float32).tobytes()
-        header["transformer." + name] = {"dtype": "F32", "shape": list(array.shape), "data_offsets": [offset, offset + len(raw)]}
-        blobs.append(raw)
-        offset += len(raw)
-    encoded = json.dumps(header).encode()
-    encoded += b" " * ((8 - len(encoded) % 8) % 8)
-    path.write_bytes(struct.pack("<Q", len(encoded)) + encoded + b"".join(blobs))
 
 
 def byte_alphabet():

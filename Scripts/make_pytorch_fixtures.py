@@ -10,32 +10,22 @@ Needs: pip install torch numpy
 
     python3 Scripts/make_pytorch_fixtures.py
 """
-import json
 import pickle
-import struct
 from collections import OrderedDict
 from pathlib import Path
 
-import numpy as np
 import torch
+
+from safetensors_io import read_safetensors
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "Tests/GPT2Tests/Fixtures/tiny-f32"
 OUT = ROOT / "Tests/GPT2Tests/Fixtures/pytorch"
 
 
-def read_safetensors(path):
-    data = path.read_bytes()
-    (length,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + length])
-    tensors = OrderedDict()
-    for name, entry in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = entry["data_offsets"]
-        array = np.frombuffer(data[8 + length + begin:8 + length + end], dtype=np.float32).reshape(entry["shape"])
-        tensors[name if name.startswith("transformer.") else "transformer." + name] = torch.from_numpy(array.copy())
-    return tensors
+def state_dict(path):
+    """The weights as Hugging Face's GPT2LMHeadModel.state_dict() names them, as torch tensors."""
+    return OrderedDict(("transformer." + name, torch.from_numpy(array.copy())) for name, array in read_safetensors(path).items())
 
 
 class Evil:
@@ -47,7 +37,7 @@ class Evil:
 
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
-    state = read_safetensors(SOURCE / "model.safetensors")
+    state = state_dict(SOURCE / "model.safetensors")
     state["lm_head.weight"] = state["transformer.wte.weight"]  # tied, one storage, as Hugging Face saves it
     torch.save(state, OUT / "tiny-f32.bin")
     torch.save(state, OUT / "tiny-f32-legacy.bin", _use_new_zipfile_serialization=False)

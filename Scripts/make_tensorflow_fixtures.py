@@ -10,29 +10,16 @@ Needs: pip install tensorflow-cpu numpy
     python3 Scripts/make_tensorflow_fixtures.py
 """
 import json
-import struct
 from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
 
+from safetensors_io import read_safetensors
+
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "Tests/GPT2Tests/Fixtures/tiny-f32"
 OUT = ROOT / "Tests/GPT2Tests/Fixtures/tensorflow"
-
-
-def read_safetensors(path):
-    data = path.read_bytes()
-    (length,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + length])
-    tensors = {}
-    for name, entry in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = entry["data_offsets"]
-        tensors[name.removeprefix("transformer.")] = np.frombuffer(
-            data[8 + length + begin:8 + length + end], dtype=np.float32).reshape(entry["shape"])
-    return tensors
 
 
 def main():
