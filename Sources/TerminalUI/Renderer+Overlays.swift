@@ -63,30 +63,25 @@ private func wrapped(_ text: String, width: Int, role: Role = .normal, indent: S
 public func overlayContent(_ state: AppState, _ overlay: Overlay, width: Int) -> OverlayContent {
     let adventure = state.adventure
     switch overlay {
-    case .help where state.plainMode:
-        var lines: [StyledLine] = [StyledLine(text: "Lines", role: .title)]
-        let kinds = [("text", "an action: Do (\"open the door\" becomes \"You open the door.\")"),
-                     ("\"text", "Say: speech (\"\"Who goes there?\" I ask\")"), ("!text", "Story: narration, as written"),
-                     ("(empty)", "let the story continue"), ("Ctrl-C", "stop a reply; otherwise save and quit"),
-                     ("end of input", "save and quit")]
-        for (key, text) in kinds { lines += wrapped(text, width: width, indent: key.padding(14)) }
-        lines.append(StyledLine(text: "", role: .normal))
-        lines.append(StyledLine(text: "Commands", role: .title))
-        for (name, text) in slashCommands { lines += wrapped(text, width: width, indent: name.padding(22)) }
-        return OverlayContent(title: "Help", lines: lines, hint: "", selected: nil)
     case .help:
-        var lines: [StyledLine] = [StyledLine(text: "Keys", role: .title)]
-        let keys = [("Enter", "do, say or narrate what you typed (empty: continue)"), ("Tab", "switch Do / Say / Story"),
-                    ("\" !", "at the start of a Do line: say it, or narrate it"),
-                    ("Esc", "stop a reply being written"), ("Ctrl-C", "stop a reply; otherwise save and quit"),
-                    ("PgUp PgDn", "scroll the story (or the mouse wheel)"), ("Up Down", "input history"),
-                    ("Ctrl-A E", "start / end of line"), ("Ctrl-K U W", "cut to end / to start / a word"),
-                    ("F1", "this help")]
-        for (key, text) in keys { lines += wrapped(text, width: width, indent: key.padding(12)) }
+        // Plain mode has lines, not keys: its help lists only what it has.
+        let (heading, entries, column): (String, [(String, String)], Int) = state.plainMode
+            ? ("Lines", [("text", "an action: Do (\"open the door\" becomes \"You open the door.\")"),
+                         ("\"text", "Say: speech (\"\"Who goes there?\" I ask\")"), ("!text", "Story: narration, as written"),
+                         ("(empty)", "let the story continue"), ("Ctrl-C", "stop a reply; otherwise save and quit"),
+                         ("end of input", "save and quit")], 14)
+            : ("Keys", [("Enter", "do, say or narrate what you typed (empty: continue)"), ("Tab", "switch Do / Say / Story"),
+                        ("\" !", "at the start of a Do line: say it, or narrate it"),
+                        ("Esc", "stop a reply being written"), ("Ctrl-C", "stop a reply; otherwise save and quit"),
+                        ("PgUp PgDn", "scroll the story (or the mouse wheel)"), ("Up Down", "input history"),
+                        ("Ctrl-A E", "start / end of line"), ("Ctrl-K U W", "cut to end / to start / a word"),
+                        ("F1", "this help")], 12)
+        var lines: [StyledLine] = [StyledLine(text: heading, role: .title)]
+        for (key, text) in entries { lines += wrapped(text, width: width, indent: key.padding(column)) }
         lines.append(StyledLine(text: "", role: .normal))
         lines.append(StyledLine(text: "Commands", role: .title))
         for (name, text) in slashCommands { lines += wrapped(text, width: width, indent: name.padding(22)) }
-        return OverlayContent(title: "Help", lines: lines, hint: "↑↓ scroll · Esc close", selected: nil)
+        return OverlayContent(title: "Help", lines: lines, hint: state.plainMode ? "" : "↑↓ scroll · Esc close", selected: nil)
     case .memory:
         let memory = adventure?.memory ?? []
         var lines = memory.enumerated().map { StyledLine(text: "\($0.offset + 1). \($0.element)", role: .normal) }
