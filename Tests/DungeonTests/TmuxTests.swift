@@ -124,13 +124,18 @@ struct Tmux {
             }
             // Refused: the command is still in the input line.
             guard screen.contains(where: { $0.hasPrefix("Do > /undo") }) else { break }
-            try tmux.waitFor("the reply to end") { $0.last { !$0.isEmpty }?.contains("F1 help") == true }
+            let idle = try tmux.waitFor("the reply to end") { $0.last { !$0.isEmpty }?.contains("F1 help") == true }
+            // A capture can catch a frame half drawn: press Enter only if the command is really still there.
+            guard idle.contains(where: { $0.hasPrefix("Do > /undo") }) else { break }
             try tmux.send("Enter")
             try tmux.waitFor("the command to be taken") { lines in
                 !lines.contains { $0.hasPrefix("Do > /undo") } || lines.joined().contains("A reply is being written")
             }
         }
-        let before = try tmux.waitFor("the undo") { !$0.joined().contains("> You walk north.") }
+        // Ctrl-C quits only when no reply is being written (otherwise it stops the reply).
+        let before = try tmux.waitFor("the undo, the game idle") { lines in
+            !lines.joined().contains("> You walk north.") && lines.last { !$0.isEmpty }?.contains("F1 help") == true
+        }
         #expect(before.joined().contains("> You light a torch."))
         // The story pane (the undo's notice, on its own row above the input line, is not story).
         let storyBefore = Array(before.prefix(27))
