@@ -42,7 +42,9 @@ func drawMenu(_ state: AppState, _ buffer: inout ScreenBuffer) {
     for (index, row) in rows.enumerated().dropFirst(first).prefix(room) {
         let selected = index == state.selection && !(state.screen == .load && state.saves.isEmpty)
         if selected { buffer.fill(y: y, from: 1, to: state.width - 1, role: .selected) }
-        buffer.write((selected ? "> " : "  ") + row, x: 2, y: y, role: selected ? .selected : .normal, maxX: state.width - 2)
+        // A row too long for the window is cut at a word, with "…", not mid-word at the edge.
+        let text = DisplayWidth.truncate(row, to: max(1, state.width - 6))
+        buffer.write((selected ? "> " : "  ") + text, x: 2, y: y, role: selected ? .selected : .normal, maxX: state.width - 2)
         y += 1
     }
 

@@ -221,3 +221,20 @@ import Testing
         #expect(render(state).lines.contains { $0.contains("what new adventures start with") })
     }
 }
+
+@Suite struct MenuRowTests {
+    @Test func aLongMenuRowIsCutAtAWord() {
+        let long = Scenario(id: "burn", title: "After the Burn",
+                            description: "Twenty years after the sky caught fire, the survivors scavenge a broken world.",
+                            characters: [], worldInfo: [], authorsNote: "")
+        var state = AppState(width: 60, height: 20, scenarios: [long], modelName: "gpt2")
+        state.screen = .scenarios
+        let row = render(state).lines.first { $0.contains("After the Burn") }!
+        #expect(row.hasSuffix("…"), "\(row)")
+        // What is kept ends where a word of the full row ends.
+        let kept = String(row.drop { $0 == " " || $0 == ">" }.dropLast())
+        let full = "After the Burn — " + long.description
+        #expect(full.hasPrefix(kept) && full[full.index(full.startIndex, offsetBy: kept.count)] == " ", "\(row)")
+        #expect(DisplayWidth.of(row) <= 60)
+    }
+}
