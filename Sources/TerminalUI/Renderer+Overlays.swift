@@ -120,7 +120,9 @@ public func overlayContent(_ state: AppState, _ overlay: Overlay, width: Int) ->
         var lines = turns.enumerated().map { index, turn in
             let action = turn.action.isEmpty ? "(continue)" : turn.action
             let alternatives = turn.replies.count > 1 ? "  [\(turn.chosen + 1)/\(turn.replies.count)]" : ""
-            return StyledLine(text: "\(index + 1). \(action)\(alternatives) — \(turn.reply)", role: .normal)
+            // One row a turn: the reply's paragraph breaks become spaces, not words run together.
+            let reply = turn.reply.split(whereSeparator: \.isNewline).joined(separator: " ")
+            return StyledLine(text: "\(index + 1). \(action)\(alternatives) — \(reply)", role: .normal)
         }
         if lines.isEmpty { lines = [StyledLine(text: "No turns yet.", role: .dim)] }
         let redo = adventure.map { $0.undone.isEmpty ? "" : " · y redo (\($0.undone.count))" } ?? ""

@@ -238,3 +238,15 @@ import Testing
         #expect(DisplayWidth.of(row) <= 60)
     }
 }
+
+@Suite struct HistoryRowTests {
+    @Test func aReplysParagraphsAreSpacedInItsHistoryRow() {
+        var state = playingState(width: 120, height: 24)
+        var adventure = sampleAdventure()
+        adventure.turns[0].replies[0].text = "You drop into the alley.\n\nA dog barks."
+        _ = reduce(&state, .adventureOpened(id: 1, adventure))
+        _ = type("/history", into: &state)
+        _ = pressEnter(&state)
+        #expect(render(state).lines.contains { $0.contains("You drop into the alley. A dog barks.") })
+    }
+}
