@@ -67,7 +67,7 @@ public func overlayContent(_ state: AppState, _ overlay: Overlay, width: Int) ->
         // Plain mode has lines, not keys: its help lists only what it has.
         let (heading, entries, column): (String, [(String, String)], Int) = state.plainMode
             ? ("Lines", [("text", "an action: Do (\"open the door\" becomes \"You open the door.\")"),
-                         ("\"text", "Say: speech (\"\"Who goes there?\" I ask\")"), ("!text", "Story: narration, as written"),
+                         ("\"text", "Say: speech, as in: \"Who goes there?\" I ask"), ("!text", "Story: narration, as written"),
                          ("(empty)", "let the story continue"), ("Ctrl-C", "stop a reply; otherwise save and quit"),
                          ("end of input", "save and quit")], 14)
             : ("Keys", [("Enter", "do, say or narrate what you typed (empty: continue)"), ("Tab", "switch Do / Say / Story"),
