@@ -31,21 +31,17 @@ public final class TextEngine {
     /// at `precision` (default: the one a player would choose for the model's size).
     public convenience init(directory: URL, precision: Precision? = nil) throws {
         let model = try GPT2Model(directory: directory, precision: precision)
+        let files = ModelFiles(directory)
         let tokenizer: BPETokenizer
-        var name = directory.lastPathComponent
-        if let gguf = GPT2Model.ggufFile(at: directory) {
+        if let gguf = files.ggufFile {
             // A GGUF file carries its own vocabulary.
             let vocabulary = try GPT2Model.ggufVocabulary(at: gguf)
             tokenizer = try BPETokenizer(vocabulary: Dictionary(vocabulary.tokens.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a }),
                                          mergeLines: vocabulary.merges.map { Substring($0) }, vocabularyPath: gguf.path)
-            name = gguf.deletingPathExtension().lastPathComponent
-        } else if directory.pathExtension.lowercased() == "bin" {
-            // A PyTorch file named directly: its tokenizer files are beside it.
-            tokenizer = try BPETokenizer(directory: directory.deletingLastPathComponent())
-            name = directory.deletingLastPathComponent().lastPathComponent
         } else {
-            tokenizer = try BPETokenizer(directory: directory)
+            tokenizer = try BPETokenizer(directory: files.folder)  // the files beside the weights
         }
+        let name = files.name
         guard tokenizer.vocabularySize <= model.config.vocabularySize else {
             throw CheckpointError.invalidConfig(
                 path: directory.appendingPathComponent("config.json").path,

@@ -9,14 +9,10 @@ enum ModelLocator {
         return names.sorted().map { folder.appendingPathComponent($0) }.filter(isModel)
     }
 
-    /// A Hugging Face GPT-2 folder (safetensors or pytorch_model.bin), or a GGUF file (or a
-    /// folder holding one).
+    /// A model dungeon can load: a Hugging Face folder (safetensors or pytorch_model.bin), a
+    /// GGUF file (or a folder holding one), or a TensorFlow release.
     static func isModel(_ folder: URL) -> Bool {
-        let manager = FileManager.default
-        if GPT2Model.ggufFile(at: folder).map({ manager.fileExists(atPath: $0.path) }) == true { return true }
-        let has = { (name: String) in manager.fileExists(atPath: folder.appendingPathComponent(name).path) }
-        if GPT2Model.tensorFlowPrefix(at: folder) != nil { return true }
-        return has("config.json") && (has("model.safetensors") || has("pytorch_model.bin"))
+        ModelFiles(folder).isComplete
     }
 
     /// The model folder to use, or a message saying how to get one.

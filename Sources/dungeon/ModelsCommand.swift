@@ -40,10 +40,10 @@ struct ModelsListCommand: ParsableCommand {
             if installed.isEmpty { writeOut("  (none)\n") }
             var rows: [[String]] = []
             for model in installed {
-                let weights = try? GPT2Model.weightsFile(ofModelAt: model)
-                let size = weights.flatMap { try? FileManager.default.attributesOfItem(atPath: $0.file.path)[.size] as? Int } ?? 0
+                let files = ModelFiles(model)
+                let size = (try? FileManager.default.attributesOfItem(atPath: files.weightsFile.path)[.size] as? Int) ?? 0
                 if let (config, preferred) = try? GPT2Model.describe(model) {
-                    let dtype = weights?.storageType ?? "?"
+                    let dtype = (try? files.storageType()) ?? "?"
                     let precision = preferred.rawValue
                     let cached = Precision.allCases.filter {
                         FileManager.default.fileExists(atPath: GPT2Model.cacheURL(forModelAt: model, precision: $0).path)

@@ -22,9 +22,8 @@ struct ModelsImportCommand: ParsableCommand {
         try reportingErrors {
             let source = URL(fileURLWithPath: (path as NSString).expandingTildeInPath)
             guard FileManager.default.fileExists(atPath: source.path) else { throw ValidationError("\(source.path) does not exist") }
-            let base = ["bin", "gguf"].contains(source.pathExtension.lowercased())
-                ? (source.pathExtension == "bin" ? source.deletingLastPathComponent().lastPathComponent : source.deletingPathExtension().lastPathComponent)
-                : source.lastPathComponent
+            let files = ModelFiles(source)
+            let base = files.name
             let chosen = name ?? base
             guard !chosen.isEmpty, !chosen.contains("/"), !chosen.hasPrefix(".") else { throw ValidationError("choose another --name") }
             let models = folderOption.folder
@@ -33,7 +32,7 @@ struct ModelsImportCommand: ParsableCommand {
                 throw ValidationError("\(target.path) already exists; choose another --name")
             }
             let (config, _) = try GPT2Model.describe(source)
-            let storage = try GPT2Model.weightsFile(ofModelAt: source).storageType
+            let storage = try files.storageType()
             printStatus("Importing \(base) (\(String(format: "%.0fM", Double(config.parameterCount) / 1e6)) parameters, \(storage))…")
 
             try FileManager.default.createDirectory(at: models, withIntermediateDirectories: true)
@@ -44,7 +43,7 @@ struct ModelsImportCommand: ParsableCommand {
             try HuggingFaceWriter.write(from: source, to: work) { done, total in
                 printStatus("  weights: \(done) of \(total) tensors", replacing: true, last: done == total)
             }
-            try writeTokenizer(from: source, to: work)
+            try writeTokenizer(from: files, to: work)
 
             // The check: F16 weights compared at f16, everything else at f32 (block formats
             // were widened exactly, so the imported copy must match them bit for bit).
@@ -73,8 +72,8 @@ struct ModelsImportCommand: ParsableCommand {
     }
 
     /// The tokenizer files beside the weights: copied, or written from a GGUF's vocabulary.
-    private func writeTokenizer(from source: URL, to folder: URL) throws {
-        if let gguf = GPT2Model.ggufFile(at: source) {
+    private func writeTokenizer(from source: ModelFiles, to folder: URL) throws {
+        if let gguf = source.ggufFile {
             let vocabulary = try GPT2Model.ggufVocabulary(at: gguf)
             let ids = Dictionary(vocabulary.tokens.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
             try JSONSerialization.data(withJSONObject: ids, options: [.sortedKeys]).write(to: folder.appendingPathComponent("vocab.json"))
@@ -82,7 +81,7 @@ struct ModelsImportCommand: ParsableCommand {
                 .write(to: folder.appendingPathComponent("merges.txt"))
             return
         }
-        let from = source.pathExtension.lowercased() == "bin" ? source.deletingLastPathComponent() : source
+        let from = source.folder
         for (vocabulary, merges) in [("vocab.json", "merges.txt"), ("encoder.json", "vocab.bpe")] {
             let a = from.appendingPathComponent(vocabulary), b = from.appendingPathComponent(merges)
             if FileManager.default.fileExists(atPath: a.path) && FileManager.default.fileExists(atPath: b.path) {
@@ -91,7 +90,7 @@ struct ModelsImportCommand: ParsableCommand {
                 return
             }
         }
-        throw ValidationError("no tokenizer beside \(source.path): expected vocab.json and merges.txt (or encoder.json and vocab.bpe)")
+        throw ValidationError("no tokenizer in \(from.path): expected vocab.json and merges.txt (or encoder.json and vocab.bpe)")
     }
 
     private func printStatus(_ line: String, replacing: Bool = false, last: Bool = true) {

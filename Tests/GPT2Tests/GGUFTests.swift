@@ -18,7 +18,7 @@ import Tokenizer
 
     @Test func anF32FileMatchesHuggingFace() throws {
         let reference = try HuggingFaceReference.load("tiny-f32")
-        let model = try GPT2Model(gguf: Self.url("tiny-f32.gguf"))
+        let model = try GPT2Model(directory: Self.url("tiny-f32.gguf"))
         #expect(model.storageType == "F32" && model.precision == .f32)
         let all = try logits(model, reference.sequence)
         #expect(maxDifference(all, reference.logits) < 1e-4)
@@ -34,10 +34,10 @@ import Tokenizer
         let dequantized = try GPT2Model(config: try GPT2Config(contentsOf: fixtureFolder("tiny-f32").appendingPathComponent("config.json")),
                                         safetensors: Self.url("tiny-\(variant).dequantized.safetensors"), precision: .f32)
         let expected = try logits(dequantized, reference.sequence)
-        let widened = try GPT2Model(gguf: Self.url("tiny-\(variant).gguf"), precision: .f32, cacheDirectory: scratch.url)
+        let widened = try GPT2Model(directory: Self.url("tiny-\(variant).gguf"), precision: .f32, cacheDirectory: scratch.url)
         #expect(maxDifference(try logits(widened, reference.sequence), expected) < 1e-4)
 
-        let asStored = try GPT2Model(gguf: Self.url("tiny-\(variant).gguf"), cacheDirectory: scratch.url)
+        let asStored = try GPT2Model(directory: Self.url("tiny-\(variant).gguf"), cacheDirectory: scratch.url)
         #expect(asStored.storageType == variant.uppercased())
         // The engine's own formats are used in place; Q5 is widened at load and played at f32.
         #expect(asStored.convertedBytes == 0 || variant == "f16" || variant.hasPrefix("q5"))
@@ -78,7 +78,7 @@ import Tokenizer
             let path = scratch.url.appendingPathComponent("broken.gguf")
             try? data.write(to: path)
             do {
-                _ = try GPT2Model(gguf: path, cacheDirectory: scratch.url)
+                _ = try GPT2Model(directory: path, cacheDirectory: scratch.url)
                 return ""
             } catch {
                 #expect(!"\(error)".contains("\n"))

@@ -150,7 +150,7 @@ struct GGUF {
     }
 
     /// The tensors under Hugging Face's names and shapes; k-quant tensors widened to F32.
-    var checkpoint: Checkpoint {
+    func checkpoint() -> Checkpoint {
         let base = UnsafeRawPointer(file.bytes.baseAddress!)  // a mapped file is never empty
         var mapped: [String: Checkpoint.Tensor] = [:]
         var widened: [AnyObject] = []

@@ -9,7 +9,8 @@ public enum HuggingFaceWriter {
     /// Writes `source`'s weights into `folder` (which must exist); `progress` hears
     /// (tensors written, tensors in all). The tokenizer files are the caller's.
     public static func write(from source: URL, to folder: URL, progress: (Int, Int) -> Void = { _, _ in }) throws {
-        let (config, checkpoint) = try open(source)
+        let files = ModelFiles(source)
+        let (config, checkpoint) = (try files.config(), try files.checkpoint())
         var object: [String: Any] = [
             "model_type": "gpt2", "architectures": ["GPT2LMHeadModel"], "activation_function": "gelu_new",
             "n_layer": config.layerCount, "n_head": config.headCount, "n_embd": config.hiddenSize,
@@ -70,22 +71,5 @@ public enum HuggingFaceWriter {
         try handle.close()
         if FileManager.default.fileExists(atPath: target.path) { try FileManager.default.removeItem(at: target) }
         try FileManager.default.moveItem(at: temporary, to: target)
-    }
-
-    /// The shape and tensors of the model at `url`, in whichever format it is.
-    static func open(_ url: URL) throws -> (GPT2Config, Checkpoint) {
-        if let file = GPT2Model.ggufFile(at: url) {
-            let gguf = try GGUF(file: MappedFile(path: file.path))
-            return (try gguf.config(), gguf.checkpoint)
-        }
-        if let file = GPT2Model.pytorchFile(at: url) {
-            let config = try GPT2Config(contentsOf: file.deletingLastPathComponent().appendingPathComponent("config.json"))
-            return (config, try PyTorchCheckpoint(file: MappedFile(path: file.path)).checkpoint())
-        }
-        if let prefix = GPT2Model.tensorFlowPrefix(at: url) {
-            return (try GPT2Config(hparamsAt: url.appendingPathComponent("hparams.json")), try TensorBundle(prefix: prefix).checkpoint())
-        }
-        let config = try GPT2Config(contentsOf: url.appendingPathComponent("config.json"))
-        return (config, try SafeTensors(file: MappedFile(path: url.appendingPathComponent("model.safetensors").path)).checkpoint)
     }
 }
