@@ -156,13 +156,8 @@ final class CountingGenerator: TextGenerator {
     func tokenCount(_ text: String) -> Int { engine.tokenCount(text) }
     func generate(prompt: String, settings: GenerationSettings, seed: UInt64, stopSequences: [String],
                   onText: (String) -> Bool) throws -> GeneratedText {
-        let sampling = SamplingSettings(temperature: Float(settings.temperature), topK: settings.topK, topP: Float(settings.topP),
-                                        repetitionPenalty: Float(settings.repetitionPenalty))
-        let request = GenerationRequest(maxTokens: settings.replyLength, sampling: sampling, seed: seed,
-                                        stopSequences: stopSequences, stopAtEndOfText: false)
-        let result = try engine.generate(prompt: prompt, request: request, onText: onText)
-        if firstComputed == nil { firstComputed = result.promptTokensComputed }
-        return GeneratedText(text: result.text, tokenCount: result.tokens.count, tokensPerSecond: result.tokensPerSecond,
-                             cancelled: result.stopReason == .cancelled)
+        let generated = try engine.generate(prompt: prompt, settings: settings, seed: seed, stopSequences: stopSequences, onText: onText)
+        if firstComputed == nil { firstComputed = engine.lastPromptTokensComputed }
+        return generated
     }
 }
