@@ -59,14 +59,21 @@ struct Tmux {
         try run(["capture-pane", "-p", "-t", session], capture: true).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     }
 
-    /// Polls the screen until `condition` holds, for up to `timeout` seconds.
+    /// Polls the screen until `condition` holds, for up to `timeout` seconds. It must hold on
+    /// two captures 50 ms apart: a capture can catch a frame half drawn (the story updated,
+    /// the status bar not yet), which a player never sees.
     @discardableResult
     func waitFor(_ description: String, timeout: Double = 60, _ condition: ([String]) -> Bool) throws -> [String] {
         let deadline = Date().addingTimeInterval(timeout)
         var lines: [String] = []
         while Date() < deadline {
             lines = try screen()
-            if condition(lines) { return lines }
+            if condition(lines) {
+                usleep(50_000)
+                let again = try screen()
+                if condition(again) { return again }
+                continue
+            }
             usleep(100_000)
         }
         Issue.record("timed out waiting for \(description); screen:\n\(lines.joined(separator: "\n"))")
