@@ -17,6 +17,10 @@ struct AdventureRecord: Codable, Sendable, FetchableRecord, MutablePersistableRe
     var continuedAfterEnding: Bool
     var createdAt: Date
     var lastPlayedAt: Date
+    /// The story tree's current turn (`StoryTree.head`); 0 before the first turn.
+    var currentTurn: Int
+    /// The opening's last-visited child: where redo goes from the very start.
+    var firstTurnVisited: Int?
 
     mutating func didInsert(_ inserted: InsertionSuccess) {
         id = inserted.rowID

@@ -1,18 +1,18 @@
 import Foundation
 import Story
 
-/// dungeon's own JSON format: everything about an adventure (turns with every alternative
-/// reply, seeds and settings, undone turns, memory, world info, note), with a version.
+/// dungeon's own JSON format: everything about an adventure (its whole story tree with every
+/// reply's seed and settings, memory, world info, note), with a version. Version 1 held a
+/// linear story (alternatives and undone turns as lists); it still imports, as a tree.
 public enum JSONExchange {
     public static let formatName = "dungeon-adventure"
-    public static let version = 1
+    public static let version = 2
 
     /// Limits that keep a hostile file from exhausting memory or time.
     public static let maximumBytes = 32 << 20
     public static let maximumDepth = 32
     public static let maximumStringLength = 1 << 20
     public static let maximumTurns = 100_000
-    public static let maximumReplies = 1_000
 
     struct Document: Codable {
         var format: String
@@ -70,7 +70,8 @@ public enum JSONExchange {
         } catch let DecodingError.valueNotFound(_, context) {
             throw ImportError.invalid("\(path(context.codingPath)) is missing a value")
         } catch let DecodingError.dataCorrupted(context) {
-            throw ImportError.invalid("\(path(context.codingPath)) is not valid")
+            let reason = context.underlyingError == nil && !context.debugDescription.isEmpty ? ": " + context.debugDescription : ""
+            throw ImportError.invalid("\(path(context.codingPath)) is not valid\(reason)")
         } catch {
             throw ImportError.invalid("it cannot be decoded")
         }
@@ -116,25 +117,19 @@ public enum JSONExchange {
         }
     }
 
-    /// Checks what the game relies on: counts, indices, settings and clean text.
+    /// Checks what the game relies on: counts, settings and clean text (the tree's shape
+    /// is checked as it is read).
     static func validate(_ adventure: Adventure) throws {
-        guard adventure.turns.count + adventure.undone.count <= maximumTurns else {
-            throw ImportError.invalid("more than \(maximumTurns) turns")
-        }
-        for (index, turn) in (adventure.turns + adventure.undone).enumerated() {
-            guard turn.replies.count <= maximumReplies else { throw ImportError.invalid("turn \(index + 1) has too many replies") }
-            guard turn.replies.isEmpty ? turn.chosen == 0 : turn.replies.indices.contains(turn.chosen) else {
-                throw ImportError.invalid("turn \(index + 1) chooses reply \(turn.chosen), which does not exist")
-            }
-            for reply in turn.replies {
-                if let problem = reply.settings.problem { throw ImportError.invalid("turn \(index + 1): \(problem)") }
-            }
+        let turns = adventure.tree.turns.values.sorted { $0.id < $1.id }
+        guard turns.count <= maximumTurns else { throw ImportError.invalid("more than \(maximumTurns) turns") }
+        for turn in turns {
+            if let problem = turn.reply?.settings.problem { throw ImportError.invalid("turn \(turn.id): \(problem)") }
         }
         if let problem = adventure.settings.problem { throw ImportError.invalid(problem) }
         let texts = [adventure.title, adventure.scenario, adventure.opening, adventure.authorsNote] + adventure.memory
             + adventure.worldInfo.flatMap { [$0.text] + $0.keys + $0.secondaryKeys }
-            + (adventure.turns + adventure.undone).flatMap { [$0.input, $0.action] + $0.replies.map(\.text) }
-        if texts.contains(where: { TextSanitizer.clean($0) != $0 }) {
+        let turnTexts = turns.flatMap { [$0.input, $0.action, $0.replyText] }
+        if (texts + turnTexts).contains(where: { TextSanitizer.clean($0) != $0 }) {
             throw ImportError.invalid("it contains terminal control characters")
         }
         guard !adventure.title.trimmingCharacters(in: .whitespaces).isEmpty else { throw ImportError.invalid("the title is empty") }

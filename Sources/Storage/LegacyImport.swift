@@ -15,12 +15,14 @@ enum LegacyImport {
             throw ImportError.invalid("actions and results must be lists of text")
         }
         var adventure = Adventure(title: clean(title), scenario: "AI Dungeon 2", opening: clean(context + start))
+        var turns: [LinearTurn] = []
         for index in 0..<max(actionTexts.count, resultTexts.count) {
             let action = index < actionTexts.count ? clean(actionTexts[index]) : ""
             let result = index < resultTexts.count ? clean(resultTexts[index]) : ""
             if action.isEmpty && result.isEmpty { continue }
-            adventure.turns.append(turn(action: action, reply: result))
+            turns.append(turn(action: action, reply: result))
         }
+        adventure.tree = StoryTree(linear: turns)
         return adventure
     }
 
@@ -51,11 +53,12 @@ enum LegacyImport {
                     alwaysOn: constant))
             }
         }
+        var turns: [LinearTurn] = []
         var pendingAction: String?
         var reply = ""
         func flush() {
             if pendingAction != nil || !reply.isEmpty {
-                adventure.turns.append(turn(action: pendingAction ?? "", reply: reply))
+                turns.append(turn(action: pendingAction ?? "", reply: reply))
             }
             pendingAction = nil
             reply = ""
@@ -69,17 +72,18 @@ enum LegacyImport {
             }
         }
         flush()
+        adventure.tree = StoryTree(linear: turns)
         return adventure
     }
 
-    private static func turn(action: String, reply: String) -> Turn {
+    private static func turn(action: String, reply: String) -> LinearTurn {
         let replies = reply.isEmpty ? [] : [Reply(text: reply, seed: 0, settings: GenerationSettings())]
-        guard !action.isEmpty else { return Turn(mode: .continue, input: "", action: "", replies: replies) }
+        guard !action.isEmpty else { return LinearTurn(mode: .continue, input: "", action: "", replies: replies) }
         if action.hasPrefix(">") {
             let input = action.drop(while: { $0 == ">" || $0 == " " })
-            return Turn(mode: .do, input: String(input), action: ActionFormatter.marker + input, replies: replies)
+            return LinearTurn(mode: .do, input: String(input), action: ActionFormatter.marker + input, replies: replies)
         }
-        return Turn(mode: .story, input: action, action: action, replies: replies)
+        return LinearTurn(mode: .story, input: action, action: action, replies: replies)
     }
 
     private static func splitKeys(_ text: String) -> [String] {

@@ -10,23 +10,41 @@ extension SaveDatabase {
             var record = try AdventureRecord(adventure, id: nil, createdAt: date, lastPlayedAt: date)
             try record.insert(db)
             let id = record.id!  // set by didInsert
-            try Self.insertChildren(of: adventure, id: id, db: db)
+            for turn in adventure.tree.turns.values { try Self.record(turn, of: adventure.tree, adventureID: id).insert(db) }
+            try Self.insertLore(of: adventure, id: id, db: db)
             try SettingRecord(key: Self.lastAdventureKey, value: String(id)).save(db)
             return id
         }
     }
 
-    /// Replaces the stored adventure `id` with `adventure`, in one transaction: after a
-    /// crash the file holds either the old adventure or the new one, never a mix.
-    public func save(_ adventure: Adventure, id: Int64) throws {
+    /// Writes what changed in adventure `id` since the save that wrote revision `saved`, in
+    /// one transaction: the adventure's own row, the turns the tree logged as changed after
+    /// it, and memory and world info if they changed. Without `saved` (or when the log does
+    /// not continue it) every turn is written again. After a crash the file holds either
+    /// the old adventure or the new one, never a mix.
+    public func save(_ adventure: Adventure, id: Int64, since saved: Adventure.Revision? = nil) throws {
         try write { db in
             guard let existing = try AdventureRecord.fetchOne(db, key: id) else { throw StorageError.noSuchAdventure(id) }
             let record = try AdventureRecord(adventure, id: id, createdAt: existing.createdAt, lastPlayedAt: now())
             try record.update(db)
-            try TurnRecord.filter(Column("adventureId") == id).deleteAll(db)
-            try MemoryRecord.filter(Column("adventureId") == id).deleteAll(db)
-            try WorldInfoRecord.filter(Column("adventureId") == id).deleteAll(db)
-            try Self.insertChildren(of: adventure, id: id, db: db)
+            let tree = adventure.tree
+            if let saved, saved.treeChanges <= tree.changes.count {
+                for number in Set(tree.changes[saved.treeChanges...]) {
+                    if let turn = tree.turns[number] {
+                        try Self.record(turn, of: tree, adventureID: id).upsert(db)
+                    } else {
+                        try NodeRecord.deleteOne(db, key: ["adventureId": id, "number": number])
+                    }
+                }
+            } else {
+                try NodeRecord.filter(Column("adventureId") == id).deleteAll(db)
+                for turn in tree.turns.values { try Self.record(turn, of: tree, adventureID: id).insert(db) }
+            }
+            if saved?.loreEdits != adventure.loreEdits || saved == nil {
+                try MemoryRecord.filter(Column("adventureId") == id).deleteAll(db)
+                try WorldInfoRecord.filter(Column("adventureId") == id).deleteAll(db)
+                try Self.insertLore(of: adventure, id: id, db: db)
+            }
             try SettingRecord(key: Self.lastAdventureKey, value: String(id)).save(db)
         }
     }
@@ -34,10 +52,7 @@ extension SaveDatabase {
     public func load(id: Int64) throws -> Adventure {
         try read { db in
             guard let record = try AdventureRecord.fetchOne(db, key: id) else { throw StorageError.noSuchAdventure(id) }
-            let turns = try TurnRecord.filter(Column("adventureId") == id).order(Column("position")).fetchAll(db)
-            let turnIds = turns.compactMap(\.id)
-            let replies = try ReplyRecord.filter(turnIds.contains(Column("turnId"))).order(Column("position")).fetchAll(db)
-            let repliesByTurn = Dictionary(grouping: replies, by: \.turnId)
+            let nodes = try NodeRecord.filter(Column("adventureId") == id).fetchAll(db)
             let memory = try MemoryRecord.filter(Column("adventureId") == id).order(Column("position")).fetchAll(db)
             let worldInfo = try WorldInfoRecord.filter(Column("adventureId") == id).order(Column("position")).fetchAll(db)
 
@@ -47,9 +62,20 @@ extension SaveDatabase {
                 settings: try Self.decodeSettings(record.settings), detectsEndings: record.detectsEndings)
             adventure.ending = record.ending.flatMap(Ending.init(rawValue:))
             adventure.continuedAfterEnding = record.continuedAfterEnding
-            for turnRecord in turns {
-                let turn = try Self.turn(turnRecord, replies: repliesByTurn[turnRecord.id ?? -1] ?? [])
-                if turnRecord.isUndone { adventure.undone.append(turn) } else { adventure.turns.append(turn) }
+            // Replies share a handful of settings: each distinct JSON text is decoded once.
+            var settingsByText: [String: GenerationSettings] = [:]
+            var turns: [Turn] = []
+            var pointers: [Int: Int] = [:]
+            turns.reserveCapacity(nodes.count)
+            for node in nodes {
+                turns.append(try Self.turn(node, settings: &settingsByText))
+                if let child = node.lastVisitedChild { pointers[node.number] = child }
+            }
+            if let first = record.firstTurnVisited { pointers[StoryTree.opening] = first }
+            do {
+                adventure.tree = try StoryTree(turns: turns, lastVisited: pointers, head: record.currentTurn)
+            } catch {
+                throw StorageError.failed("adventure \(id) cannot be read: \(error)")
             }
             return adventure
         }
@@ -60,7 +86,11 @@ extension SaveDatabase {
         try read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT a.id, a.title, a.scenario, a.lastPlayedAt,
-                       (SELECT COUNT(*) FROM turn t WHERE t.adventureId = a.id AND NOT t.isUndone) AS turns
+                       (WITH RECURSIVE up(number) AS (
+                            SELECT a.currentTurn
+                            UNION ALL
+                            SELECT n.parent FROM node n JOIN up ON n.adventureId = a.id AND n.number = up.number
+                        ) SELECT COUNT(*) - 1 FROM up) AS turns
                 FROM adventure a ORDER BY a.lastPlayedAt DESC, a.id DESC
                 """)
             // `decode` throws where a damaged file holds NULL or a wrong type (subscripts would trap).
@@ -103,20 +133,7 @@ extension SaveDatabase {
 
     // MARK: Mapping
 
-    private static func insertChildren(of adventure: Adventure, id: Int64, db: Database) throws {
-        let stacks = [(adventure.turns, false), (adventure.undone, true)]
-        for (turns, isUndone) in stacks {
-            for (position, turn) in turns.enumerated() {
-                var record = TurnRecord(id: nil, adventureId: id, position: position, isUndone: isUndone,
-                                        mode: turn.mode.rawValue, input: turn.input, action: turn.action, chosen: turn.chosen)
-                try record.insert(db)
-                for (replyPosition, reply) in turn.replies.enumerated() {
-                    var replyRecord = ReplyRecord(id: nil, turnId: record.id!, position: replyPosition, text: reply.text,
-                                                  seed: Int64(bitPattern: reply.seed), settings: try encode(reply.settings))
-                    try replyRecord.insert(db)
-                }
-            }
-        }
+    private static func insertLore(of adventure: Adventure, id: Int64, db: Database) throws {
         for (position, text) in adventure.memory.enumerated() {
             var record = MemoryRecord(id: nil, adventureId: id, position: position, text: text)
             try record.insert(db)
@@ -128,15 +145,23 @@ extension SaveDatabase {
         }
     }
 
-    private static func turn(_ record: TurnRecord, replies: [ReplyRecord]) throws -> Turn {
-        guard let mode = ActionMode(rawValue: record.mode) else {
-            throw StorageError.failed("the save file has a turn with an unknown mode \(record.mode)")
+    private static func record(_ turn: Turn, of tree: StoryTree, adventureID: Int64) throws -> NodeRecord {
+        NodeRecord(adventureId: adventureID, number: turn.id, parent: turn.parent, mode: turn.mode.rawValue,
+                   input: turn.input, action: turn.action, replyText: turn.reply?.text,
+                   replySeed: turn.reply.map { Int64(bitPattern: $0.seed) },
+                   replySettings: try turn.reply.map { try encode($0.settings) }, lastVisitedChild: tree.lastVisited[turn.id])
+    }
+
+    private static func turn(_ node: NodeRecord, settings cache: inout [String: GenerationSettings]) throws -> Turn {
+        guard let mode = ActionMode(rawValue: node.mode) else {
+            throw StorageError.failed("the save file has a turn with an unknown mode \(node.mode)")
         }
-        let replies = try replies.map {
-            Reply(text: $0.text, seed: UInt64(bitPattern: $0.seed), settings: try decodeSettings($0.settings))
+        var reply: Reply?
+        if let text = node.replyText, let seed = node.replySeed, let settingsText = node.replySettings {
+            if cache[settingsText] == nil { cache[settingsText] = try decodeSettings(settingsText) }
+            reply = Reply(text: text, seed: UInt64(bitPattern: seed), settings: cache[settingsText]!)
         }
-        return Turn(mode: mode, input: record.input, action: record.action, replies: replies,
-                    chosen: min(max(0, record.chosen), max(0, replies.count - 1)))
+        return Turn(id: node.number, parent: node.parent, mode: mode, input: node.input, action: node.action, reply: reply)
     }
 
     private static func entry(_ record: WorldInfoRecord) throws -> WorldInfoEntry {
@@ -168,6 +193,7 @@ extension AdventureRecord {
         self.init(id: id, title: adventure.title, scenario: adventure.scenario, opening: adventure.opening,
                   authorsNote: adventure.authorsNote, settings: try SaveDatabase.encode(adventure.settings),
                   detectsEndings: adventure.detectsEndings, ending: adventure.ending?.rawValue,
-                  continuedAfterEnding: adventure.continuedAfterEnding, createdAt: createdAt, lastPlayedAt: lastPlayedAt)
+                  continuedAfterEnding: adventure.continuedAfterEnding, createdAt: createdAt, lastPlayedAt: lastPlayedAt,
+                  currentTurn: adventure.tree.head, firstTurnVisited: adventure.tree.lastVisited[StoryTree.opening])
     }
 }

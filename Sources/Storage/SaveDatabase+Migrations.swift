@@ -3,7 +3,7 @@ import GRDB
 extension SaveDatabase {
     /// The schema version written to `PRAGMA user_version`; a file with a higher one was
     /// written by a newer dungeon. A new migration raises it (and sets it in its body).
-    static let schemaVersion = 3
+    static let schemaVersion = 4
 
     /// The migrations of saves written before the application id was: such a file is
     /// recognised as ours by these names and its tables.
@@ -71,6 +71,75 @@ extension SaveDatabase {
             try db.execute(sql: "PRAGMA application_id = \(applicationID)")
             try db.execute(sql: "PRAGMA user_version = 3")
         }
+        migrator.registerMigration("storyTree") { db in
+            try createStoryTree(db)
+            try db.execute(sql: "PRAGMA user_version = 4")
+        }
         return migrator
+    }
+
+    /// The story becomes a tree of nodes (issue 14). Every linear save converts without
+    /// loss: each reply of a turn becomes a sibling node with the turn's action, the chosen
+    /// one carrying the story on, and the undone turns continue below the current turn
+    /// (most recently undone first), so redo still brings them back. Written in terms of
+    /// rows rather than through `StoryTree`, so it stays as released when that code changes.
+    private static func createStoryTree(_ db: Database) throws {
+        try db.create(table: "node") { t in
+            t.belongsTo("adventure", onDelete: .cascade).notNull()
+            t.column("number", .integer).notNull()
+            t.column("parent", .integer).notNull()
+            t.column("mode", .text).notNull()
+            t.column("input", .text).notNull()
+            t.column("action", .text).notNull()
+            t.column("replyText", .text)
+            t.column("replySeed", .integer)
+            t.column("replySettings", .text)
+            t.column("lastVisitedChild", .integer)
+            t.primaryKey(["adventureId", "number"])
+        }
+        try db.alter(table: "adventure") { t in
+            t.add(column: "currentTurn", .integer).notNull().defaults(to: 0)
+            t.add(column: "firstTurnVisited", .integer)
+        }
+        let replies = Dictionary(grouping: try Row.fetchAll(db, sql: """
+            SELECT turnId, text, seed, settings FROM reply ORDER BY turnId, position
+            """), by: { $0["turnId"] as Int64 })
+        for adventureID in try Int64.fetchAll(db, sql: "SELECT id FROM adventure") {
+            let turns = try Row.fetchAll(db, sql: """
+                SELECT id, isUndone, mode, input, action, chosen FROM turn WHERE adventureId = ? ORDER BY isUndone, position
+                """, arguments: [adventureID])
+            let live = turns.filter { !($0["isUndone"] as Bool) }
+            // Redo took the undone turn with the highest position first.
+            let ordered = live + turns.filter { $0["isUndone"] as Bool }.reversed()
+            var number = 0
+            var parent = 0
+            var current = 0
+            for (index, turn) in ordered.enumerated() {
+                let options = replies[turn["id"] as Int64] ?? []
+                let chosen = min(max(0, turn["chosen"] as Int), max(0, options.count - 1))
+                var next = 0
+                for position in 0..<max(1, options.count) {
+                    number += 1
+                    let reply = options.indices.contains(position) ? options[position] : nil
+                    try db.execute(sql: """
+                        INSERT INTO node (adventureId, number, parent, mode, input, action, replyText, replySeed, replySettings)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [adventureID, number, parent, turn["mode"], turn["input"], turn["action"],
+                                         reply?["text"], reply?["seed"], reply?["settings"]])
+                    if position == chosen { next = number }
+                }
+                if parent == 0 {
+                    try db.execute(sql: "UPDATE adventure SET firstTurnVisited = ? WHERE id = ?", arguments: [next, adventureID])
+                } else {
+                    try db.execute(sql: "UPDATE node SET lastVisitedChild = ? WHERE adventureId = ? AND number = ?",
+                                   arguments: [next, adventureID, parent])
+                }
+                parent = next
+                if index == live.count - 1 { current = next }
+            }
+            try db.execute(sql: "UPDATE adventure SET currentTurn = ? WHERE id = ?", arguments: [current, adventureID])
+        }
+        try db.drop(table: "reply")
+        try db.drop(table: "turn")
     }
 }

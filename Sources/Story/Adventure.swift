@@ -72,31 +72,6 @@ public struct Reply: Codable, Sendable, Equatable {
     }
 }
 
-/// The player's action and the story's replies to it. Retrying keeps every reply;
-/// `chosen` says which one the story uses.
-public struct Turn: Codable, Sendable, Equatable {
-    public var mode: ActionMode
-    /// What the player typed.
-    public var input: String
-    /// The action as it enters the story ("> You open the door."); empty for `continue`.
-    public var action: String
-    public var replies: [Reply]
-    public var chosen: Int
-
-    public init(mode: ActionMode, input: String, action: String, replies: [Reply] = [], chosen: Int = 0) {
-        self.mode = mode
-        self.input = input
-        self.action = action
-        self.replies = replies
-        self.chosen = chosen
-    }
-
-    /// The chosen reply's text; empty while the reply is still being written.
-    public var reply: String {
-        replies.indices.contains(chosen) ? replies[chosen].text : ""
-    }
-}
-
 /// A piece of lore shown to the model only while its keys are being talked about.
 public struct WorldInfoEntry: Codable, Sendable, Equatable {
     /// Any of these, as whole words, triggers the entry.
@@ -120,18 +95,17 @@ public enum Ending: String, Codable, Sendable {
     case gameOver, victory
 }
 
-/// A whole adventure: where it started, every turn, and what the model must remember.
-public struct Adventure: Codable, Sendable, Equatable {
+/// A whole adventure: where it started, every turn as a tree, and what the model must remember.
+public struct Adventure: Sendable {
     public var title: String
     public var scenario: String
     /// The opening text the story starts from.
     public var opening: String
-    public var turns: [Turn]
-    /// Turns taken back by undo, most recent last, restored by redo.
-    public var undone: [Turn]
+    /// Every turn ever played, and which branch of them is the story on screen.
+    public var tree: StoryTree
     /// Pinned memory, always at the top of the context.
-    public var memory: [String]
-    public var worldInfo: [WorldInfoEntry]
+    public var memory: [String] { didSet { loreEdits += 1 } }
+    public var worldInfo: [WorldInfoEntry] { didSet { loreEdits += 1 } }
     /// Inserted a little before the end of the context, to steer style and direction.
     public var authorsNote: String
     public var settings: GenerationSettings
@@ -140,17 +114,18 @@ public struct Adventure: Codable, Sendable, Equatable {
     public var ending: Ending?
     /// The player chose to play on after an ending.
     public var continuedAfterEnding: Bool
+    /// How many times memory or world info changed, so a save rewrites them only then.
+    public private(set) var loreEdits = 0
 
     public init(
-        title: String, scenario: String = "custom", opening: String, turns: [Turn] = [], memory: [String] = [],
+        title: String, scenario: String = "custom", opening: String, turns: [LinearTurn] = [], memory: [String] = [],
         worldInfo: [WorldInfoEntry] = [], authorsNote: String = "", settings: GenerationSettings = GenerationSettings(),
         detectsEndings: Bool = false
     ) {
         self.title = title
         self.scenario = scenario
         self.opening = opening
-        self.turns = turns
-        self.undone = []
+        self.tree = StoryTree(linear: turns)
         self.memory = memory
         self.worldInfo = worldInfo
         self.authorsNote = authorsNote
@@ -160,6 +135,18 @@ public struct Adventure: Codable, Sendable, Equatable {
         self.continuedAfterEnding = false
     }
 
+    /// The story on screen: the turns from the first to the current one.
+    public var turns: [Turn] { tree.path }
+
+    /// Where the adventure stands since it was opened: a save that wrote up to one revision
+    /// writes only what changed after it.
+    public struct Revision: Equatable, Sendable {
+        public var treeChanges: Int
+        public var loreEdits: Int
+    }
+
+    public var revision: Revision { Revision(treeChanges: tree.changes.count, loreEdits: loreEdits) }
+
     /// The story as the player reads it: the opening, then each action and its reply.
     public var blocks: [StoryBlock] {
         var blocks: [StoryBlock] = [StoryBlock(kind: .narration, text: opening, turn: nil)]
@@ -167,11 +154,36 @@ public struct Adventure: Codable, Sendable, Equatable {
             if !turn.action.isEmpty {
                 blocks.append(StoryBlock(kind: turn.mode == .story ? .narration : .action, text: turn.action, turn: index))
             }
-            if !turn.reply.isEmpty {
-                blocks.append(StoryBlock(kind: .narration, text: turn.reply, turn: index))
+            if !turn.replyText.isEmpty {
+                blocks.append(StoryBlock(kind: .narration, text: turn.replyText, turn: index))
             }
         }
         return blocks.filter { !$0.text.isEmpty }
+    }
+
+    /// A new adventure whose story is this one's up to turn `id` (a copy, without the other
+    /// branches), with the same memory, world info, note and settings.
+    public func branch(upTo id: Int, title: String) -> Adventure {
+        var copy = self
+        copy.title = title
+        copy.tree = StoryTree()
+        for turn in tree.path(to: id) {
+            copy.tree.add(after: copy.tree.head, mode: turn.mode, input: turn.input, action: turn.action, reply: turn.reply)
+        }
+        copy.tree.clearChanges()
+        copy.ending = nil
+        copy.continuedAfterEnding = false
+        return copy
+    }
+}
+
+extension Adventure: Equatable {
+    /// Equal stories; how many edits led to them does not matter.
+    public static func == (lhs: Adventure, rhs: Adventure) -> Bool {
+        lhs.title == rhs.title && lhs.scenario == rhs.scenario && lhs.opening == rhs.opening && lhs.tree == rhs.tree
+            && lhs.memory == rhs.memory && lhs.worldInfo == rhs.worldInfo && lhs.authorsNote == rhs.authorsNote
+            && lhs.settings == rhs.settings && lhs.detectsEndings == rhs.detectsEndings && lhs.ending == rhs.ending
+            && lhs.continuedAfterEnding == rhs.continuedAfterEnding
     }
 }
 

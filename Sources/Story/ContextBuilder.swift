@@ -88,14 +88,14 @@ public struct ContextBuilder {
             throw StoryError.actionTooLarge(tokens: actionTokens, budget: max(0, budget - 4 - memoryTokens))
         }
 
-        let recent = history.suffix(worldInfoScanTurns).flatMap { [$0.action, $0.reply] } + [current?.input ?? "", actionText]
+        let recent = history.suffix(worldInfoScanTurns).flatMap { [$0.action, $0.replyText] } + [current?.input ?? "", actionText]
         let scanned = (history.count <= worldInfoScanTurns ? [adventure.opening] : []) + recent
         let entries = WorldInfoMatcher.triggered(adventure.worldInfo, in: scanned.joined(separator: "\n"))
         let worldText = entries.map(\.text.trimmingSpaces).filter { !$0.isEmpty }.joined(separator: "\n")
         let worldTokens = worldText.isEmpty ? 0 : counter.tokenCount(worldText + "\n")
         // The part of it that only the current action triggers, counted with the action.
         let storyScan = (history.count <= worldInfoScanTurns ? [adventure.opening] : [])
-            + history.suffix(worldInfoScanTurns).flatMap { [$0.action, $0.reply] }
+            + history.suffix(worldInfoScanTurns).flatMap { [$0.action, $0.replyText] }
         let storyEntries = WorldInfoMatcher.triggered(adventure.worldInfo, in: storyScan.joined(separator: "\n"))
         let storyWorldText = storyEntries.map(\.text.trimmingSpaces).filter { !$0.isEmpty }.joined(separator: "\n")
         let storyWorldTokens = storyWorldText.isEmpty ? 0 : counter.tokenCount(storyWorldText + "\n")
@@ -157,7 +157,7 @@ public struct ContextBuilder {
     }
 
     static func paragraphs(of turn: Turn) -> [String] {
-        [turn.action, turn.reply].filter { !$0.isEmpty }
+        [turn.action, turn.replyText].filter { !$0.isEmpty }
     }
 
     private struct Paragraph {

@@ -15,6 +15,11 @@ public enum StoryError: Error, Equatable, CustomStringConvertible {
     case replyPending
     /// A turn with only one reply has no other to show.
     case noAlternatives
+    case noSuchBranch
+    /// The story on screen goes through the branch to delete.
+    case branchOnPath
+    /// Stored turns that do not form a tree.
+    case brokenTree(String)
 
     public var description: String {
         switch self {
@@ -27,7 +32,10 @@ public enum StoryError: Error, Equatable, CustomStringConvertible {
         case .nothingToUndo: return "nothing to undo"
         case .nothingToRedo: return "nothing to redo"
         case .nothingToRetry: return "nothing to retry yet"
-        case .noAlternatives: return "that turn has only one reply; /retry writes another"
+        case .noAlternatives: return "that turn has only one version; /retry writes another reply"
+        case .noSuchBranch: return "that branch no longer exists"
+        case .branchOnPath: return "that turn is part of the story on screen; switch to another branch to delete this one"
+        case .brokenTree(let problem): return "the story's turns do not form a tree: \(problem)"
         case .noSuchTurn(let n): return "there is no turn \(n)"
         case .noSuchMemory(let n): return "there is no memory entry \(n)"
         case .noSuchWorldInfo(let n): return "there is no world info entry \(n)"

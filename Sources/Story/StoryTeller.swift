@@ -40,28 +40,30 @@ public struct StoryTeller: Sendable, Equatable {
 
     // MARK: Acting
 
-    /// Adds the player's action as a new turn awaiting its reply. Empty input continues the story.
+    /// Adds the player's action as a new turn after the current one, awaiting its reply.
+    /// After an undo it becomes a sibling of the undone turn, which stays for `/alt` and
+    /// the tree. Empty input continues the story.
     @discardableResult
     public mutating func act(_ input: String, mode: ActionMode) throws -> Turn {
         if let ending = adventure.ending, !adventure.continuedAfterEnding { throw StoryError.adventureEnded(ending) }
-        if let last = adventure.turns.last, last.replies.isEmpty { throw StoryError.replyPending }
+        if awaitingReply { throw StoryError.replyPending }
         let cleanInput = TextSanitizer.clean(input)
         let mode = cleanInput.trimmingSpaces.isEmpty ? .continue : mode
-        let turn = Turn(mode: mode, input: cleanInput, action: ActionFormatter.format(cleanInput, mode: mode))
-        adventure.turns.append(turn)
-        adventure.undone.removeAll()
-        return turn
+        let id = adventure.tree.add(after: adventure.tree.head, mode: mode, input: cleanInput,
+                                    action: ActionFormatter.format(cleanInput, mode: mode))
+        return adventure.tree.turns[id]!
     }
 
-    /// Whether the last turn still waits for its reply (after a stop, or a crash mid-generation).
-    public var awaitingReply: Bool { adventure.turns.last.map { $0.replies.isEmpty } ?? false }
+    /// Whether the current turn still waits for its reply (after a stop, or a crash mid-generation).
+    public var awaitingReply: Bool { adventure.turns.last.map { $0.reply == nil } ?? false }
 
     /// Takes back an action whose reply never came (stopped, failed, or cut off by a crash)
     /// and returns it, so the player can send it again, change it or do something else:
     /// the game's one rule for an unanswered action, as in AI Dungeon and KoboldAI.
     public mutating func takeBackUnansweredAction() -> Turn? {
-        guard awaitingReply else { return nil }
-        return adventure.turns.removeLast()
+        guard awaitingReply, let turn = adventure.turns.last, adventure.tree.children(of: turn.id).isEmpty else { return nil }
+        try? adventure.tree.remove(turn.id)
+        return turn
     }
 
     /// The builder for `generator`'s window, keeping room for a reply and its sentence end.
@@ -73,7 +75,7 @@ public struct StoryTeller: Sendable, Equatable {
     /// every turn has its reply, for letting the story continue. Used by the context inspector.
     public func nextPrompt(counter: any TokenCounter, window: Int) throws -> ContextPrompt {
         var adventure = self.adventure
-        if !awaitingReply { adventure.turns.append(Turn(mode: .continue, input: "", action: "")) }
+        if !awaitingReply { adventure.tree.add(after: adventure.tree.head, mode: .continue, input: "", action: "") }
         return try contextBuilder(for: counter, window: window).prompt(for: adventure)
     }
 
@@ -82,8 +84,9 @@ public struct StoryTeller: Sendable, Equatable {
         try contextBuilder(for: generator, window: generator.contextLength).prompt(for: adventure)
     }
 
-    /// Writes a reply to the last turn and adds it as that turn's chosen reply. Calling it
-    /// again is "retry": earlier replies are kept as alternatives. A reply that is empty or
+    /// Writes the reply to the current turn's action. When the turn has its reply already,
+    /// this is "retry": the new reply becomes a sibling turn with the same action, and the
+    /// earlier one stays in the tree (and for `/alt`). A reply that is empty or
     /// too like a recent one is generated again with a fresh seed and a little more
     /// temperature, up to `loopRetries` times.
     ///
@@ -92,9 +95,10 @@ public struct StoryTeller: Sendable, Equatable {
         with generator: any TextGenerator, random: inout R, keepPartial: Bool = false,
         onText: (String) -> Bool = { _ in true }
     ) throws -> ReplyOutcome {
-        guard !adventure.turns.isEmpty else { throw StoryError.nothingToRetry }
+        guard let current = adventure.turns.last else { throw StoryError.nothingToRetry }
         let prompt = try self.prompt(for: generator)
-        let recent = adventure.turns.dropLast().suffix(3).map(\.reply) + adventure.turns.last!.replies.suffix(2).map(\.text)
+        let siblings = adventure.tree.siblings(of: current.id).compactMap { adventure.tree.turns[$0]?.reply?.text }
+        let recent = adventure.turns.dropLast().suffix(3).map(\.replyText) + siblings.suffix(2)
 
         var attempt = 0
         var best: (text: String, seed: UInt64, settings: GenerationSettings)?
@@ -154,9 +158,12 @@ public struct StoryTeller: Sendable, Equatable {
         attempts: Int, repetitive: Bool, cancelled: Bool, tokensPerSecond: Double
     ) -> ReplyOutcome {
         let reply = Reply(text: chosen.text, seed: chosen.seed, settings: chosen.settings)
-        let last = adventure.turns.count - 1
-        adventure.turns[last].replies.append(reply)
-        adventure.turns[last].chosen = adventure.turns[last].replies.count - 1
+        let current = adventure.turns[adventure.turns.count - 1]
+        if current.reply == nil {
+            adventure.tree.update(current.id) { $0.reply = reply }
+        } else {
+            adventure.tree.add(after: current.parent, mode: current.mode, input: current.input, action: current.action, reply: reply)
+        }
         var ending: Ending?
         if adventure.detectsEndings && !adventure.continuedAfterEnding {
             ending = EndingDetector.ending(in: reply.text)
@@ -166,30 +173,70 @@ public struct StoryTeller: Sendable, Equatable {
                             tokensPerSecond: tokensPerSecond, ending: ending)
     }
 
-    // MARK: Undo, redo, alternatives
+    // MARK: Undo, redo, alternatives, branches
 
+    /// Steps back one turn. The turn stays in the tree: `redo` comes back to it, and an
+    /// action typed now starts a branch beside it.
     public mutating func undo() throws {
-        guard let last = adventure.turns.popLast() else { throw StoryError.nothingToUndo }
-        adventure.undone.append(last)
+        guard let current = adventure.turns.last else { throw StoryError.nothingToUndo }
+        adventure.tree.moveHead(to: current.parent)
         adventure.ending = nil
         adventure.continuedAfterEnding = false
     }
 
+    /// Steps forward to the child visited last.
     public mutating func redo() throws {
-        guard let turn = adventure.undone.popLast() else { throw StoryError.nothingToRedo }
-        adventure.turns.append(turn)
+        guard let next = adventure.tree.lastVisited[adventure.tree.head] else { throw StoryError.nothingToRedo }
+        adventure.tree.moveHead(to: next)
+        recheckEnding()
     }
 
-    /// Shows another of a turn's replies (the last turn's by default; turns are numbered
-    /// from 1): `offset` 1 for the next, -1 for the previous.
-    public mutating func cycleReply(ofTurn number: Int? = nil, by offset: Int) throws {
+    /// Switches turn `number` of the story (from 1; the current turn by default) to its next
+    /// sibling (`offset` 1) or previous one (-1): another reply, or another action tried
+    /// there. The story then runs on as far as the player went on that branch.
+    public mutating func switchBranch(atTurn number: Int? = nil, by offset: Int) throws {
         let index = (number ?? adventure.turns.count) - 1
         guard adventure.turns.indices.contains(index) else {
             throw number == nil ? StoryError.nothingToRetry : StoryError.noSuchTurn(index + 1)
         }
-        guard adventure.turns[index].replies.count > 1 else { throw StoryError.noAlternatives }
-        let count = adventure.turns[index].replies.count
-        adventure.turns[index].chosen = ((adventure.turns[index].chosen + offset) % count + count) % count
+        let turn = adventure.turns[index]
+        let siblings = adventure.tree.siblings(of: turn.id)
+        guard siblings.count > 1, let position = siblings.firstIndex(of: turn.id) else { throw StoryError.noAlternatives }
+        let count = siblings.count
+        select(siblings[((position + offset) % count + count) % count])
+    }
+
+    /// Makes turn `id`'s branch the story (down to the last turn visited on it).
+    public mutating func select(_ id: Int) {
+        adventure.tree.select(id)
+        recheckEnding()
+    }
+
+    /// An ending belongs to the branch it was reached on: after moving to another branch the
+    /// story has ended only if that branch's last reply ends it.
+    private mutating func recheckEnding() {
+        guard adventure.detectsEndings else { return }
+        let reached = adventure.turns.last?.reply.flatMap { EndingDetector.ending(in: $0.text) }
+        if reached != adventure.ending {
+            adventure.ending = reached
+            adventure.continuedAfterEnding = false
+        }
+    }
+
+    /// Deletes turn `id` and every turn after it. Turns of the story on screen cannot be
+    /// deleted (undo first, or switch branch).
+    public mutating func deleteBranch(_ id: Int) throws {
+        guard adventure.tree.turns[id] != nil else { throw StoryError.noSuchBranch }
+        guard !adventure.tree.isOnPath(id) else { throw StoryError.branchOnPath }
+        try adventure.tree.remove(id)
+    }
+
+    /// Which of its siblings the current turn is, and how many there are ("reply 2/3").
+    public func position(ofTurn number: Int? = nil) -> (index: Int, count: Int)? {
+        let index = (number ?? adventure.turns.count) - 1
+        guard adventure.turns.indices.contains(index) else { return nil }
+        let siblings = adventure.tree.siblings(of: adventure.turns[index].id)
+        return (siblings.firstIndex(of: adventure.turns[index].id) ?? 0, siblings.count)
     }
 
     /// Plays on after a game over or victory.
@@ -200,19 +247,25 @@ public struct StoryTeller: Sendable, Equatable {
 
     // MARK: Editing
 
-    /// Replaces a turn's action line and/or its chosen reply (turns are numbered from 1).
-    public mutating func edit(turn number: Int, action: String? = nil, reply: String? = nil) throws {
+    /// Replaces a turn's action line and/or its reply (turns are numbered from 1). A turn
+    /// with turns after it is not changed: the edit becomes a sibling turn, current, so the
+    /// story that followed the old text stays intact on its branch. Returns whether it did.
+    @discardableResult
+    public mutating func edit(turn number: Int, action: String? = nil, reply: String? = nil) throws -> Bool {
         let index = number - 1
         guard adventure.turns.indices.contains(index) else { throw StoryError.noSuchTurn(number) }
-        if let action { adventure.turns[index].action = TextSanitizer.clean(action).trimmingSpaces }
+        var edited = adventure.turns[index]
+        if let action { edited.action = TextSanitizer.clean(action).trimmingSpaces }
         if let reply {
             let text = TextSanitizer.clean(reply).trimmingSpaces
-            if adventure.turns[index].replies.isEmpty {
-                adventure.turns[index].replies = [Reply(text: text, seed: 0, settings: adventure.settings)]
-            } else {
-                adventure.turns[index].replies[adventure.turns[index].chosen].text = text
-            }
+            edited.reply = Reply(text: text, seed: edited.reply?.seed ?? 0, settings: edited.reply?.settings ?? adventure.settings)
         }
+        guard !adventure.tree.children(of: edited.id).isEmpty else {
+            adventure.tree.update(edited.id) { $0 = edited }
+            return false
+        }
+        adventure.tree.add(after: edited.parent, mode: edited.mode, input: edited.input, action: edited.action, reply: edited.reply)
+        return true
     }
 
     public mutating func editOpening(_ text: String) {

@@ -41,6 +41,8 @@ public enum AppAction: Equatable, Sendable {
 public enum Effect: Equatable, Sendable {
     case listSaves
     case createAdventure(Adventure)
+    /// A new adventure copied from part of the open one (its settings kept), opened at once.
+    case createBranch(Adventure)
     case openAdventure(Int64)
     case openLastAdventure
     /// Measure an action against the model's window before it becomes a turn.

@@ -28,6 +28,10 @@ public enum Screen: Equatable, Sendable {
 
 public enum Overlay: Equatable, Sendable {
     case help, memory, worldInfo, note, context, history, settings
+    /// The story tree (`AppState.treeView` says what it shows).
+    case tree
+    /// Deleting a branch asks first; any key but y goes back to the tree.
+    case confirmDeleteBranch(turn: Int, count: Int)
     /// The multi-line editor (`AppState.textEditor`) for a reply or an action.
     case editor
     case confirmDelete(id: Int64, title: String)
@@ -122,6 +126,13 @@ public struct DownloadStatus: Equatable, Sendable {
     }
 }
 
+/// The tree overlay's place: the branch it shows (from the opening down to `leaf`) and the
+/// selected turn on it. Browsing changes nothing until Enter makes the branch the story.
+public struct TreeView: Equatable, Sendable {
+    public var leaf: Int
+    public var cursor: Int
+}
+
 public struct Notice: Equatable, Sendable {
     public var text: String
     public var isError: Bool
@@ -175,6 +186,8 @@ public struct AppState: Equatable, Sendable {
     public var plainMode = false
     /// Why the last save failed, until one succeeds: what the screen shows is not in the file.
     public var unsavedReason: String?
+    /// What the tree overlay shows, while it is open.
+    public var treeView: TreeView?
 
     public init(width: Int, height: Int, scenarios: [Scenario] = [], modelName: String? = nil, modelProblem: String? = nil) {
         self.width = width

@@ -71,7 +71,7 @@ public struct PlainTranscript: Sendable {
                 common = texts.count
             }
             if replacing == nil, streamedShown.isEmpty, common == printed.count, common == texts.count,
-               let turn = adventure.turns.last, !turn.replies.isEmpty, blocks.last?.turn == adventure.turns.count - 1,
+               let turn = adventure.turns.last, turn.reply != nil, blocks.last?.turn == adventure.turns.count - 1,
                blocks.last?.kind == .narration {
                 // A retry: its reply will replace the last block. Say so before it streams.
                 replacing = texts.count - 1

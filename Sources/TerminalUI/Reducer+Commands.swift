@@ -3,10 +3,11 @@ import Story
 
 /// Every slash command, for /help and for completing the rules in one place.
 public let slashCommands: [(name: String, help: String)] = [
-    ("/undo [N]", "take back the last turn (or the last N)"),
-    ("/redo [N]", "bring back a turn taken back (or N)"),
+    ("/undo [N]", "step back a turn (or N); the turns stay, for /redo and the tree"),
+    ("/redo [N]", "step forward again (or N turns)"),
     ("/retry", "a new reply to the last action (earlier ones are kept)"),
-    ("/alt", "show the next of the last turn's replies (/alt - for the previous)"),
+    ("/alt", "the last turn's next version: another reply, or another action tried there (/alt - for the previous)"),
+    ("/tree", "every branch of the story: browse, switch, copy or delete (F2)"),
     ("/continue", "play on after a game over or victory (an empty line continues the story)"),
     ("/edit [N]", "edit the reply of turn N (the last by default)"),
     ("/editaction [N]", "edit the action of turn N"),
@@ -16,7 +17,7 @@ public let slashCommands: [(name: String, help: String)] = [
     ("/world [KEYS: TEXT]", "show world info, or add an entry"),
     ("/note [TEXT]", "show or set the author's note"),
     ("/context", "show the exact prompt with token counts"),
-    ("/history", "turns: undo, redo, retry, edit"),
+    ("/history", "the story's turns: switch a turn's version, undo, redo, retry, edit"),
     ("/settings", "sampler settings, endings, theme"),
     ("/set NAME VALUE", "change a setting: temperature, top-k, top-p, repetition, length, endings, partial, theme"),
     ("/save", "save now (every turn is saved anyway)"),
@@ -68,7 +69,7 @@ func runCommand(_ state: inout AppState, _ line: String) -> [Effect] {
     do {
         switch name {
         case "/undo", "/redo":
-            let available = name == "/undo" ? state.teller!.adventure.turns.count : state.teller!.adventure.undone.count
+            let available = name == "/undo" ? state.teller!.adventure.turns.count : state.teller!.adventure.tree.redoCount
             guard argument.isEmpty || (number.map { $0 >= 1 } ?? false) else {
                 state.notice = Notice(text: "usage: \(name) [N], N a number of turns", isError: true)
                 return []
@@ -89,10 +90,12 @@ func runCommand(_ state: inout AppState, _ line: String) -> [Effect] {
             guard !(state.teller!.adventure.turns.isEmpty) else { throw StoryError.nothingToRetry }
             return generate(&state)
         case "/alt":
-            try state.teller!.cycleReply(by: argument == "-" ? -1 : 1)
-            let turn = state.teller!.adventure.turns.last!
-            state.notice = Notice(text: "Reply \(turn.chosen + 1) of \(turn.replies.count)", isError: false)
+            try state.teller!.switchBranch(by: argument == "-" ? -1 : 1)
+            state.notice = Notice(text: versionNotice(state.teller!, turn: nil), isError: false)
             return [.save, .measureContext]
+        case "/tree":
+            openTree(&state)
+            return []
         case "/continue":
             guard state.adventure!.ending != nil, !state.adventure!.continuedAfterEnding else {
                 state.notice = Notice(text: "The story has not ended; press Enter on an empty line to let it go on.", isError: false)
@@ -224,6 +227,13 @@ func setCommand(_ state: inout AppState, _ argument: String) -> [Effect] {
     try? state.teller!.setSettings(settings)
     state.notice = Notice(text: "\(name) is now \(value) for this adventure.", isError: false)
     return [.save, .measureContext]
+}
+
+/// "Turn 3: version 2 of 3" after a switch (the current turn's, or turn `number`'s).
+func versionNotice(_ teller: StoryTeller, turn number: Int?) -> String {
+    let shown = number ?? teller.adventure.turns.count
+    guard let position = teller.position(ofTurn: shown) else { return "" }
+    return "Turn \(shown): version \(position.index + 1) of \(position.count)"
 }
 
 /// Opens a list overlay with no entry selected yet.

@@ -28,14 +28,17 @@ func handleOverlayKey(_ state: inout AppState, _ overlay: Overlay, _ key: Key) -
         state.notice = Notice(text: "Deleted \(list.noun) \(index + 1).", isError: false)
         return [.save, .measureContext]
     }
+    if case .confirmDeleteBranch(let turn, _) = overlay { return confirmDeleteBranchKey(&state, turn: turn, key) }
     if key == .character("/"), overlay != .settings {
         // A command typed while a list is open goes to the input line, not to the list.
         state.overlay = nil
         state.editor.set("/")
         return []
     }
-    if key == .escape || key == .character("q") || (key == .function(1) && overlay == .help) {
+    if key == .escape || key == .character("q") || (key == .function(1) && overlay == .help)
+        || (key == .function(2) && overlay == .tree) {
         state.overlay = nil
+        state.treeView = nil
         return overlay == .settings ? [.savePreferences] : []
     }
     switch overlay {
@@ -57,9 +60,11 @@ func handleOverlayKey(_ state: inout AppState, _ overlay: Overlay, _ key: Key) -
                            text: { $0.adventure!.worldInfo[$1].text })
     case .history:
         return historyKey(&state, key)
+    case .tree:
+        return treeKey(&state, key)
     case .settings:
         return settingsKey(&state, key)
-    case .confirmDelete, .confirmRemove, .editor:
+    case .confirmDelete, .confirmRemove, .confirmDeleteBranch, .editor:
         return []
     }
 }
@@ -71,7 +76,7 @@ func openEditor(_ state: inout AppState, _ target: EditTarget) {
     switch target {
     case .reply(let turn):
         guard adventure.turns.indices.contains(turn - 1) else { return }
-        let text = adventure.turns[turn - 1].reply
+        let text = adventure.turns[turn - 1].replyText
         if state.plainMode { return startPrompt(&state, .editReply(turn: turn), prefill: text) }
         state.textEditor = TextEditor(target: target, text: text)
     case .action(let turn):
@@ -82,6 +87,13 @@ func openEditor(_ state: inout AppState, _ target: EditTarget) {
         state.textEditor = TextEditor(target: target, text: text)
     }
     state.overlay = .editor
+}
+
+/// What an edit did: changed the turn, or (when turns followed it) made an edited version
+/// of it, the story after the old one kept on its own branch.
+func editNotice(_ part: String, turn: Int, branched: Bool) -> String {
+    branched ? "Saved the \(part) of turn \(turn) as a new version; the story after the old one stays on its branch (/alt or /tree)."
+        : "Saved the \(part) of turn \(turn)."
 }
 
 /// The action line for edited text: the marker goes back on a Do or Say turn's action.
@@ -111,11 +123,11 @@ private func editorKey(_ state: inout AppState, _ key: Key) -> [Effect] {
         do {
             switch editor.target {
             case .reply(let turn):
-                try state.teller!.edit(turn: turn, reply: text)
-                state.notice = Notice(text: "Saved the reply of turn \(turn).", isError: false)
+                let branched = try state.teller!.edit(turn: turn, reply: text)
+                state.notice = Notice(text: editNotice("reply", turn: turn, branched: branched), isError: false)
             case .action(let turn):
-                try state.teller!.edit(turn: turn, action: actionLine(text, turn: turn, in: state.adventure!))
-                state.notice = Notice(text: "Saved the action of turn \(turn).", isError: false)
+                let branched = try state.teller!.edit(turn: turn, action: actionLine(text, turn: turn, in: state.adventure!))
+                state.notice = Notice(text: editNotice("action", turn: turn, branched: branched), isError: false)
             }
         } catch {
             report(&state, error)
@@ -201,9 +213,8 @@ private func historyKey(_ state: inout AppState, _ key: Key) -> [Effect] {
         case .left, .right:
             guard count > 0 else { return [] }
             let index = min(state.selection, count - 1)
-            try state.teller!.cycleReply(ofTurn: index + 1, by: key == .right ? 1 : -1)
-            let turn = state.adventure!.turns[index]
-            state.notice = Notice(text: "Turn \(index + 1): reply \(turn.chosen + 1) of \(turn.replies.count)", isError: false)
+            try state.teller!.switchBranch(atTurn: index + 1, by: key == .right ? 1 : -1)
+            state.notice = Notice(text: versionNotice(state.teller!, turn: index + 1), isError: false)
             return [.save, .measureContext]
         case .character("e"), .enter:
             guard count > 0 else { return [] }

@@ -24,6 +24,9 @@ func handlePlayKey(_ state: inout AppState, _ key: Key) -> [Effect] {
         state.overlay = .help
         state.overlayScroll = 0
         return []
+    case .function(2):
+        openTree(&state)
+        return []
     case .enter:
         if state.isGenerating {
             state.notice = Notice(text: "A reply is being written; press Esc to stop it.", isError: false)

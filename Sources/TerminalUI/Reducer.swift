@@ -231,8 +231,11 @@ private func applyPrompt(_ state: inout AppState, _ purpose: InputPurpose, _ tex
         case .note: state.teller!.setAuthorsNote(text)
         case .editAction(let n):
             guard state.adventure!.turns.indices.contains(n - 1) else { throw StoryError.noSuchTurn(n) }
-            try state.teller!.edit(turn: n, action: actionLine(text, turn: n, in: state.adventure!))
-        case .editReply(let n): try state.teller!.edit(turn: n, reply: text)
+            let branched = try state.teller!.edit(turn: n, action: actionLine(text, turn: n, in: state.adventure!))
+            state.notice = Notice(text: editNotice("action", turn: n, branched: branched), isError: false)
+        case .editReply(let n):
+            let branched = try state.teller!.edit(turn: n, reply: text)
+            state.notice = Notice(text: editNotice("reply", turn: n, branched: branched), isError: false)
         case .action, .customOpening, .rename: return []
         }
     } catch {

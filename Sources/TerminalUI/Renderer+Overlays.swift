@@ -119,16 +119,25 @@ public func overlayContent(_ state: AppState, _ overlay: Overlay, width: Int) ->
         let turns = adventure?.turns ?? []
         var lines = turns.enumerated().map { index, turn in
             let action = turn.action.isEmpty ? "(continue)" : turn.action
-            let alternatives = turn.replies.count > 1 ? "  [\(turn.chosen + 1)/\(turn.replies.count)]" : ""
+            let position = state.teller?.position(ofTurn: index + 1)
+            let versions = position.map { $0.count > 1 ? "  [\($0.index + 1)/\($0.count)]" : "" } ?? ""
             // One row a turn: the reply's paragraph breaks become spaces, not words run together.
-            let reply = turn.reply.split(whereSeparator: \.isNewline).joined(separator: " ")
-            return StyledLine(text: "\(index + 1). \(action)\(alternatives) — \(reply)", role: .normal)
+            let reply = turn.replyText.split(whereSeparator: \.isNewline).joined(separator: " ")
+            return StyledLine(text: "\(index + 1). \(action)\(versions) — \(reply)", role: .normal)
         }
         if lines.isEmpty { lines = [StyledLine(text: "No turns yet.", role: .dim)] }
-        let redo = adventure.map { $0.undone.isEmpty ? "" : " · y redo (\($0.undone.count))" } ?? ""
+        let redoCount = adventure?.tree.redoCount ?? 0
+        let redo = redoCount == 0 ? "" : " · y redo (\(redoCount))"
         return OverlayContent(title: "History", lines: lines,
-                              hint: "u undo\(redo) · t retry · ←→ replies · e edit reply · a edit action · Esc",
+                              hint: "u undo\(redo) · t retry · ←→ versions · e edit reply · a edit action · Esc",
                               selected: turns.isEmpty ? nil : min(state.selection, turns.count - 1))
+    case .tree:
+        return treeContent(state)
+    case .confirmDeleteBranch(_, let count):
+        let turns = count == 1 ? "1 turn" : "\(count) turns"
+        return OverlayContent(title: "Delete branch",
+                              lines: wrapped("Delete this branch (\(turns)) for good? y deletes, any other key keeps it.", width: width),
+                              hint: "y / n", selected: nil)
     case .settings:
         let settings = adventure?.settings ?? state.preferences.storyDefaults
         let endings = adventure?.detectsEndings ?? state.preferences.detectsEndingsByDefault

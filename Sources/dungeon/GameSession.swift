@@ -22,6 +22,9 @@ final class GameSession {
     private let pendingWorker = PendingWorker()
     /// Why the last save failed, until one succeeds; reported on exit if the game ends so.
     private(set) var saveFailure: String?
+    /// What the save file holds of the open adventure: the revision its last save wrote, so
+    /// the next save writes only what changed since (nil: write it all).
+    private var savedRevision: Adventure.Revision?
     /// Whether the engine reads the next prompt ahead while the player types (on unless
     /// DUNGEON_READ_AHEAD=0, for comparing).
     var readingAhead = ProcessInfo.processInfo.environment["DUNGEON_READ_AHEAD"] != "0"
@@ -95,20 +98,25 @@ final class GameSession {
                 adventure.detectsEndings = adventure.detectsEndings || state.preferences.detectsEndingsByDefault
                 let id = try database.create(adventure)
                 try takeLock(id)
-                return [.adventureOpened(id: id, adventure)]
+                return open(adventure, id: id)
+            case .createBranch(let adventure):
+                let id = try database.create(adventure)
+                try takeLock(id)
+                return open(adventure, id: id) + [.notice("A new adventure, \"\(adventure.title)\", starts from that turn.", isError: false)]
             case .openAdventure(let id):
                 try takeLock(id)
-                return [.adventureOpened(id: id, try database.load(id: id))]
+                return open(try database.load(id: id), id: id)
             case .openLastAdventure:
                 guard let id = try database.lastAdventureID() else {
                     return [.notice("There is no saved adventure to continue yet.", isError: true)]
                 }
                 try takeLock(id)
-                return [.adventureOpened(id: id, try database.load(id: id))]
+                return open(try database.load(id: id), id: id)
             case .save:
                 guard let adventure = state.adventure, let id = state.adventureID else { return [] }
                 do {
-                    try database.save(adventure, id: id)
+                    try database.save(adventure, id: id, since: savedRevision)
+                    savedRevision = adventure.revision
                 } catch {
                     saveFailure = String(describing: error)
                     return [.saveFailed(saveFailure!)]
@@ -195,6 +203,12 @@ final class GameSession {
                 inbox.post(.downloadFailed(String(describing: error)))
             }
         }
+    }
+
+    /// Hands an adventure just created or loaded (and locked) to the game; the file holds all of it.
+    private func open(_ adventure: Adventure, id: Int64) -> [AppAction] {
+        savedRevision = adventure.revision
+        return [.adventureOpened(id: id, adventure)]
     }
 
     private func takeLock(_ id: Int64) throws {

@@ -52,7 +52,7 @@ import Testing
             import sqlite3, sys
             db = sqlite3.connect(sys.argv[1])
             db.execute("UPDATE adventure SET title = 'Evil' || char(27) || ']0;owned' || char(7) || ' title'")
-            db.execute("UPDATE reply SET text = 'Clear' || char(27) || '[2J screen' || char(155) || '31m and' || char(27) || ']52;c;aGk=' || char(7) || ' clip.'")
+            db.execute("UPDATE node SET replyText = 'Clear' || char(27) || '[2J screen' || char(155) || '31m and' || char(27) || ']52;c;aGk=' || char(7) || ' clip.'")
             db.commit()
             """
         let python = Process()

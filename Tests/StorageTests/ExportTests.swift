@@ -25,8 +25,8 @@ func assertSnapshot(_ text: String, named name: String, sourceLocation: SourceLo
     @Test func htmlHasNoUnescapedStoryText() throws {
         var adventure = sampleAdventure()
         let hostile = ["<img src=x onerror=alert(1)>", "</p><script>evil()</script>", "\"><b>bold</b>", "a & b", "'quoted'"]
-        adventure.turns.append(Turn(mode: .do, input: hostile[0], action: "> You " + hostile[1], replies: [
-            Reply(text: hostile[2] + " " + hostile[3] + " " + hostile[4], seed: 0, settings: GenerationSettings())]))
+        adventure.tree.add(after: adventure.tree.head, mode: .do, input: hostile[0], action: "> You " + hostile[1],
+                           reply: Reply(text: hostile[2] + " " + hostile[3] + " " + hostile[4], seed: 0, settings: GenerationSettings()))
         adventure.title = "<title>" + hostile[1]
         let html = try AdventureExporter.export(adventure, as: .html, date: fixedDate)
         for text in hostile + ["<script>", "onerror=alert", "<b>"] where text.contains(where: { "<>\"'".contains($0) }) {
@@ -48,7 +48,7 @@ func assertSnapshot(_ text: String, named name: String, sourceLocation: SourceLo
 
     @Test func markdownEscapesFormatting() throws {
         var adventure = sampleAdventure()
-        adventure.turns[0].replies[1].text = "# Not a heading\n- not a list"
+        adventure.tree.update(adventure.turns[0].id) { $0.reply?.text = "# Not a heading\n- not a list" }
         let markdown = try AdventureExporter.export(adventure, as: .markdown, date: fixedDate)
         #expect(markdown.contains("\n\\# Not a heading\n"))
         #expect(markdown.contains("\n\\- not a list\n"))

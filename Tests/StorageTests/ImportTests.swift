@@ -10,7 +10,7 @@ import Story
         let json = try AdventureExporter.export(adventure, as: .json, date: fixedDate)
         let imported = try JSONExchange.importAdventure(Data(json.utf8))
         #expect(imported == adventure)
-        #expect(imported.turns[0].replies[1].seed == UInt64.max)
+        #expect(imported.turns[0].reply?.seed == UInt64.max)
         // And through a real save file.
         let folder = try ScratchFolder()
         let database = try SaveDatabase(path: folder.url.appendingPathComponent("s.sqlite").path)
@@ -30,7 +30,7 @@ import Story
         #expect(adventure.title == "Larion")
         #expect(adventure.opening.hasPrefix("You are a knight living in the kingdom of Larion."))
         #expect(adventure.turns.map(\.action) == ["> You draw your sword", "> You say \"Halt!\""])
-        #expect(adventure.turns.map(\.reply) == ["The blade gleams in the dim light.", "The bandit stops and raises his hands."])
+        #expect(adventure.turns.map(\.replyText) == ["The blade gleams in the dim light.", "The bandit stops and raises his hands."])
     }
 
     @Test func importsAKoboldAISave() throws {
@@ -52,7 +52,7 @@ import Story
                                         WorldInfoEntry(keys: [], text: "The world ended.", alwaysOn: true)])
         #expect(adventure.turns.map(\.mode) == [.continue, .do])
         #expect(adventure.turns[1].action == "> You stand up")
-        #expect(adventure.turns[1].reply == "Your legs ache.\nA crow calls.")
+        #expect(adventure.turns[1].replyText == "Your legs ache.\nA crow calls.")
     }
 
     @Test(arguments: [
@@ -91,20 +91,21 @@ import Story
         }
         // Our own format with a terminal escape hidden in a reply is refused, not imported.
         var adventure = sampleAdventure()
-        adventure.turns[0].replies[0].text = "Hi \u{1B}]0;pwned\u{07}"
+        adventure.tree.update(adventure.turns[0].id) { $0.reply?.text = "Hi \u{1B}]0;pwned\u{07}" }
         let json = try JSONExchange.export(adventure, exportedAt: fixedDate)
         #expect(throws: ImportError.self) { try JSONExchange.importAdventure(Data(json.utf8)) }
-        // A chosen reply that does not exist.
-        var broken = sampleAdventure()
-        broken.turns[0].chosen = 9
-        #expect(throws: ImportError.self) {
-            try JSONExchange.importAdventure(Data(try JSONExchange.export(broken, exportedAt: fixedDate).utf8))
+        // A turn that follows a turn that does not exist.
+        let orphaned = try JSONExchange.export(sampleAdventure(), exportedAt: fixedDate)
+            .replacingOccurrences(of: "\"parent\" : 2,", with: "\"parent\" : 99,")
+        #expect(orphaned.contains("99"))
+        #expect { try JSONExchange.importAdventure(Data(orphaned.utf8)) } throws: {
+            "\($0)".contains("tree is not valid: the story's turns do not form a tree: turn 3 follows turn 99")
         }
         // Legacy saves are sanitised on the way in instead.
         let kobold = "{\"prompt\": \"A\\u001b[2Jb\", \"actions\": [\"c\\u0007d\"]}"
         let imported = try JSONExchange.importAdventure(Data(kobold.utf8))
         #expect(imported.opening == "Ab")
-        #expect(imported.turns.first?.reply == "cd")
+        #expect(imported.turns.first?.replyText == "cd")
     }
 
     /// Random damage to a valid export: every result is an adventure that passes

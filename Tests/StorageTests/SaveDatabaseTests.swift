@@ -18,7 +18,7 @@ import Story
         #expect(try reopened.integrityCheck() == "ok")
 
         var changed = adventure
-        changed.turns.removeLast()
+        changed.tree.moveHead(to: changed.turns[1].id)
         changed.memory.append("A new memory.")
         try reopened.save(changed, id: id)
         #expect(try SaveDatabase(path: path).load(id: id) == changed)
@@ -49,7 +49,7 @@ import Story
         #expect(try database.lastAdventureID() == second)
         #expect(throws: StorageError.noSuchAdventure(first)) { try database.load(id: first) }
         // Deleting cascades: no orphaned turns remain.
-        let orphans = try DatabaseQueue(path: path).read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM turn WHERE adventureId = ?", arguments: [first]) }
+        let orphans = try DatabaseQueue(path: path).read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM node WHERE adventureId = ?", arguments: [first]) }
         #expect(orphans == 0)
     }
 

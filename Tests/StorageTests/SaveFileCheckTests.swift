@@ -86,7 +86,7 @@ import Story
         let database = try SaveDatabase(path: path)
         _ = try database.create(sampleAdventure())
         try database.close()
-        try foreignDatabase(at: path, "ALTER TABLE turn DROP COLUMN chosen")
+        try foreignDatabase(at: path, "ALTER TABLE node DROP COLUMN lastVisitedChild")
         #expect(try expectRefused(path).contains("its tables are not a save's"))
     }
 

@@ -15,23 +15,24 @@ func sampleAdventure() -> Adventure {
         authorsNote: "Tense & quiet.",
         settings: GenerationSettings(temperature: 0.9, topK: 50, topP: 0.95, repetitionPenalty: 1.2, replyLength: 70),
         detectsEndings: true)
-    adventure.turns = [
-        Turn(mode: .do, input: "climb down", action: "> You climb down.", replies: [
+    let turns = [
+        LinearTurn(mode: .do, input: "climb down", action: "> You climb down.", replies: [
             Reply(text: "The gutter groans under your weight. You drop into the alley.", seed: 1, settings: adventure.settings),
             Reply(text: "You slip and land hard. <script>alert('x')</script> Nobody hears.", seed: UInt64.max, settings: GenerationSettings()),
         ], chosen: 1),
-        Turn(mode: .say, input: "who's there?", action: "> You say \"Who's there?\"", replies: [
+        LinearTurn(mode: .say, input: "who's there?", action: "> You say \"Who's there?\"", replies: [
             Reply(text: "\"Only a cat,\" says a voice. # Not a heading, *not bold*, [not a link](x).", seed: 42, settings: adventure.settings),
         ]),
-        Turn(mode: .story, input: "the cat hisses", action: "The cat hisses.", replies: [
+        LinearTurn(mode: .story, input: "the cat hisses", action: "The cat hisses.", replies: [
             Reply(text: "1. Not a list. 日本語 and 🐉 and café.", seed: 7, settings: adventure.settings),
         ]),
-        Turn(mode: .continue, input: "", action: "", replies: [
+        LinearTurn(mode: .continue, input: "", action: "", replies: [
             Reply(text: "Rain drums on the roofs. A long sentence follows to test wrapping at eighty columns, which must break on word boundaries cleanly.", seed: 9, settings: adventure.settings),
         ]),
     ]
-    adventure.undone = [Turn(mode: .do, input: "run", action: "> You run.", replies: [
+    let undone = [LinearTurn(mode: .do, input: "run", action: "> You run.", replies: [
         Reply(text: "You run into the night.", seed: 3, settings: adventure.settings)])]
+    adventure.tree = StoryTree(linear: turns, undone: undone)
     adventure.ending = nil
     return adventure
 }

@@ -3,14 +3,13 @@ import Testing
 
 /// An adventure with `count` answered turns, each distinct and of similar length.
 func adventure(turns count: Int, memory: [String] = [], note: String = "") -> Adventure {
-    var adventure = Adventure(title: "Test", opening: "You stand at the gate of the old city.", memory: memory, authorsNote: note)
-    for n in 1...max(1, count) where count > 0 {
-        var turn = Turn(mode: .do, input: "walk \(n)", action: "> You walk to room \(n).")
-        turn.replies = [Reply(text: "Room \(n) is quiet and full of dust; a lamp burns low in the corner number \(n).",
-                              seed: UInt64(n), settings: GenerationSettings())]
-        adventure.turns.append(turn)
+    let turns = (0..<count).map { index in
+        let n = index + 1
+        return LinearTurn(mode: .do, input: "walk \(n)", action: "> You walk to room \(n).", replies: [
+            Reply(text: "Room \(n) is quiet and full of dust; a lamp burns low in the corner number \(n).",
+                  seed: UInt64(n), settings: GenerationSettings())])
     }
-    return adventure
+    return Adventure(title: "Test", opening: "You stand at the gate of the old city.", turns: turns, memory: memory, authorsNote: note)
 }
 
 func withCurrentAction(_ adventure: Adventure, _ input: String = "look around") -> Adventure {
@@ -120,7 +119,7 @@ func withCurrentAction(_ adventure: Adventure, _ input: String = "look around") 
 
     @Test func worldInfoFromTheCurrentActionButNotFromOldTurns() throws {
         var story = adventure(turns: 10)
-        story.turns[0].replies[0].text = "A wyvern circles far above."
+        story.tree.update(story.turns[0].id) { $0.reply?.text = "A wyvern circles far above." }
         story.worldInfo = [WorldInfoEntry(keys: ["wyvern"], text: "Wyverns fear fire."),
                            WorldInfoEntry(keys: ["sword"], text: "Your sword is named Dusk.")]
         let prompt = try ContextBuilder(counter: counter, window: 1024, reserved: 84)

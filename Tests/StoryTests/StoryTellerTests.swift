@@ -35,18 +35,21 @@ import Testing
         #expect(teller.adventure.turns.map(\.input) == ["look"])
         try teller.redo()
         #expect(teller.adventure.turns.map(\.input) == ["look", "sit"])
-        #expect(teller.adventure.turns[1].reply == "Reply number 2 happens here.")
+        #expect(teller.adventure.turns[1].replyText == "Reply number 2 happens here.")
 
-        // Retry keeps the earlier reply as an alternative and can cycle back to it.
+        // Retry keeps the earlier reply as a sibling and can switch back to it.
         _ = try teller.writeReply(with: generator, random: &random)
-        #expect(teller.adventure.turns[1].replies.count == 2)
-        #expect(teller.adventure.turns[1].reply == "Reply number 4 happens here.")
-        try teller.cycleReply(by: -1)
-        #expect(teller.adventure.turns[1].reply == "Reply number 2 happens here.")
-        try teller.cycleReply(by: 1)
-        #expect(teller.adventure.turns[1].reply == "Reply number 4 happens here.")
+        #expect(teller.position()! == (1, 2))
+        #expect(teller.adventure.turns[1].replyText == "Reply number 4 happens here.")
+        try teller.switchBranch(by: -1)
+        #expect(teller.adventure.turns[1].replyText == "Reply number 2 happens here.")
+        // The first reply's branch comes back as far as it went: "wait" is still after it.
+        #expect(teller.adventure.turns.map(\.input) == ["look", "sit", "wait"])
+        try teller.switchBranch(atTurn: 2, by: 1)
+        #expect(teller.adventure.turns[1].replyText == "Reply number 4 happens here.")
+        #expect(teller.adventure.turns.count == 2)
 
-        // A new action clears what could be redone.
+        // A new action is the end of the story: nothing after it to redo.
         try teller.act("stand", mode: .do)
         #expect(throws: StoryError.nothingToRedo) { try teller.redo() }
         try teller.undo(); try teller.undo(); try teller.undo()
@@ -95,7 +98,7 @@ import Testing
         let outcome = try teller.writeReply(with: generator, random: &random)
         #expect(outcome.repetitive)
         #expect(outcome.attempts == teller.loopRetries + 1)
-        #expect(teller.adventure.turns.last?.replies.count == 1)
+        #expect(teller.adventure.tree.siblings(of: teller.adventure.turns.last!.id).count == 1)
     }
 
     @Test func emptyRepliesAfterEveryRetryAreAnError() throws {
@@ -131,7 +134,7 @@ import Testing
         pieces = 0
         let kept = try teller.writeReply(with: generator, random: &random, keepPartial: true) { _ in pieces += 1; return pieces < 5 }
         #expect(kept.cancelled)
-        #expect(teller.adventure.turns.last?.reply == "The troll roars.")
+        #expect(teller.adventure.turns.last?.replyText == "The troll roars.")
     }
 
     @Test func pendingActionsAndEndings() throws {
@@ -182,7 +185,7 @@ import Testing
         _ = try teller.writeReply(with: FakeGenerator(), random: &random)
         try teller.edit(turn: 1, action: "> You look closely.", reply: "Nothing is there.")
         #expect(teller.adventure.turns[0].action == "> You look closely.")
-        #expect(teller.adventure.turns[0].reply == "Nothing is there.")
+        #expect(teller.adventure.turns[0].replyText == "Nothing is there.")
         #expect(throws: StoryError.noSuchTurn(2)) { try teller.edit(turn: 2, reply: "x") }
     }
 

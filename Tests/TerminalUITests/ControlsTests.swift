@@ -50,7 +50,7 @@ import Testing
         _ = command("/continue", &state)
         #expect(state.notice?.text.hasPrefix("The story has not ended") == true)
         _ = command("/undo 2", &state)
-        #expect(state.adventure?.turns.isEmpty == true && state.adventure?.undone.count == 2)
+        #expect(state.adventure?.turns.isEmpty == true && state.adventure?.tree.redoCount == 2)
         #expect(state.notice?.text == "Took back 2 turns; /redo brings back.")
         _ = command("/redo 3", &state)
         #expect(state.notice?.text == "there are only 2 turns to redo")
@@ -60,21 +60,26 @@ import Testing
         #expect(state.adventure?.turns.count == 2)
     }
 
-    @Test func historyArrowsChangeTheSelectedTurnsReply() {
+    @Test func historyArrowsSwitchTheSelectedTurnsBranch() {
         var state = playingState()
         var adventure = sampleAdventure()
-        adventure.turns[0].replies.append(Reply(text: "You fall into the alley.", seed: 5, settings: GenerationSettings()))
-        adventure.turns[0].chosen = 0
+        // Turn 1 was retried once, on a branch of its own; the story went on from the first reply.
+        let first = adventure.turns[0]
+        adventure.tree.add(after: StoryTree.opening, mode: first.mode, input: first.input, action: first.action,
+                           reply: Reply(text: "You fall into the alley.", seed: 5, settings: GenerationSettings()))
+        adventure.tree.select(adventure.tree.lastVisitedLeaf(from: first.id))
         _ = reduce(&state, .adventureOpened(id: 1, adventure))
         _ = command("/history", &state)
         _ = reduce(&state, .key(.up))  // to turn 1
         #expect(reduce(&state, .key(.right)) == [.save, .measureContext])
-        #expect(state.adventure?.turns[0].chosen == 1)
-        #expect(state.adventure?.turns[1].chosen == 0)  // the last turn is untouched
-        #expect(state.notice?.text == "Turn 1: reply 2 of 2")
+        #expect(state.adventure?.turns.map(\.replyText) == ["You fall into the alley."])
+        #expect(state.notice?.text == "Turn 1: version 2 of 2")
+        _ = reduce(&state, .key(.left))
+        #expect(state.adventure?.turns.count == 2)  // the branch comes back whole
+        #expect(state.adventure?.turns[0].id == first.id)
         _ = reduce(&state, .key(.down))
         _ = reduce(&state, .key(.right))
-        #expect(state.notice?.text == "that turn has only one reply; /retry writes another")
+        #expect(state.notice?.text == "that turn has only one version; /retry writes another reply")
     }
 
     @Test func leavingAnAdventureReleasesIt() {
@@ -110,7 +115,7 @@ import Testing
         _ = pressEnter(&state)
         var teller = state.teller!
         let reply = Reply(text: "you are a man of about thirty, and you are a man of about thirty", seed: 1, settings: adventure.settings)
-        teller = StoryTeller(adventure: { var a = teller.adventure; a.turns[a.turns.count - 1].replies = [reply]; return a }())
+        teller = StoryTeller(adventure: { var a = teller.adventure; a.answer(reply); return a }())
         _ = reduce(&state, .replyFinished(teller, ReplyOutcome(reply: reply, attempts: 4, repetitive: true, cancelled: false,
                                                                 tokensPerSecond: 20, ending: nil)))
         #expect(state.notice?.text == "The story keeps repeating itself: the temperature (0.05) is low; try /set temperature 0.8")
@@ -132,7 +137,7 @@ import Testing
     func editing(_ reply: String) -> AppState {
         var state = playingState()
         var adventure = sampleAdventure()
-        adventure.turns[1].replies[0].text = reply
+        adventure.setReply(reply, at: 1)
         _ = reduce(&state, .adventureOpened(id: 1, adventure))
         return state
     }
@@ -156,7 +161,7 @@ import Testing
         _ = reduce(&state, .key(.character("q")))
         #expect(state.overlay == .editor)
         #expect(reduce(&state, .key(.control("s"))) == [.save, .measureContext])
-        #expect(state.adventure?.turns[1].reply == "The cat hisses. Then silence.\nA bellq\n\nIt runs off into the dark.")
+        #expect(state.adventure?.turns[1].replyText == "The cat hisses. Then silence.\nA bellq\n\nIt runs off into the dark.")
         #expect(state.overlay == nil)
     }
 
@@ -243,7 +248,7 @@ import Testing
     @Test func aReplysParagraphsAreSpacedInItsHistoryRow() {
         var state = playingState(width: 120, height: 24)
         var adventure = sampleAdventure()
-        adventure.turns[0].replies[0].text = "You drop into the alley.\n\nA dog barks."
+        adventure.setReply("You drop into the alley.\n\nA dog barks.", at: 0)
         _ = reduce(&state, .adventureOpened(id: 1, adventure))
         _ = type("/history", into: &state)
         _ = pressEnter(&state)

@@ -26,10 +26,10 @@ import Testing
         _ = random.next()
         teller = StoryTeller(adventure: {
             var adventure = teller.adventure
-            adventure.turns[adventure.turns.count - 1].replies = [Reply(text: "The rain stops.", seed: 9, settings: GenerationSettings())]
+            adventure.tree.update(adventure.turns.last!.id) { $0.reply = Reply(text: "The rain stops.", seed: 9, settings: GenerationSettings()) }
             return adventure
         }())
-        let outcome = ReplyOutcome(reply: teller.adventure.turns.last!.replies[0], attempts: 1, repetitive: false,
+        let outcome = ReplyOutcome(reply: teller.adventure.turns.last!.reply!, attempts: 1, repetitive: false,
                                    cancelled: false, tokensPerSecond: 31.5, ending: nil)
         let effects = reduce(&state, .replyFinished(teller, outcome))
         #expect(effects == [.save, .measureContext])
@@ -156,7 +156,7 @@ import Testing
         _ = reduce(&state, .key(.control("k")))
         type("Nothing is there.", into: &state)
         #expect(pressEnter(&state) == [.save, .measureContext])
-        #expect(state.adventure?.turns[1].reply == "Nothing is there.")
+        #expect(state.adventure?.turns[1].replyText == "Nothing is there.")
         #expect(state.purpose == .action)
     }
 
@@ -209,7 +209,7 @@ import Testing
     @Test func anUnansweredActionIsTakenBackOnEveryPath() {
         var state = AppState(width: 80, height: 24, modelName: "gpt2")
         var adventure = sampleAdventure()
-        adventure.turns.append(Turn(mode: .say, input: "who goes there", action: "> You say \"Who goes there?\""))
+        adventure.append(.say, "who goes there", "> You say \"Who goes there?\"")
         #expect(reduce(&state, .adventureOpened(id: 1, adventure)) == [.save, .measureContext])
         #expect(!state.isGenerating)
         #expect(state.adventure?.turns.count == 2)
@@ -353,7 +353,7 @@ import Testing
         var state = playingState()
         var adventure = state.adventure!
         adventure.title = "Evil\u{1B}]0;owned\u{07} title"
-        adventure.turns[0].replies[0].text = "Clear\u{1B}[2J screen \u{9B}31m and \u{1B}]52;c;aGk=\u{07}clipboard."
+        adventure.setReply("Clear\u{1B}[2J screen \u{9B}31m and \u{1B}]52;c;aGk=\u{07}clipboard.", at: 0)
         _ = reduce(&state, .adventureOpened(id: 1, adventure))
         _ = reduce(&state, .notice("unknown command /foo\u{1B}]0;t\u{07}", isError: true))
         let screen = render(state)

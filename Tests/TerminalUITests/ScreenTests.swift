@@ -58,7 +58,7 @@ import Testing
         let counter = CharacterCounter()
         let prompt = try ContextBuilder(counter: counter, window: 1024, reserved: 84).prompt(for: {
             var adventure = state.adventure!
-            adventure.turns.append(Turn(mode: .continue, input: "", action: ""))
+            adventure.append(.continue, "", "")
             return adventure
         }())
         _ = reduce(&state, .contextMeasured(prompt, error: nil))
@@ -131,9 +131,9 @@ struct CharacterCounter: TokenCounter {
         _ = reduce(&state, .streamed(" silence"))
         #expect(transcript.update(state).text == "")
         var adventure = state.adventure!
-        adventure.turns[adventure.turns.count - 1].replies = [Reply(text: "A door creaks. Then silence falls.", seed: 1, settings: GenerationSettings())]
+        adventure.tree.update(adventure.turns.last!.id) { $0.reply = Reply(text: "A door creaks. Then silence falls.", seed: 1, settings: GenerationSettings()) }
         _ = reduce(&state, .replyFinished(StoryTeller(adventure: adventure),
-                                          ReplyOutcome(reply: adventure.turns.last!.replies[0], attempts: 1, repetitive: false,
+                                          ReplyOutcome(reply: adventure.turns.last!.reply!, attempts: 1, repetitive: false,
                                                        cancelled: false, tokensPerSecond: 1, ending: nil)))
         #expect(transcript.update(state).text == " Then silence falls.\n")
     }
@@ -154,8 +154,7 @@ struct CharacterCounter: TokenCounter {
     func finish(_ state: inout AppState, with text: String) {
         var adventure = state.adventure!
         let reply = Reply(text: text, seed: 3, settings: GenerationSettings())
-        adventure.turns[adventure.turns.count - 1].replies.append(reply)
-        adventure.turns[adventure.turns.count - 1].chosen = adventure.turns[adventure.turns.count - 1].replies.count - 1
+        adventure.answer(reply)
         _ = reduce(&state, .replyFinished(StoryTeller(adventure: adventure),
                                           ReplyOutcome(reply: reply, attempts: 1, repetitive: false, cancelled: false,
                                                        tokensPerSecond: 5, ending: nil)))
@@ -183,7 +182,7 @@ struct CharacterCounter: TokenCounter {
 
         _ = type("/alt", into: &state)
         _ = pressEnter(&state)
-        #expect(transcript.update(state).text == "* Changed from here on:\nRain falls. More rain.\n* Reply 1 of 2\n")
+        #expect(transcript.update(state).text == "* Changed from here on:\nRain falls. More rain.\n* Turn 3: version 1 of 2\n")
 
         _ = type("/undo", into: &state)
         _ = pressEnter(&state)

@@ -42,13 +42,36 @@ func sampleAdventure() -> Adventure {
         title: "The Glass Key", scenario: "fantasy",
         opening: "You crouch on a wet rooftop in Saltmarch. Below, a lantern moves behind the magistrate's window, and rain drums on the tiles around you.",
         memory: ["You owe the Gull Queen 300 gold."])
-    adventure.turns = [
-        Turn(mode: .do, input: "climb down", action: "> You climb down.", replies: [
+    adventure.tree = StoryTree(linear: [
+        LinearTurn(mode: .do, input: "climb down", action: "> You climb down.", replies: [
             Reply(text: "The gutter groans under your weight. You drop into the alley without a sound.", seed: 1, settings: GenerationSettings())]),
-        Turn(mode: .say, input: "who is there", action: "> You say \"Who is there?\"", replies: [
+        LinearTurn(mode: .say, input: "who is there", action: "> You say \"Who is there?\"", replies: [
             Reply(text: "A cat hisses. 日本語の猫 🐈 stares at you from a crate, its eyes like two green coins.", seed: 2, settings: GenerationSettings())]),
-    ]
+    ])
     return adventure
+}
+
+extension Adventure {
+    /// Replaces the reply of turn `index` (from 0) of the story on screen, for building tests.
+    mutating func setReply(_ text: String, at index: Int, seed: UInt64 = 1) {
+        tree.update(turns[index].id) { $0.reply = Reply(text: text, seed: seed, settings: $0.reply?.settings ?? GenerationSettings()) }
+    }
+
+    /// Gives the current turn its reply, or (when it has one) adds the reply as a retry does.
+    mutating func answer(_ reply: Reply) {
+        let last = turns.last!
+        if last.reply == nil {
+            tree.update(last.id) { $0.reply = reply }
+        } else {
+            tree.add(after: last.parent, mode: last.mode, input: last.input, action: last.action, reply: reply)
+        }
+    }
+
+    /// Adds a turn after the current one (with no reply: an action awaiting it).
+    mutating func append(_ mode: ActionMode, _ input: String, _ action: String, reply: String? = nil) {
+        tree.add(after: tree.head, mode: mode, input: input, action: action,
+                 reply: reply.map { Reply(text: $0, seed: 1, settings: GenerationSettings()) })
+    }
 }
 
 /// A state in play, with the sample adventure loaded through the reducer.

@@ -1,0 +1,34 @@
+import Story
+
+/// The tree overlay: one row per turn of the branch shown, from the opening down. A row
+/// shows the turn's number, • when it is part of the story on screen, [2/3] where the
+/// story branched (which of the siblings this is), and the first line of its action and reply.
+func treeContent(_ state: AppState) -> OverlayContent {
+    guard let tree = state.adventure?.tree, let view = state.treeView else {
+        return OverlayContent(title: "Story tree", lines: [], hint: "Esc close", selected: nil)
+    }
+    let line = treeLine(tree, view)
+    let onStory = Set(tree.path.map(\.id))
+    let numberWidth = String(line.count).count
+    var lines = [StyledLine(text: "0".padding(numberWidth + 1) + "• " + firstLine(state.adventure!.opening), role: .normal)]
+    for (index, turn) in line.enumerated() {
+        let siblings = tree.siblings(of: turn.id)
+        let branch = siblings.count > 1 ? "[\((siblings.firstIndex(of: turn.id) ?? 0) + 1)/\(siblings.count)] " : ""
+        let action = turn.action.isEmpty ? "(continue)" : firstLine(turn.action)
+        let reply = turn.reply.map { firstLine($0.text) } ?? "(no reply yet)"
+        let shown = onStory.contains(turn.id)
+        lines.append(StyledLine(text: String(index + 1).padding(numberWidth + 1) + (shown ? "• " : "  ") + branch
+                                + action + " — " + reply, role: shown ? .normal : .dim))
+    }
+    let selected = view.cursor == StoryTree.opening ? 0 : (line.firstIndex { $0.id == view.cursor }.map { $0 + 1 } ?? 0)
+    let points = tree.branchPointCount
+    let title = "Story tree · \(tree.turns.count) turns · \(points == 1 ? "1 branch point" : "\(points) branch points")"
+    return OverlayContent(title: title, lines: lines,
+                          hint: "↑↓ turns · ←→ versions · Enter go · b copy as new adventure · d delete · Esc",
+                          selected: selected)
+}
+
+/// A text's first line, paragraph breaks as spaces.
+private func firstLine(_ text: String) -> String {
+    text.split(whereSeparator: \.isNewline).joined(separator: " ")
+}
