@@ -146,7 +146,7 @@ public struct StoryTree: Sendable {
         return count
     }
 
-    /// How many turns have more than one child: the points where the story branched.
+    /// How many places the story forks: the opening or turns with more than one child.
     public var branchPointCount: Int {
         childIDs.values.filter { $0.count > 1 }.count
     }

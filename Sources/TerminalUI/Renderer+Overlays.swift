@@ -75,7 +75,7 @@ public func overlayContent(_ state: AppState, _ overlay: Overlay, width: Int) ->
                         ("Esc", "stop a reply being written"), ("Ctrl-C", "stop a reply; otherwise save and quit"),
                         ("PgUp PgDn", "scroll the story (or the mouse wheel)"), ("Up Down", "input history"),
                         ("Ctrl-A E", "start / end of line"), ("Ctrl-K U W", "cut to end / to start / a word"),
-                        ("F1", "this help")], 12)
+                        ("F2", "the story tree: every branch, to browse and switch"), ("F1", "this help")], 12)
         var lines: [StyledLine] = [StyledLine(text: heading, role: .title)]
         for (key, text) in entries { lines += wrapped(text, width: width, indent: key.padding(column)) }
         lines.append(StyledLine(text: "", role: .normal))

@@ -21,10 +21,10 @@ func treeContent(_ state: AppState) -> OverlayContent {
                                 + action + " — " + reply, role: shown ? .normal : .dim))
     }
     let selected = view.cursor == StoryTree.opening ? 0 : (line.firstIndex { $0.id == view.cursor }.map { $0 + 1 } ?? 0)
-    let points = tree.branchPointCount
-    let title = "Story tree · \(tree.turns.count) turns · \(points == 1 ? "1 branch point" : "\(points) branch points")"
+    let forks = tree.branchPointCount
+    let title = "Story tree · \(tree.turns.count) turns · \(forks == 1 ? "1 fork" : "\(forks) forks")"
     return OverlayContent(title: title, lines: lines,
-                          hint: "↑↓ turns · ←→ versions · Enter go · b copy as new adventure · d delete · Esc",
+                          hint: "↑↓ turns · ←→ versions · Enter go · b copy · d delete · Esc",
                           selected: selected)
 }
 

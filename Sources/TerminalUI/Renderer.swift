@@ -76,6 +76,7 @@ private func drawStatus(_ state: AppState, _ buffer: inout ScreenBuffer, y: Int)
     parts.append(state.modelName ?? "no model")
     if let used = state.contextUsed, let window = state.contextWindow { parts.append("story \(used)/\(window)") }
     if let rate = state.tokensPerSecond { parts.append(formatRate(rate) + " tok/s") }
+    if let teller = state.teller { parts += branchParts(teller) }
     let hint = state.generation.map { $0.stopping ? "stopping…" : "writing… Esc stops" } ?? "F1 help"
     let right = " " + hint + " "
     let rightWidth = DisplayWidth.of(right)
@@ -87,6 +88,20 @@ private func drawStatus(_ state: AppState, _ buffer: inout ScreenBuffer, y: Int)
     }
     buffer.write(left, x: 0, y: y, role: .status, maxX: room)
     buffer.write(right, x: max(0, state.width - rightWidth), y: y, role: .status)
+}
+
+/// Where the story is in its tree: "reply 2/3" when the current turn has siblings (or
+/// "version 2/3" when they differ in their action), and how many forks the story passes.
+func branchParts(_ teller: StoryTeller) -> [String] {
+    let tree = teller.adventure.tree
+    var parts: [String] = []
+    if let current = teller.adventure.turns.last, let position = teller.position(), position.count > 1 {
+        let sameAction = tree.siblings(of: current.id).allSatisfy { tree.turns[$0]?.action == current.action }
+        parts.append("\(sameAction ? "reply" : "version") \(position.index + 1)/\(position.count)")
+    }
+    let forks = teller.adventure.turns.filter { tree.siblings(of: $0.id).count > 1 }.count
+    if forks > 0 { parts.append(forks == 1 ? "1 fork" : "\(forks) forks") }
+    return parts
 }
 
 func formatRate(_ rate: Double) -> String {
