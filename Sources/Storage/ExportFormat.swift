@@ -22,13 +22,27 @@ public enum ExportFormat: String, CaseIterable, Sendable {
 /// Writes an adventure in any export format.
 public enum AdventureExporter {
     /// `date` is printed under the title (the day the adventure was last played, say).
-    public static func export(_ adventure: Adventure, as format: ExportFormat, date: Date) throws -> String {
+    /// The story is the one on screen; `allBranches` adds every other branch of the tree
+    /// after it, each turn once (JSON always holds the whole tree).
+    public static func export(_ adventure: Adventure, as format: ExportFormat, date: Date,
+                              allBranches: Bool = false) throws -> String {
+        let branches = allBranches ? adventure.tree.otherBranches() : []
         switch format {
-        case .markdown: return MarkdownExport.render(adventure, date: date)
-        case .html: return HTMLExport.render(adventure, date: date)
-        case .text: return TextExport.render(adventure, date: date)
+        case .markdown: return MarkdownExport.render(adventure, date: date, branches: branches)
+        case .html: return HTMLExport.render(adventure, date: date, branches: branches)
+        case .text: return TextExport.render(adventure, date: date, branches: branches)
         case .json: return try JSONExchange.export(adventure, exportedAt: date)
         }
+    }
+
+    /// "Branch 2 · after turn 3": where an appendix's branch leaves the story told before it.
+    static func heading(_ branch: StoryTree.Branch, number: Int) -> String {
+        "Branch \(number) · " + (branch.afterNumber == 0 ? "from the opening" : "after turn \(branch.afterNumber)")
+    }
+
+    /// An appendix branch's paragraphs.
+    static func blocks(_ branch: StoryTree.Branch) -> [StoryBlock] {
+        Adventure.blocks(of: branch.turns, firstIndex: branch.afterNumber).filter { !$0.text.isEmpty }
     }
 
     /// "22 November 2026", the same in every locale and time zone so exports are reproducible.

@@ -4,9 +4,19 @@ import Story
 /// An adventure as one self-contained HTML page (inline CSS, no scripts, no external
 /// files) that reads well on a phone. Every piece of text is escaped.
 enum HTMLExport {
-    static func render(_ adventure: Adventure, date: Date) -> String {
+    static func render(_ adventure: Adventure, date: Date, branches: [StoryTree.Branch] = []) -> String {
+        var body = paragraphs(adventure.blocks)
+        if !branches.isEmpty { body += "<h2>Other branches</h2>\n" }
+        for (index, branch) in branches.enumerated() {
+            body += "<h3>\(escape(AdventureExporter.heading(branch, number: index + 1)))</h3>\n"
+            body += paragraphs(AdventureExporter.blocks(branch))
+        }
+        return page(adventure, date: date, body: body)
+    }
+
+    private static func paragraphs(_ blocks: [StoryBlock]) -> String {
         var body = ""
-        for block in adventure.blocks {
+        for block in blocks {
             for paragraph in AdventureExporter.paragraphs(block) {
                 switch block.kind {
                 case .action:
@@ -16,6 +26,10 @@ enum HTMLExport {
                 }
             }
         }
+        return body
+    }
+
+    private static func page(_ adventure: Adventure, date: Date, body: String) -> String {
         let title = escape(adventure.title)
         let meta = "\(escape(AdventureExporter.scenarioName(adventure))) · \(AdventureExporter.dateLine(date))"
         return """
@@ -32,6 +46,7 @@ enum HTMLExport {
         html { background: var(--paper); color: var(--ink); }
         body { margin: 0 auto; max-width: 38rem; padding: 1.5rem 1.25rem 4rem; font: 1.1rem/1.65 Georgia, "Times New Roman", serif; }
         h1 { font-size: 1.8rem; line-height: 1.25; margin: 0 0 .25rem; }
+        h2, h3 { line-height: 1.3; margin: 2.5rem 0 1rem; } h2 { border-top: 1px solid var(--rule); padding-top: 1.5rem; }
         .meta { color: var(--accent); font-style: italic; margin: 0 0 1.5rem; padding-bottom: 1rem; border-bottom: 1px solid var(--rule); }
         p { margin: 0 0 1rem; overflow-wrap: anywhere; }
         .action { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: .95rem; color: var(--accent); border-left: 3px solid var(--accent); padding-left: .75rem; margin: 1.5rem 0; }

@@ -5,10 +5,21 @@ import Story
 /// player's actions as bold block quotes. Story text is escaped, so a reply holding
 /// `*`, `#` or `<script>` renders as those characters, not as formatting or HTML.
 enum MarkdownExport {
-    static func render(_ adventure: Adventure, date: Date) -> String {
+    static func render(_ adventure: Adventure, date: Date, branches: [StoryTree.Branch] = []) -> String {
         var out = "# \(escape(adventure.title))\n\n"
         out += "*\(escape(AdventureExporter.scenarioName(adventure))) · \(AdventureExporter.dateLine(date))*\n\n---\n"
-        for block in adventure.blocks {
+        out += paragraphs(adventure.blocks)
+        if !branches.isEmpty { out += "\n---\n\n## Other branches\n" }
+        for (index, branch) in branches.enumerated() {
+            out += "\n### \(AdventureExporter.heading(branch, number: index + 1))\n"
+            out += paragraphs(AdventureExporter.blocks(branch))
+        }
+        return out
+    }
+
+    private static func paragraphs(_ blocks: [StoryBlock]) -> String {
+        var out = ""
+        for block in blocks {
             for paragraph in AdventureExporter.paragraphs(block) {
                 switch block.kind {
                 case .action:

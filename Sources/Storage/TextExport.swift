@@ -6,13 +6,24 @@ import Story
 enum TextExport {
     static let width = 80
 
-    static func render(_ adventure: Adventure, date: Date) -> String {
+    static func render(_ adventure: Adventure, date: Date, branches: [StoryTree.Branch] = []) -> String {
         var lines: [String] = []
         let title = WordWrap.lines(adventure.title, width: width)
         lines += title
         lines.append(String(repeating: "=", count: min(width, title.map { DisplayWidth.of($0) }.max() ?? 0)))
         lines += WordWrap.lines("\(AdventureExporter.scenarioName(adventure)) · \(AdventureExporter.dateLine(date))", width: width)
-        for block in adventure.blocks {
+        lines += paragraphs(adventure.blocks)
+        for (index, branch) in branches.enumerated() {
+            let heading = AdventureExporter.heading(branch, number: index + 1)
+            lines += ["", "", heading, String(repeating: "-", count: DisplayWidth.of(heading))]
+            lines += paragraphs(AdventureExporter.blocks(branch))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func paragraphs(_ blocks: [StoryBlock]) -> [String] {
+        var lines: [String] = []
+        for block in blocks {
             for paragraph in AdventureExporter.paragraphs(block) {
                 lines.append("")
                 switch block.kind {
@@ -24,6 +35,6 @@ enum TextExport {
                 }
             }
         }
-        return lines.joined(separator: "\n") + "\n"
+        return lines
     }
 }

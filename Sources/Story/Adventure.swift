@@ -149,16 +149,23 @@ public struct Adventure: Sendable {
 
     /// The story as the player reads it: the opening, then each action and its reply.
     public var blocks: [StoryBlock] {
-        var blocks: [StoryBlock] = [StoryBlock(kind: .narration, text: opening, turn: nil)]
-        for (index, turn) in turns.enumerated() {
+        ([StoryBlock(kind: .narration, text: opening, turn: nil)] + Self.blocks(of: turns)).filter { !$0.text.isEmpty }
+    }
+
+    /// Turns as paragraphs: each action set apart (Story-mode text as narration), then its
+    /// reply. `firstIndex` is the index of the first turn (blocks say which turn they are from).
+    public static func blocks(of turns: [Turn], firstIndex: Int = 0) -> [StoryBlock] {
+        var blocks: [StoryBlock] = []
+        for (offset, turn) in turns.enumerated() {
             if !turn.action.isEmpty {
-                blocks.append(StoryBlock(kind: turn.mode == .story ? .narration : .action, text: turn.action, turn: index))
+                blocks.append(StoryBlock(kind: turn.mode == .story ? .narration : .action, text: turn.action,
+                                         turn: firstIndex + offset))
             }
             if !turn.replyText.isEmpty {
-                blocks.append(StoryBlock(kind: .narration, text: turn.replyText, turn: index))
+                blocks.append(StoryBlock(kind: .narration, text: turn.replyText, turn: firstIndex + offset))
             }
         }
-        return blocks.filter { !$0.text.isEmpty }
+        return blocks
     }
 
     /// A new adventure whose story is this one's up to turn `id` (a copy, without the other

@@ -293,3 +293,42 @@ extension StoryTree {
         clearChanges()
     }
 }
+
+extension StoryTree {
+    /// A part of the tree off the story on screen, for exports that show every branch.
+    public struct Branch: Sendable, Equatable {
+        /// The turn it follows (`opening` for a different first turn), on the story or on
+        /// a branch listed before it.
+        public var after: Int
+        /// That turn's number on its own branch (0 for the opening).
+        public var afterNumber: Int
+        /// The turns from the fork down to a leaf.
+        public var turns: [Turn]
+    }
+
+    /// Every turn not on the story on screen, once each: for each leaf off the story (in the
+    /// order the turns were made), the turns from where it leaves what was listed before.
+    public func otherBranches() -> [Branch] {
+        var listed = Set(path.map(\.id))
+        listed.insert(Self.opening)
+        var branches: [Branch] = []
+        var stack = [Self.opening]
+        var leaves: [Int] = []
+        while let id = stack.popLast() {
+            let children = self.children(of: id)
+            if children.isEmpty && id != Self.opening { leaves.append(id) }
+            stack += children.reversed()
+        }
+        for leaf in leaves where !listed.contains(leaf) {
+            var segment: [Turn] = []
+            var current = leaf
+            while !listed.contains(current), let turn = turns[current] {
+                segment.append(turn)
+                listed.insert(current)
+                current = turn.parent
+            }
+            branches.append(Branch(after: current, afterNumber: path(to: current).count, turns: segment.reversed()))
+        }
+        return branches
+    }
+}

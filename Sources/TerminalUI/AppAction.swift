@@ -58,7 +58,7 @@ public enum Effect: Equatable, Sendable {
     case deleteAdventure(Int64)
     case renameAdventure(Int64, String)
     /// Export the current adventure: format name (md, html, txt, json) and an optional path.
-    case export(format: String, path: String?)
+    case export(format: String, path: String?, allBranches: Bool)
     case savePreferences
     /// Download and load the offered model.
     case downloadModel

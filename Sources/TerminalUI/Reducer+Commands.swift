@@ -21,7 +21,7 @@ public let slashCommands: [(name: String, help: String)] = [
     ("/settings", "sampler settings, endings, theme"),
     ("/set NAME VALUE", "change a setting: temperature, top-k, top-p, repetition, length, endings, partial, theme"),
     ("/save", "save now (every turn is saved anyway)"),
-    ("/export FORMAT [FILE]", "export as md, html, txt or json"),
+    ("/export FORMAT [FILE]", "export as md, html, txt or json (--all-branches adds the other branches)"),
     ("/menu", "back to the start menu"),
     ("/help", "keys and commands"),
     ("/quit", "save and quit"),
@@ -153,12 +153,15 @@ func runCommand(_ state: inout AppState, _ line: String) -> [Effect] {
             state.notice = Notice(text: "Saved.", isError: false)
             return [.save]
         case "/export":
-            let words = argument.split(separator: " ", maxSplits: 1).map(String.init)
+            var words = argument.split(separator: " ").map(String.init)
+            let allBranches = words.contains("--all-branches")
+            words.removeAll { $0 == "--all-branches" }
             guard let format = words.first else {
-                state.notice = Notice(text: "usage: /export md|html|txt|json [FILE]", isError: true)
+                state.notice = Notice(text: "usage: /export md|html|txt|json [FILE] [--all-branches]", isError: true)
                 return []
             }
-            return [.export(format: format, path: words.count > 1 ? words[1] : nil)]
+            let path = words.count > 1 ? words.dropFirst().joined(separator: " ") : nil
+            return [.export(format: format, path: path, allBranches: allBranches)]
         default:
             state.notice = Notice(text: "unknown command \(name); /help lists them", isError: true)
             return []

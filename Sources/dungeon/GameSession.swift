@@ -157,8 +157,8 @@ final class GameSession {
                 defer { probe.release() }
                 try database.rename(id: id, title: title)
                 return []
-            case .export(let formatName, let path):
-                return [try export(state, formatName: formatName, path: path)]
+            case .export(let formatName, let path, let allBranches):
+                return [try export(state, formatName: formatName, path: path, allBranches: allBranches)]
             case .savePreferences:
                 try database.setSetting("theme", state.preferences.theme.rawValue)
                 try database.setSetting("keepPartialOnStop", state.preferences.keepPartialOnStop ? "true" : "false")
@@ -259,7 +259,7 @@ final class GameSession {
         try? BPETokenizer(directory: $0.appendingPathComponent("gpt2-tokenizer"))
     }
 
-    private func export(_ state: AppState, formatName: String, path: String?) throws -> AppAction {
+    private func export(_ state: AppState, formatName: String, path: String?, allBranches: Bool) throws -> AppAction {
         guard let adventure = state.adventure else { return .notice("Start or load an adventure first.", isError: true) }
         guard let format = ExportFormat(name: formatName) else {
             return .notice("unknown format \(formatName); use md, html, txt or json", isError: true)
@@ -272,7 +272,7 @@ final class GameSession {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             url = folder.appendingPathComponent("\(Self.fileName(adventure.title)).\(format.fileExtension)")
         }
-        try ExportFile.write(try AdventureExporter.export(adventure, as: format, date: Date()), to: url)
+        try ExportFile.write(try AdventureExporter.export(adventure, as: format, date: Date(), allBranches: allBranches), to: url)
         return .notice("Exported to \(url.path)", isError: false)
     }
 

@@ -121,6 +121,8 @@ struct ExportCommand: ParsableCommand {
     @Argument(help: "The adventure's id (see `dungeon list`).") var id: Int64
     @Option(help: "md, html, txt or json.") var format: String = "md"
     @Option(name: [.short, .customLong("output")], help: "The file to write (default: standard output).") var output: String?
+    @Flag(help: "After the story, every other branch of its tree (md, html, txt; json always has them).")
+    var allBranches = false
 
     func validate() throws {
         guard ExportFormat(name: format) != nil else { throw ValidationError("unknown format \(format); use md, html, txt or json") }
@@ -131,7 +133,8 @@ struct ExportCommand: ParsableCommand {
             let database = try savesOptions.open()
             let adventure = try database.load(id: id)
             let lastPlayed = try database.list().first { $0.id == id }?.lastPlayed ?? Date()
-            let text = try AdventureExporter.export(adventure, as: ExportFormat(name: format)!, date: lastPlayed)  // validated
+            let text = try AdventureExporter.export(adventure, as: ExportFormat(name: format)!, date: lastPlayed,  // validated
+                                                    allBranches: allBranches)
             if let output {
                 try ExportFile.write(text, to: URL(fileURLWithPath: (output as NSString).expandingTildeInPath))
                 FileHandle.standardError.write(Data("Wrote \(output)\n".utf8))

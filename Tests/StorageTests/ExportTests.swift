@@ -22,6 +22,24 @@ func assertSnapshot(_ text: String, named name: String, sourceLocation: SourceLo
         try assertSnapshot(text, named: "sample.\(format.fileExtension)")
     }
 
+    /// The story on screen by default; with every branch, each turn of the tree exactly once.
+    @Test(arguments: [ExportFormat.markdown, .text, .html])
+    func allBranchesAddsEveryOtherTurnOnce(format: ExportFormat) throws {
+        let adventure = sampleAdventure()
+        let offStory = ["The gutter groans under your weight.", "You run into the night."]
+        let story = try AdventureExporter.export(adventure, as: format, date: fixedDate)
+        for text in offStory { #expect(!story.contains(text)) }
+        let all = try AdventureExporter.export(adventure, as: format, date: fixedDate, allBranches: true)
+        for turn in adventure.tree.turns.values {
+            let start = String(turn.replyText.prefix(20))
+            let escaped = format == .html ? HTMLExport.escape(start) : format == .markdown ? MarkdownExport.escape(start) : start
+            #expect(all.components(separatedBy: escaped).count - 1 == 1, "\(format): \(start)")
+        }
+        #expect(all.contains("Branch 1 · from the opening"))
+        #expect(all.contains("Branch 2 · after turn 4"))
+        #expect(all.hasPrefix(story.components(separatedBy: "\n").prefix(3).joined(separator: "\n")))
+    }
+
     @Test func htmlHasNoUnescapedStoryText() throws {
         var adventure = sampleAdventure()
         let hostile = ["<img src=x onerror=alert(1)>", "</p><script>evil()</script>", "\"><b>bold</b>", "a & b", "'quoted'"]

@@ -113,6 +113,34 @@ import Testing
         #expect(try play(seed: seed, steps: 150) == nil)
     }
 
+    /// The other branches of any tree list every turn off the story exactly once, each as a
+    /// chain that starts after a turn already listed.
+    @Test(arguments: 0..<10)
+    func otherBranchesCoverTheTreeOnce(seed: UInt64) throws {
+        var tree = StoryTree()
+        var dice = SeededDice(seed: seed)
+        for n in 0..<60 {
+            let ids = [StoryTree.opening] + tree.turns.keys.sorted()
+            tree.add(after: ids[dice.roll(ids.count)], mode: .do, input: "\(n)", action: "> You \(n).")
+        }
+        tree.select(tree.turns.keys.sorted()[dice.roll(tree.turns.count)])
+        var listed = Set(tree.path.map(\.id) + [StoryTree.opening])
+        var count = tree.path.count
+        for branch in tree.otherBranches() {
+            #expect(listed.contains(branch.after))
+            #expect(branch.afterNumber == tree.path(to: branch.after).count)
+            var parent = branch.after
+            for turn in branch.turns {
+                #expect(turn.parent == parent && !listed.contains(turn.id))
+                listed.insert(turn.id)
+                parent = turn.id
+            }
+            #expect(tree.children(of: parent).isEmpty)  // down to a leaf
+            count += branch.turns.count
+        }
+        #expect(count == tree.turns.count)
+    }
+
     @Test func retryMakesASiblingAndAltComesBack() throws {
         var teller = StoryTeller(adventure: Adventure(title: "T", opening: "A door."))
         let generator = FakeGenerator()
