@@ -52,7 +52,7 @@ extension SaveDatabase {
     public func load(id: Int64) throws -> Adventure {
         try read { db in
             guard let record = try AdventureRecord.fetchOne(db, key: id) else { throw StorageError.noSuchAdventure(id) }
-            let nodes = try NodeRecord.filter(Column("adventureId") == id).fetchAll(db)
+            let nodes = try NodeRecord.filter(Column("adventureId") == id).fetchCursor(db)
             let memory = try MemoryRecord.filter(Column("adventureId") == id).order(Column("position")).fetchAll(db)
             let worldInfo = try WorldInfoRecord.filter(Column("adventureId") == id).order(Column("position")).fetchAll(db)
 
@@ -66,8 +66,7 @@ extension SaveDatabase {
             var settingsByText: [String: GenerationSettings] = [:]
             var turns: [Turn] = []
             var pointers: [Int: Int] = [:]
-            turns.reserveCapacity(nodes.count)
-            for node in nodes {
+            while let node = try nodes.next() {
                 turns.append(try Self.turn(node, settings: &settingsByText))
                 if let child = node.lastVisitedChild { pointers[node.number] = child }
             }

@@ -50,6 +50,9 @@ public struct StoryTree: Sendable {
     public private(set) var head = StoryTree.opening
     /// The story on screen: the turns from the first to `head`.
     public private(set) var path: [Turn] = []
+    /// Where each turn of `path` is in it: "is this turn on the story" in constant time, so
+    /// a turn costs the same to play at turn 10 and at turn 10,000.
+    private var pathIndex: [Int: Int] = [:]
     /// Ids of turns changed, added or removed (or whose last-visited child changed), in order.
     public private(set) var changes: [Int] = []
     private var nextID = 1
@@ -60,17 +63,19 @@ public struct StoryTree: Sendable {
     /// a current turn that does not exist). Last-visited entries that are not a parent's
     /// child are dropped.
     public init(turns stored: [Turn], lastVisited: [Int: Int], head: Int) throws {
+        turns.reserveCapacity(stored.count)
         for turn in stored {
             guard turn.id > 0 else { throw StoryError.brokenTree("a turn has the id \(turn.id)") }
             guard turns.updateValue(turn, forKey: turn.id) == nil else {
                 throw StoryError.brokenTree("two turns have the id \(turn.id)")
             }
         }
-        for turn in stored.sorted(by: { $0.id < $1.id }) {
-            guard turn.parent == Self.opening || turns[turn.parent] != nil else {
-                throw StoryError.brokenTree("turn \(turn.id) follows turn \(turn.parent), which does not exist")
+        // Children in the order they were made: by id.
+        for (id, parent) in stored.map({ ($0.id, $0.parent) }).sorted(by: { $0.0 < $1.0 }) {
+            guard parent == Self.opening || turns[parent] != nil else {
+                throw StoryError.brokenTree("turn \(id) follows turn \(parent), which does not exist")
             }
-            childIDs[turn.parent, default: []].append(turn.id)
+            childIDs[parent, default: []].append(id)
         }
         // Every turn must be reachable from the opening; a cycle never is.
         var reached = 0
@@ -84,10 +89,10 @@ public struct StoryTree: Sendable {
         guard head == Self.opening || turns[head] != nil else {
             throw StoryError.brokenTree("the current turn \(head) does not exist")
         }
-        self.lastVisited = lastVisited.filter { parent, child in turns[child]?.parent == parent }
+        self.lastVisited.reserveCapacity(lastVisited.count + 1)
+        for (parent, child) in lastVisited where turns[child]?.parent == parent { self.lastVisited[parent] = child }
         nextID = (turns.keys.max() ?? 0) + 1
-        self.head = head
-        rebuildPath()
+        setHead(head)
         // Make the path's pointers true without recording them: the stored ones are kept as read.
         for turn in path { self.lastVisited[turn.parent] = turn.id }
     }
@@ -125,14 +130,7 @@ public struct StoryTree: Sendable {
 
     /// Whether `id` is on the story on screen (it or a turn after it is current).
     public func isOnPath(_ id: Int) -> Bool {
-        guard id != Self.opening else { return true }
-        var depth = 0
-        var current = id
-        while let turn = turns[current] {
-            depth += 1
-            current = turn.parent
-        }
-        return depth > 0 && path.count >= depth && path[depth - 1].id == id
+        id == Self.opening || pathIndex[id] != nil
     }
 
     /// How many turns `redo` can bring back: the last-visited chain below `head`.
@@ -174,19 +172,21 @@ public struct StoryTree: Sendable {
         (turn.id, turn.parent) = (ownID, parent)
         turns[id] = turn
         noteChange(id)
-        if let depth = path.firstIndex(where: { $0.id == id }) { path[depth] = turn }
+        if let depth = pathIndex[id] { path[depth] = turn }
     }
 
     /// Makes `id`'s branch the story on screen: every turn above it becomes its parent's
     /// last-visited child, and the story runs on to the leaf the player was on last below it.
     public mutating func select(_ id: Int) {
         guard id == Self.opening || turns[id] != nil else { return }
+        // Up to the first turn on the story: above it the pointers already lead here.
         var child = id
         while let turn = turns[child] {
             if lastVisited[turn.parent] != child {
                 lastVisited[turn.parent] = child
                 noteChange(turn.parent)
             }
+            if isOnPath(turn.parent) { break }
             child = turn.parent
         }
         moveHead(to: lastVisitedLeaf(from: id))
@@ -195,8 +195,7 @@ public struct StoryTree: Sendable {
     /// Moves the end of the story to `id` without changing any branch: undo and redo.
     public mutating func moveHead(to id: Int) {
         guard id == Self.opening || turns[id] != nil else { return }
-        head = id
-        rebuildPath()
+        setHead(id)
     }
 
     /// Removes `id` and every turn after it. The story on screen never loses a turn: a turn
@@ -237,8 +236,26 @@ public struct StoryTree: Sendable {
         if id != Self.opening { changes.append(id) }
     }
 
-    private mutating func rebuildPath() {
-        path = path(to: head)
+    /// Makes `id` the current turn, changing only the end of `path` that differs: the turns
+    /// after the last one the old and new stories share.
+    private mutating func setHead(_ id: Int) {
+        var segment: [Int] = []
+        var current = id
+        while current != Self.opening, pathIndex[current] == nil, let turn = turns[current] {
+            segment.append(current)
+            current = turn.parent
+        }
+        let kept = pathIndex[current].map { $0 + 1 } ?? 0
+        for turn in path[kept...] { pathIndex[turn.id] = nil }
+        path.removeSubrange(kept...)
+        path.reserveCapacity(kept + segment.count)
+        pathIndex.reserveCapacity(kept + segment.count)
+        for turnID in segment.reversed() {
+            guard let turn = turns[turnID] else { continue }  // just read above
+            pathIndex[turnID] = path.count
+            path.append(turn)
+        }
+        head = id
     }
 }
 

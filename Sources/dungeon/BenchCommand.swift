@@ -19,8 +19,11 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Measure the player's wait instead: a scripted adventure, with and without reading ahead.")
     var game = false
     @Option(help: "With --game: how many turns.") var turns = 60
+    @Flag(help: "Measure the save file instead (no model): opening, switching branch and saving a turn at 10 and 10,000 turns.")
+    var saves = false
 
     func validate() throws {
+        if !saves { try modelOptions.requireModel() }
         guard promptTokens >= 1, newTokens >= 1, runs >= 1 else {
             throw ValidationError("--prompt-tokens, --new-tokens and --runs must be at least 1")
         }
@@ -28,6 +31,11 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            if saves {
+                print("machine: \(Machine.cpuName), \(ProcessInfo.processInfo.activeProcessorCount) cores")
+                try SaveBench(runs: max(runs, 9)).run()
+                return
+            }
             let clock = ContinuousClock()
             let loadStart = clock.now
             let engine = try modelOptions.loadEngine()

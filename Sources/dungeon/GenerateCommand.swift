@@ -16,6 +16,7 @@ struct GenerateCommand: ParsableCommand {
     @OptionGroup var sampling: SamplingOptions
 
     func validate() throws {
+        try modelOptions.requireModel()
         guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1") }
     }
 

@@ -5,8 +5,9 @@ import GPT2
 
 /// `--model` and `--threads`, shared by every command that runs GPT-2.
 struct ModelOptions: ParsableArguments {
+    /// Required by every command that loads it (`bench --saves` does not); see `requireModel`.
     @Option(name: .long, help: "A Hugging Face GPT-2 folder (config.json, model.safetensors, vocab.json, merges.txt).")
-    var model: String
+    var model: String?
 
     @Option(name: .long, help: "Compute threads (default: all cores).")
     var threads: Int?
@@ -14,7 +15,12 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Weights in memory: f32, f16, q8 (8-bit) or q4 (4-bit) (default: as stored up to gpt2-medium, q8 above).")
     var precision: Precision?
 
-    var modelURL: URL { URL(fileURLWithPath: (model as NSString).expandingTildeInPath) }
+    var modelURL: URL { URL(fileURLWithPath: ((model ?? "") as NSString).expandingTildeInPath) }
+
+    /// The check a command that loads the model makes in its `validate`.
+    func requireModel() throws {
+        guard model != nil else { throw ValidationError("Missing expected argument '--model <model>'") }
+    }
 
     func validate() throws {
         if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be between 1 and 256") }

@@ -1,0 +1,92 @@
+import Foundation
+import Storage
+import Story
+
+/// `dungeon bench --saves`: what the save file costs as a story grows. For stories of 10
+/// and 10,000 turns (a fork every ten turns) in a fresh save file, the median over `runs`
+/// of: opening the file (with its integrity check), loading the adventure, switching
+/// branch half way back and saving that, and saving a turn (the action, then its reply:
+/// two commits, each synced to disk). The last column is the same turn saved the way
+/// saves worked before the story tree, rewriting every row of the adventure.
+struct SaveBench {
+    let runs: Int
+
+    func run() throws {
+        print("saves:   a story of N turns (a fork every 10), synchronous = FULL, median of \(runs) runs")
+        print("turns    open file   load story   switch branch   save a turn (2 commits)   rewrite all (before)")
+        for turns in [10, 10_000] {
+            let row = try measure(turns: turns)
+            print(String(format: "%-8d %6.2f ms   %7.2f ms    %8.2f ms    %12.2f ms            %10.2f ms",
+                         turns, row.open, row.load, row.switchBranch, row.saveTurn, row.rewrite))
+        }
+    }
+
+    struct Row {
+        var open, load, switchBranch, saveTurn, rewrite: Double
+    }
+
+    private func measure(turns: Int) throws -> Row {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dungeon-save-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("dungeon.sqlite").path
+        let id = try SaveDatabase(path: path).create(Self.story(turns: turns))
+
+        let clock = ContinuousClock()
+        func milliseconds(_ work: () throws -> Void) rethrows -> Double {
+            let start = clock.now
+            try work()
+            let elapsed = clock.now - start
+            return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        }
+        var samples: [[Double]] = Array(repeating: [], count: 5)
+        for run in 0..<runs {
+            var database: SaveDatabase!
+            samples[0].append(try milliseconds { database = try SaveDatabase(path: path) })
+            var teller = StoryTeller(adventure: Adventure(title: "", opening: ""))
+            samples[1].append(try milliseconds { teller = StoryTeller(adventure: try database.load(id: id)) })
+            var saved = teller.adventure.revision
+            // Turn 5, 15, 25… has a sibling; the one half way back is switched to, and back.
+            let fork = turns / 2 / 10 * 10 + 5
+            samples[2].append(try milliseconds {
+                try teller.switchBranch(atTurn: fork, by: 1)
+                try database.save(teller.adventure, id: id, since: saved)
+            })
+            saved = teller.adventure.revision
+            try teller.switchBranch(atTurn: fork, by: 1)
+            try database.save(teller.adventure, id: id, since: saved)
+            saved = teller.adventure.revision
+            samples[3].append(try milliseconds {
+                try teller.act("wait \(run)", mode: .do)
+                try database.save(teller.adventure, id: id, since: saved)
+                saved = teller.adventure.revision
+                try teller.edit(turn: teller.adventure.turns.count, reply: "Time passes, slowly, in the dark.")
+                try database.save(teller.adventure, id: id, since: saved)
+                saved = teller.adventure.revision
+            })
+            samples[4].append(try milliseconds { try database.save(teller.adventure, id: id) })
+        }
+        let medians = samples.map(median)
+        return Row(open: medians[0], load: medians[1], switchBranch: medians[2], saveTurn: medians[3], rewrite: medians[4])
+    }
+
+    /// A story of `turns` turns of typical length, where every tenth turn was retried.
+    static func story(turns: Int) -> Adventure {
+        var adventure = Adventure(title: "Save benchmark", opening: "You stand at the edge of a long road.")
+        let settings = adventure.settings
+        for n in 1...turns {
+            let reply = "The road goes on past field \(n); crows watch from the fences, and far ahead a bell rings "
+                + "twice for the evening, as it has every evening since you set out."
+            if n % 10 == 5 {
+                // Retried: the first reply stays as a sibling.
+                adventure.tree.add(after: adventure.tree.head, mode: .do, input: "walk on", action: "> You walk on.",
+                                   reply: Reply(text: "You stop at field \(n).", seed: UInt64(n), settings: settings))
+                adventure.tree.moveHead(to: adventure.tree.turns[adventure.tree.head]!.parent)
+            }
+            adventure.tree.add(after: adventure.tree.head, mode: .do, input: "walk on", action: "> You walk on.",
+                               reply: Reply(text: reply, seed: UInt64(n), settings: settings))
+        }
+        adventure.tree.clearChanges()
+        return adventure
+    }
+}
