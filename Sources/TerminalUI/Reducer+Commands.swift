@@ -6,7 +6,7 @@ public let slashCommands: [(name: String, help: String)] = [
     ("/undo [N]", "step back a turn (or N); the turns stay, for /redo and the tree"),
     ("/redo [N]", "step forward again (or N turns)"),
     ("/retry", "a new reply to the last action (earlier ones are kept)"),
-    ("/alt", "the last turn's next version: another reply, or another action tried there (/alt - for the previous)"),
+    ("/alt [N] [-]", "the next version of the last turn (or turn N): another reply, or another action tried there; - for the previous"),
     ("/tree", "every branch of the story: browse, switch, copy or delete (F2)"),
     ("/continue", "play on after a game over or victory (an empty line continues the story)"),
     ("/edit [N]", "edit the reply of turn N (the last by default)"),
@@ -90,8 +90,16 @@ func runCommand(_ state: inout AppState, _ line: String) -> [Effect] {
             guard !(state.teller!.adventure.turns.isEmpty) else { throw StoryError.nothingToRetry }
             return generate(&state)
         case "/alt":
-            try state.teller!.switchBranch(by: argument == "-" ? -1 : 1)
-            state.notice = Notice(text: versionNotice(state.teller!, turn: nil), isError: false)
+            // "/alt", "/alt -", "/alt 3", "/alt 3 -": the current turn's or turn 3's next or previous version.
+            let words = argument.split(separator: " ").map(String.init)
+            let turn = words.first.flatMap { Int($0) }
+            let backwards = words.last == "-"
+            guard words.count == (turn == nil ? 0 : 1) + (backwards ? 1 : 0) else {
+                state.notice = Notice(text: "usage: /alt [N] [-], N a turn's number (the last by default)", isError: true)
+                return []
+            }
+            try state.teller!.switchBranch(atTurn: turn, by: backwards ? -1 : 1)
+            state.notice = Notice(text: versionNotice(state.teller!, turn: turn), isError: false)
             return [.save, .measureContext]
         case "/tree":
             openTree(&state)

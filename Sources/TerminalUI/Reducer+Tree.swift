@@ -47,7 +47,8 @@ func treeKey(_ state: inout AppState, _ key: Key) -> [Effect] {
         state.overlay = nil
         state.treeView = nil
         state.scroll = 0
-        state.notice = Notice(text: "Now on this branch: \(state.adventure!.turns.count) turns.", isError: false)
+        let count = state.adventure!.turns.count
+        state.notice = Notice(text: "Now on this branch: \(count == 1 ? "1 turn" : "\(count) turns").", isError: false)
         return [.save, .measureContext]
     case .character("b"):
         guard !state.isGenerating else { return busyInTree(&state) }

@@ -75,8 +75,8 @@ private func drawStatus(_ state: AppState, _ buffer: inout ScreenBuffer, y: Int)
     if state.unsavedReason != nil { parts.append("NOT SAVED") }
     parts.append(state.modelName ?? "no model")
     if let used = state.contextUsed, let window = state.contextWindow { parts.append("story \(used)/\(window)") }
-    if let rate = state.tokensPerSecond { parts.append(formatRate(rate) + " tok/s") }
     if let teller = state.teller { parts += branchParts(teller) }
+    if let rate = state.tokensPerSecond { parts.append(formatRate(rate) + " tok/s") }
     let hint = state.generation.map { $0.stopping ? "stopping…" : "writing… Esc stops" } ?? "F1 help"
     let right = " " + hint + " "
     let rightWidth = DisplayWidth.of(right)

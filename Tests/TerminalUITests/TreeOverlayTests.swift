@@ -103,6 +103,24 @@ import Story
         #expect(state.overlay == .tree)
     }
 
+    /// Plain mode has no overlay to browse: /alt N switches any turn's version by number.
+    @Test func altWithATurnNumberSwitchesThatTurn() {
+        var state = treeState()
+        _ = reduce(&state, .key(.escape))
+        state.plainMode = true
+        #expect(submit(&state, "/alt 1") == [.save, .measureContext])
+        #expect(state.adventure?.turns.map(\.replyText) == ["You slip on the wet tiles and land hard in the alley."])
+        #expect(state.notice?.text == "Turn 1: version 2 of 2")
+        _ = submit(&state, "/alt 1 -")
+        #expect(state.adventure?.turns.map(\.input) == ["climb down", "who is there"])
+        _ = submit(&state, "/alt -")
+        #expect(state.adventure?.turns.map(\.input) == ["climb down", "wait"])
+        _ = submit(&state, "/alt one")
+        #expect(state.notice?.text.hasPrefix("usage: /alt [N] [-]") == true)
+        _ = submit(&state, "/alt 9")
+        #expect(state.notice?.text == "there is no turn 9")
+    }
+
     @Test func aLongStoryScrollsToTheSelection() throws {
         var state = AppState(width: 40, height: 12, scenarios: sampleScenarios(), modelName: "gpt2")
         var adventure = sampleAdventure()
