@@ -21,6 +21,9 @@ struct AdventureRecord: Codable, Sendable, FetchableRecord, MutablePersistableRe
     var currentTurn: Int
     /// The opening's last-visited child: where redo goes from the very start.
     var firstTurnVisited: Int?
+    /// How many turns the story on screen has (the path to `currentTurn`), for the list of
+    /// saves without walking every adventure's tree.
+    var storyLength: Int
 
     mutating func didInsert(_ inserted: InsertionSuccess) {
         id = inserted.rowID

@@ -84,13 +84,8 @@ extension SaveDatabase {
     public func list() throws -> [AdventureSummary] {
         try read { db in
             let rows = try Row.fetchAll(db, sql: """
-                SELECT a.id, a.title, a.scenario, a.lastPlayedAt,
-                       (WITH RECURSIVE up(number) AS (
-                            SELECT a.currentTurn
-                            UNION ALL
-                            SELECT n.parent FROM node n JOIN up ON n.adventureId = a.id AND n.number = up.number
-                        ) SELECT COUNT(*) - 1 FROM up) AS turns
-                FROM adventure a ORDER BY a.lastPlayedAt DESC, a.id DESC
+                SELECT id, title, scenario, lastPlayedAt, storyLength AS turns
+                FROM adventure ORDER BY lastPlayedAt DESC, id DESC
                 """)
             // `decode` throws where a damaged file holds NULL or a wrong type (subscripts would trap).
             return try rows.map { row in
@@ -193,6 +188,7 @@ extension AdventureRecord {
                   authorsNote: adventure.authorsNote, settings: try SaveDatabase.encode(adventure.settings),
                   detectsEndings: adventure.detectsEndings, ending: adventure.ending?.rawValue,
                   continuedAfterEnding: adventure.continuedAfterEnding, createdAt: createdAt, lastPlayedAt: lastPlayedAt,
-                  currentTurn: adventure.tree.head, firstTurnVisited: adventure.tree.lastVisited[StoryTree.opening])
+                  currentTurn: adventure.tree.head, firstTurnVisited: adventure.tree.lastVisited[StoryTree.opening],
+                  storyLength: adventure.turns.count)
     }
 }

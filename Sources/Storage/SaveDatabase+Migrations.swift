@@ -100,6 +100,7 @@ extension SaveDatabase {
         try db.alter(table: "adventure") { t in
             t.add(column: "currentTurn", .integer).notNull().defaults(to: 0)
             t.add(column: "firstTurnVisited", .integer)
+            t.add(column: "storyLength", .integer).notNull().defaults(to: 0)
         }
         let replies = Dictionary(grouping: try Row.fetchAll(db, sql: """
             SELECT turnId, text, seed, settings FROM reply ORDER BY turnId, position
@@ -137,7 +138,8 @@ extension SaveDatabase {
                 parent = next
                 if index == live.count - 1 { current = next }
             }
-            try db.execute(sql: "UPDATE adventure SET currentTurn = ? WHERE id = ?", arguments: [current, adventureID])
+            try db.execute(sql: "UPDATE adventure SET currentTurn = ?, storyLength = ? WHERE id = ?",
+                           arguments: [current, live.count, adventureID])
         }
         try db.drop(table: "reply")
         try db.drop(table: "turn")
