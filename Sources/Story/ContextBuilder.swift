@@ -74,8 +74,14 @@ public struct ContextBuilder {
 
     /// The prompt for a reply to the last turn of `adventure`, whose action is the "current action".
     public func prompt(for adventure: Adventure) throws -> ContextPrompt {
+        try prompt(for: adventure, turns: adventure.turns)
+    }
+
+    /// The prompt for a reply to the last of `turns`, with `adventure`'s opening, memory,
+    /// world info and note: for a turn not yet in the tree, without copying the tree.
+    public func prompt(for adventure: Adventure, turns: [Turn]) throws -> ContextPrompt {
         let budget = window - reserved
-        var history = Array(adventure.turns)
+        var history = turns
         let current = history.popLast()
 
         let memoryText = adventure.memory.map(\.trimmingSpaces).filter { !$0.isEmpty }.joined(separator: "\n")

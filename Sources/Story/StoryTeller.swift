@@ -47,11 +47,16 @@ public struct StoryTeller: Sendable, Equatable {
     public mutating func act(_ input: String, mode: ActionMode) throws -> Turn {
         if let ending = adventure.ending, !adventure.continuedAfterEnding { throw StoryError.adventureEnded(ending) }
         if awaitingReply { throw StoryError.replyPending }
+        let turn = Self.turn(for: input, mode: mode)
+        let id = adventure.tree.add(after: adventure.tree.head, mode: turn.mode, input: turn.input, action: turn.action)
+        return adventure.tree.turns[id] ?? turn
+    }
+
+    /// The turn `input` in `mode` becomes (not yet in the tree): empty input continues.
+    static func turn(for input: String, mode: ActionMode) -> Turn {
         let cleanInput = TextSanitizer.clean(input)
         let mode = cleanInput.trimmingSpaces.isEmpty ? .continue : mode
-        let id = adventure.tree.add(after: adventure.tree.head, mode: mode, input: cleanInput,
-                                    action: ActionFormatter.format(cleanInput, mode: mode))
-        return adventure.tree.turns[id]!
+        return Turn(id: 0, parent: 0, mode: mode, input: cleanInput, action: ActionFormatter.format(cleanInput, mode: mode))
     }
 
     /// Whether the current turn still waits for its reply (after a stop, or a crash mid-generation).
@@ -74,9 +79,16 @@ public struct StoryTeller: Sendable, Equatable {
     /// The exact prompt the next reply would get: for the action awaiting its reply or, when
     /// every turn has its reply, for letting the story continue. Used by the context inspector.
     public func nextPrompt(counter: any TokenCounter, window: Int) throws -> ContextPrompt {
-        var adventure = self.adventure
-        if !awaitingReply { adventure.tree.add(after: adventure.tree.head, mode: .continue, input: "", action: "") }
-        return try contextBuilder(for: counter, window: window).prompt(for: adventure)
+        let turns = awaitingReply ? adventure.turns : adventure.turns + [Self.turn(for: "", mode: .continue)]
+        return try contextBuilder(for: counter, window: window).prompt(for: adventure, turns: turns)
+    }
+
+    /// The prompt acting `input` in `mode` would lead to, without acting: an action that
+    /// can never fit beside the memory is refused before it becomes a turn.
+    public func prompt(forAction input: String, mode: ActionMode, counter: any TokenCounter, window: Int) throws -> ContextPrompt {
+        if awaitingReply { throw StoryError.replyPending }
+        return try contextBuilder(for: counter, window: window)
+            .prompt(for: adventure, turns: adventure.turns + [Self.turn(for: input, mode: mode)])
     }
 
     /// The exact prompt the next reply would be generated from.

@@ -219,10 +219,10 @@ final class GameSession {
     /// Why an action can never be answered (it does not fit the window beside the memory),
     /// or nil. Other problems with the prompt are the story's, reported when it is written.
     private func refusal(of text: String, mode: ActionMode, state: AppState) -> String? {
-        guard let worker, var trial = state.teller else { return nil }
+        guard let worker, let teller = state.teller else { return nil }
         do {
-            _ = try trial.act(text, mode: mode)
-            _ = try trial.nextPrompt(counter: TokenizerCounter(tokenizer: worker.tokenizer), window: worker.contextLength)
+            _ = try teller.prompt(forAction: text, mode: mode, counter: TokenizerCounter(tokenizer: worker.tokenizer),
+                                  window: worker.contextLength)
         } catch let error as StoryError {
             if case .actionTooLarge = error { return error.description }
         } catch {}

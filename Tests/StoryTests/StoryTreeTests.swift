@@ -224,6 +224,21 @@ import Testing
         }
     }
 
+    /// Checking an action's prompt before acting (the game refuses one that can never fit)
+    /// gives the prompt acting leads to, and leaves the adventure as it was.
+    @Test func anActionsPromptBeforeActingIsThePromptAfter() throws {
+        var teller = StoryTeller(adventure: Adventure(title: "T", opening: "A hall.", memory: ["You are a thief."]))
+        let generator = FakeGenerator()
+        var random = CountingRandom()
+        try teller.act("look", mode: .do)
+        _ = try teller.writeReply(with: generator, random: &random)
+        let before = teller.adventure
+        let checked = try teller.prompt(forAction: "open the door", mode: .say, counter: RealCounter(), window: 1024)
+        #expect(teller.adventure == before && teller.adventure.tree.changes == before.tree.changes)
+        try teller.act("open the door", mode: .say)
+        #expect(checked == (try teller.nextPrompt(counter: RealCounter(), window: 1024)))
+    }
+
     @Test func aBranchCopiesThePathOnly() throws {
         var teller = StoryTeller(adventure: Adventure(title: "T", opening: "A hall."))
         let generator = FakeGenerator()
