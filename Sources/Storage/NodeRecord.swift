@@ -21,7 +21,9 @@ struct NodeRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     /// `GenerationSettings` as JSON.
     var replySettings: String?
     var lastVisitedChild: Int?
+}
 
+extension NodeRecord {
     /// Requests select the columns in this order, so rows decode by position.
     static var databaseSelection: [any SQLSelectable] { [
         Column("adventureId"), Column("number"), Column("parent"), Column("mode"), Column("input"), Column("action"),
@@ -41,19 +43,5 @@ struct NodeRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
         replySeed = try row.decode(atIndex: 7)
         replySettings = try row.decode(atIndex: 8)
         lastVisitedChild = try row.decode(atIndex: 9)
-    }
-
-    init(adventureId: Int64, number: Int, parent: Int, mode: String, input: String, action: String, replyText: String?,
-         replySeed: Int64?, replySettings: String?, lastVisitedChild: Int?) {
-        self.adventureId = adventureId
-        self.number = number
-        self.parent = parent
-        self.mode = mode
-        self.input = input
-        self.action = action
-        self.replyText = replyText
-        self.replySeed = replySeed
-        self.replySettings = replySettings
-        self.lastVisitedChild = lastVisitedChild
     }
 }
