@@ -12,19 +12,23 @@ func treeLine(_ tree: StoryTree, _ view: TreeView) -> [Turn] {
     tree.path(to: view.leaf)
 }
 
+/// `view`, or the story on screen when a turn it shows is gone (a stopped reply's action
+/// was taken back, or a branch deleted, while the tree was open).
+func currentView(_ tree: StoryTree, _ view: TreeView) -> TreeView {
+    let exists = { (id: Int) in id == StoryTree.opening || tree.turns[id] != nil }
+    return exists(view.leaf) && exists(view.cursor) ? view : TreeView(leaf: tree.head, cursor: tree.head)
+}
+
 /// Up and Down move along the branch shown, Left and Right to the selected turn's
 /// siblings (showing the branch below each as far as it was played). Nothing changes
 /// until Enter makes the shown branch the story; b copies it up to the selected turn into
 /// a new adventure; d deletes the selected turn's branch, after asking.
 func treeKey(_ state: inout AppState, _ key: Key) -> [Effect] {
-    guard let tree = state.adventure?.tree, var view = state.treeView else {
+    guard let tree = state.adventure?.tree, let shown = state.treeView else {
         state.overlay = nil
         return []
     }
-    if tree.turns[view.cursor] == nil && view.cursor != StoryTree.opening {
-        // The selected turn was deleted: start again from the story on screen.
-        view = TreeView(leaf: tree.head, cursor: tree.head)
-    }
+    var view = currentView(tree, shown)
     let line = [StoryTree.opening] + treeLine(tree, view).map(\.id)
     let row = line.firstIndex(of: view.cursor) ?? line.count - 1
     switch key {

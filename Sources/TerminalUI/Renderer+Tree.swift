@@ -4,9 +4,10 @@ import Story
 /// shows the turn's number, • when it is part of the story on screen, [2/3] where the
 /// story branched (which of the siblings this is), and the first line of its action and reply.
 func treeContent(_ state: AppState) -> OverlayContent {
-    guard let tree = state.adventure?.tree, let view = state.treeView else {
+    guard let tree = state.adventure?.tree, let shown = state.treeView else {
         return OverlayContent(title: "Story tree", lines: [], hint: "Esc close", selected: nil)
     }
+    let view = currentView(tree, shown)
     let line = treeLine(tree, view)
     let onStory = Set(tree.path.map(\.id))
     let numberWidth = String(line.count).count

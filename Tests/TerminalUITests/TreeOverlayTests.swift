@@ -103,6 +103,25 @@ import Story
         #expect(state.overlay == .tree)
     }
 
+    /// A reply stopped while the tree is open takes its action back: the tree then shows
+    /// the story on screen instead of a turn that is gone.
+    @Test func aTurnTakenBackWhileTheTreeIsOpenIsNotShown() {
+        var state = treeState()
+        _ = reduce(&state, .key(.escape))
+        _ = type("listen", into: &state)
+        _ = pressEnter(&state)
+        #expect(state.isGenerating)
+        _ = reduce(&state, .key(.function(2)))
+        #expect(render(state).lines.contains { $0.contains("> You listen. — (no reply yet)") })
+        let teller = state.teller!
+        _ = reduce(&state, .replyFinished(teller, ReplyOutcome(reply: nil, attempts: 1, repetitive: false, cancelled: true,
+                                                                 tokensPerSecond: 0, ending: nil)))
+        #expect(!render(state).lines.contains { $0.contains("> You listen.") })
+        #expect(render(state).lines.contains { $0.contains("2 • [1/2] > You say \"Who is there?\"") })
+        _ = reduce(&state, .key(.up))
+        #expect(state.treeView == TreeView(leaf: state.adventure!.tree.head, cursor: state.adventure!.turns[0].id))
+    }
+
     /// Plain mode has no overlay to browse: /alt N switches any turn's version by number.
     @Test func altWithATurnNumberSwitchesThatTurn() {
         var state = treeState()
