@@ -24,6 +24,8 @@ struct AdventureRecord: Codable, Sendable, FetchableRecord, MutablePersistableRe
     /// How many turns the story on screen has (the path to `currentTurn`), for the list of
     /// saves without walking every adventure's tree.
     var storyLength: Int
+    /// How the author's note is written into the context; `<|>` stands for the note.
+    var noteTemplate: String
 
     mutating func didInsert(_ inserted: InsertionSuccess) {
         id = inserted.rowID

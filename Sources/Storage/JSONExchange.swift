@@ -126,8 +126,8 @@ public enum JSONExchange {
             if let problem = turn.reply?.settings.problem { throw ImportError.invalid("turn \(turn.id): \(problem)") }
         }
         if let problem = adventure.settings.problem { throw ImportError.invalid(problem) }
-        let texts = [adventure.title, adventure.scenario, adventure.opening, adventure.authorsNote] + adventure.memory
-            + adventure.worldInfo.flatMap { [$0.text] + $0.keys + $0.secondaryKeys }
+        let texts = [adventure.title, adventure.scenario, adventure.opening, adventure.authorsNote, adventure.noteTemplate] + adventure.memory
+            + adventure.worldInfo.flatMap { [$0.text, $0.comment] + $0.keys + $0.secondaryKeys + $0.antiKeys }
         let turnTexts = turns.flatMap { [$0.input, $0.action, $0.replyText] }
         if (texts + turnTexts).contains(where: { TextSanitizer.clean($0) != $0 }) {
             throw ImportError.invalid("it contains terminal control characters")

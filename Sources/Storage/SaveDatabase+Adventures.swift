@@ -60,6 +60,7 @@ extension SaveDatabase {
                 title: record.title, scenario: record.scenario, opening: record.opening,
                 memory: memory.map(\.text), worldInfo: try worldInfo.map(Self.entry), authorsNote: record.authorsNote,
                 settings: try Self.decodeSettings(record.settings), detectsEndings: record.detectsEndings)
+            adventure.noteTemplate = record.noteTemplate
             adventure.ending = record.ending.flatMap(Ending.init(rawValue:))
             adventure.continuedAfterEnding = record.continuedAfterEnding
             // Replies share a handful of settings: each distinct JSON text is decoded once.
@@ -134,7 +135,8 @@ extension SaveDatabase {
         }
         for (position, entry) in adventure.worldInfo.enumerated() {
             var record = WorldInfoRecord(id: nil, adventureId: id, position: position, keys: try encode(entry.keys),
-                                         secondaryKeys: try encode(entry.secondaryKeys), text: entry.text, alwaysOn: entry.alwaysOn)
+                                         secondaryKeys: try encode(entry.secondaryKeys), text: entry.text, alwaysOn: entry.alwaysOn,
+                                         antiKeys: try encode(entry.antiKeys), disabled: entry.disabled, comment: entry.comment)
             try record.insert(db)
         }
     }
@@ -160,7 +162,8 @@ extension SaveDatabase {
 
     private static func entry(_ record: WorldInfoRecord) throws -> WorldInfoEntry {
         WorldInfoEntry(keys: try decode([String].self, record.keys), text: record.text,
-                       secondaryKeys: try decode([String].self, record.secondaryKeys), alwaysOn: record.alwaysOn)
+                       secondaryKeys: try decode([String].self, record.secondaryKeys), alwaysOn: record.alwaysOn,
+                       antiKeys: try decode([String].self, record.antiKeys), disabled: record.disabled, comment: record.comment)
     }
 
     static func encode<T: Encodable>(_ value: T) throws -> String {
@@ -189,6 +192,6 @@ extension AdventureRecord {
                   detectsEndings: adventure.detectsEndings, ending: adventure.ending?.rawValue,
                   continuedAfterEnding: adventure.continuedAfterEnding, createdAt: createdAt, lastPlayedAt: lastPlayedAt,
                   currentTurn: adventure.tree.head, firstTurnVisited: adventure.tree.lastVisited[StoryTree.opening],
-                  storyLength: adventure.turns.count)
+                  storyLength: adventure.turns.count, noteTemplate: adventure.noteTemplate)
     }
 }

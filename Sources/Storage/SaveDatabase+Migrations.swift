@@ -3,7 +3,7 @@ import GRDB
 extension SaveDatabase {
     /// The schema version written to `PRAGMA user_version`; a file with a higher one was
     /// written by a newer dungeon. A new migration raises it (and sets it in its body).
-    static let schemaVersion = 4
+    static let schemaVersion = 5
 
     /// The migrations of saves written before the application id was: such a file is
     /// recognised as ours by these names and its tables.
@@ -74,6 +74,18 @@ extension SaveDatabase {
         migrator.registerMigration("storyTree") { db in
             try createStoryTree(db)
             try db.execute(sql: "PRAGMA user_version = 4")
+        }
+        migrator.registerMigration("worldInfoFlagsAndNoteTemplate") { db in
+            // What KoboldAI saves hold beyond keys and text, so imports keep it.
+            try db.alter(table: "worldInfo") { t in
+                t.add(column: "antiKeys", .text).notNull().defaults(to: "[]")
+                t.add(column: "disabled", .boolean).notNull().defaults(to: false)
+                t.add(column: "comment", .text).notNull().defaults(to: "")
+            }
+            try db.alter(table: "adventure") { t in
+                t.add(column: "noteTemplate", .text).notNull().defaults(to: "[Author's note: <|>]")
+            }
+            try db.execute(sql: "PRAGMA user_version = 5")
         }
         return migrator
     }

@@ -11,4 +11,7 @@ struct WorldInfoRecord: Codable, Sendable, FetchableRecord, MutablePersistableRe
     var secondaryKeys: String
     var text: String
     var alwaysOn: Bool
+    var antiKeys: String
+    var disabled: Bool
+    var comment: String
 }

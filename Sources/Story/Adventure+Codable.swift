@@ -3,7 +3,7 @@
 /// tree (a linear `turns` list with alternatives, and `undone`) still reads, as a tree.
 extension Adventure: Codable {
     enum CodingKeys: String, CodingKey {
-        case title, scenario, opening, tree, memory, worldInfo, authorsNote, settings, detectsEndings, ending,
+        case title, scenario, opening, tree, memory, worldInfo, authorsNote, noteTemplate, settings, detectsEndings, ending,
              continuedAfterEnding
         case turns, undone  // before the tree
     }
@@ -25,6 +25,7 @@ extension Adventure: Codable {
                   authorsNote: try container.decode(String.self, forKey: .authorsNote),
                   settings: try container.decode(GenerationSettings.self, forKey: .settings),
                   detectsEndings: try container.decode(Bool.self, forKey: .detectsEndings))
+        noteTemplate = try container.decodeIfPresent(String.self, forKey: .noteTemplate) ?? Self.defaultNoteTemplate
         ending = try container.decodeIfPresent(Ending.self, forKey: .ending)
         continuedAfterEnding = try container.decode(Bool.self, forKey: .continuedAfterEnding)
         if container.contains(.tree) {
@@ -59,6 +60,7 @@ extension Adventure: Codable {
         try container.encode(memory, forKey: .memory)
         try container.encode(worldInfo, forKey: .worldInfo)
         try container.encode(authorsNote, forKey: .authorsNote)
+        try container.encode(noteTemplate, forKey: .noteTemplate)
         try container.encode(settings, forKey: .settings)
         try container.encode(detectsEndings, forKey: .detectsEndings)
         try container.encodeIfPresent(ending, forKey: .ending)

@@ -73,7 +73,7 @@ public struct Reply: Codable, Sendable, Equatable {
 }
 
 /// A piece of lore shown to the model only while its keys are being talked about.
-public struct WorldInfoEntry: Codable, Sendable, Equatable {
+public struct WorldInfoEntry: Sendable, Equatable {
     /// Any of these, as whole words, triggers the entry.
     public var keys: [String]
     public var text: String
@@ -81,12 +81,37 @@ public struct WorldInfoEntry: Codable, Sendable, Equatable {
     public var secondaryKeys: [String]
     /// Always in the context, keys or not.
     public var alwaysOn: Bool
+    /// When any of these appears, the entry stays out (KoboldAI Lite's anti-keys).
+    public var antiKeys: [String]
+    /// Kept, but never shown to the model until enabled again.
+    public var disabled: Bool
+    /// A note for the player, never shown to the model.
+    public var comment: String
 
-    public init(keys: [String], text: String, secondaryKeys: [String] = [], alwaysOn: Bool = false) {
+    public init(keys: [String], text: String, secondaryKeys: [String] = [], alwaysOn: Bool = false,
+                antiKeys: [String] = [], disabled: Bool = false, comment: String = "") {
         self.keys = keys
         self.text = text
         self.secondaryKeys = secondaryKeys
         self.alwaysOn = alwaysOn
+        self.antiKeys = antiKeys
+        self.disabled = disabled
+        self.comment = comment
+    }
+}
+
+extension WorldInfoEntry: Codable {
+    enum CodingKeys: String, CodingKey { case keys, text, secondaryKeys, alwaysOn, antiKeys, disabled, comment }
+
+    /// The last three came later: an entry written without them reads as before.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(keys: try container.decode([String].self, forKey: .keys), text: try container.decode(String.self, forKey: .text),
+                  secondaryKeys: try container.decode([String].self, forKey: .secondaryKeys),
+                  alwaysOn: try container.decode(Bool.self, forKey: .alwaysOn),
+                  antiKeys: try container.decodeIfPresent([String].self, forKey: .antiKeys) ?? [],
+                  disabled: try container.decodeIfPresent(Bool.self, forKey: .disabled) ?? false,
+                  comment: try container.decodeIfPresent(String.self, forKey: .comment) ?? "")
     }
 }
 
@@ -108,6 +133,8 @@ public struct Adventure: Sendable {
     public var worldInfo: [WorldInfoEntry] { didSet { loreEdits += 1 } }
     /// Inserted a little before the end of the context, to steer style and direction.
     public var authorsNote: String
+    /// How the note is written into the context: `<|>` stands for the note (KoboldAI's template).
+    public var noteTemplate: String = Adventure.defaultNoteTemplate
     public var settings: GenerationSettings
     /// Whether "You die" and "You win" endings are detected.
     public var detectsEndings: Bool
@@ -137,6 +164,9 @@ public struct Adventure: Sendable {
 
     /// The story on screen: the turns from the first to the current one.
     public var turns: [Turn] { tree.path }
+
+    /// AI Dungeon's and KoboldAI's way of writing the note into the context.
+    public static let defaultNoteTemplate = "[Author's note: <|>]"
 
     /// Where the adventure stands since it was opened: a save that wrote up to one revision
     /// writes only what changed after it.
@@ -189,6 +219,7 @@ extension Adventure: Equatable {
     public static func == (lhs: Adventure, rhs: Adventure) -> Bool {
         lhs.title == rhs.title && lhs.scenario == rhs.scenario && lhs.opening == rhs.opening && lhs.tree == rhs.tree
             && lhs.memory == rhs.memory && lhs.worldInfo == rhs.worldInfo && lhs.authorsNote == rhs.authorsNote
+            && lhs.noteTemplate == rhs.noteTemplate
             && lhs.settings == rhs.settings && lhs.detectsEndings == rhs.detectsEndings && lhs.ending == rhs.ending
             && lhs.continuedAfterEnding == rhs.continuedAfterEnding
     }

@@ -106,7 +106,7 @@ public struct ContextBuilder {
         let storyWorldText = storyEntries.map(\.text.trimmingSpaces).filter { !$0.isEmpty }.joined(separator: "\n")
         let storyWorldTokens = storyWorldText.isEmpty ? 0 : counter.tokenCount(storyWorldText + "\n")
         let note = adventure.authorsNote.trimmingSpaces
-        let noteTokens = note.isEmpty ? 0 : counter.tokenCount(Self.noteText(note))
+        let noteTokens = note.isEmpty ? 0 : counter.tokenCount(Self.noteText(note, template: adventure.noteTemplate))
         let actionEntries = entries.filter { entry in !storyEntries.contains(entry) }
         let actionWorldText = actionEntries.map(\.text.trimmingSpaces).filter { !$0.isEmpty }.joined(separator: "\n")
         let needed = memoryTokens + worldTokens + actionTokens + noteTokens
@@ -157,9 +157,11 @@ public struct ContextBuilder {
         turn.action.isEmpty ? "" : turn.action + "\n"
     }
 
-    /// The author's note as the model sees it: bracketed, as AI Dungeon and KoboldAI write it.
-    static func noteText(_ note: String) -> String {
-        "[Author's note: \(note)]\n"
+    /// The author's note as the model sees it: the adventure's template with `<|>` standing
+    /// for the note ("[Author's note: <|>]", as AI Dungeon and KoboldAI write it, by default).
+    static func noteText(_ note: String, template: String = Adventure.defaultNoteTemplate) -> String {
+        let template = template.contains("<|>") ? template : Adventure.defaultNoteTemplate
+        return template.replacingOccurrences(of: "<|>", with: note) + "\n"
     }
 
     static func paragraphs(of turn: Turn) -> [String] {
@@ -208,7 +210,7 @@ public struct ContextBuilder {
         let after = paragraphs[noteIndex...].map { $0.text + "\n" }.joined()
         if !before.isEmpty { sections.append(ContextSection(kind: .story, text: before, tokens: 0)) }
         if !world.isEmpty { sections.append(ContextSection(kind: .worldInfo, text: world + "\n", tokens: 0)) }
-        if !note.isEmpty { sections.append(ContextSection(kind: .authorsNote, text: Self.noteText(note), tokens: 0)) }
+        if !note.isEmpty { sections.append(ContextSection(kind: .authorsNote, text: Self.noteText(note, template: adventure.noteTemplate), tokens: 0)) }
         if !after.isEmpty { sections.append(ContextSection(kind: .story, text: after, tokens: 0)) }
         // Entries only the action triggers go just before it: Enter reads them with the action.
         if !actionWorld.isEmpty { sections.append(ContextSection(kind: .worldInfo, text: actionWorld + "\n", tokens: 0)) }

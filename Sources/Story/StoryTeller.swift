@@ -311,9 +311,14 @@ public struct StoryTeller: Sendable, Equatable {
         adventure.worldInfo.append(Self.cleaned(entry))
     }
 
+    /// Replaces entry `number`'s keys, text and always-on flag; what the editor does not
+    /// show (anti-keys, disabled, comment: from KoboldAI imports) stays as it was.
     public mutating func editWorldInfo(_ number: Int, entry: WorldInfoEntry) throws {
         guard adventure.worldInfo.indices.contains(number - 1) else { throw StoryError.noSuchWorldInfo(number) }
-        adventure.worldInfo[number - 1] = Self.cleaned(entry)
+        let old = adventure.worldInfo[number - 1]
+        var edited = Self.cleaned(entry)
+        (edited.antiKeys, edited.disabled, edited.comment) = (old.antiKeys, old.disabled, old.comment)
+        adventure.worldInfo[number - 1] = edited
     }
 
     public mutating func removeWorldInfo(_ number: Int) throws {
@@ -338,6 +343,8 @@ public struct StoryTeller: Sendable, Equatable {
     private static func cleaned(_ entry: WorldInfoEntry) -> WorldInfoEntry {
         let clean = { (s: String) in TextSanitizer.clean(s).trimmingSpaces }
         return WorldInfoEntry(keys: entry.keys.map(clean).filter { !$0.isEmpty }, text: clean(entry.text),
-                              secondaryKeys: entry.secondaryKeys.map(clean).filter { !$0.isEmpty }, alwaysOn: entry.alwaysOn)
+                              secondaryKeys: entry.secondaryKeys.map(clean).filter { !$0.isEmpty }, alwaysOn: entry.alwaysOn,
+                              antiKeys: entry.antiKeys.map(clean).filter { !$0.isEmpty }, disabled: entry.disabled,
+                              comment: clean(entry.comment))
     }
 }

@@ -1,10 +1,12 @@
 /// Decides which world-info entries the model sees: those whose keys are being talked about.
 public enum WorldInfoMatcher {
     /// Entries that are always on, or whose key (and secondary key, when it has some)
-    /// appears in `text` as a whole word or phrase, ignoring case. Listed order is kept.
+    /// appears in `text` as a whole word or phrase, ignoring case, unless one of their
+    /// anti-keys appears too. Disabled entries never are. Listed order is kept.
     public static func triggered(_ entries: [WorldInfoEntry], in text: String) -> [WorldInfoEntry] {
         let haystack = text.lowercased()
         return entries.filter { entry in
+            if entry.disabled || entry.antiKeys.contains(where: { containsWord($0, in: haystack) }) { return false }
             if entry.alwaysOn { return true }
             guard entry.keys.contains(where: { containsWord($0, in: haystack) }) else { return false }
             return entry.secondaryKeys.isEmpty || entry.secondaryKeys.contains(where: { containsWord($0, in: haystack) })

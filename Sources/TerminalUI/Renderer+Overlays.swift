@@ -92,7 +92,9 @@ public func overlayContent(_ state: AppState, _ overlay: Overlay, width: Int) ->
         let entries = adventure?.worldInfo ?? []
         var lines = entries.enumerated().map { index, entry in
             let keys = entry.alwaysOn ? "always" : entry.keys.joined(separator: ", ")
-            return StyledLine(text: "\(index + 1). [\(keys)] \(entry.text)", role: .normal)
+            // A disabled entry (from a KoboldAI import) is listed, dimmed, but never reaches the model.
+            return StyledLine(text: "\(index + 1). [\(keys)]\(entry.disabled ? " (off)" : "") \(entry.text)",
+                              role: entry.disabled ? .dim : .normal)
         }
         if lines.isEmpty { lines = [StyledLine(text: "No world info yet. Press a to add: keys, more keys: the text.", role: .dim)] }
         return OverlayContent(title: "World info", lines: lines, hint: listHint(state, count: entries.count),

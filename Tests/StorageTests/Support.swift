@@ -10,8 +10,10 @@ func sampleAdventure() -> Adventure {
         scenario: "fantasy",
         opening: "You crouch on a wet rooftop in Saltmarch.\n\nA lantern moves behind a window; the *magistrate* is home.",
         memory: ["You owe the Gull Queen 300 gold.", "Your dagger is named Whisper."],
-        worldInfo: [WorldInfoEntry(keys: ["Gull Queen", "queen"], text: "She rules the thieves.", secondaryKeys: ["ship"], alwaysOn: false),
-                    WorldInfoEntry(keys: [], text: "It always rains in Saltmarch.", alwaysOn: true)],
+        worldInfo: [WorldInfoEntry(keys: ["Gull Queen", "queen"], text: "She rules the thieves.", secondaryKeys: ["ship"], alwaysOn: false,
+                                   antiKeys: ["dream"], comment: "From the first session"),
+                    WorldInfoEntry(keys: [], text: "It always rains in Saltmarch.", alwaysOn: true),
+                    WorldInfoEntry(keys: ["magistrate"], text: "The magistrate is the Queen's brother.", disabled: true)],
         authorsNote: "Tense & quiet.",
         settings: GenerationSettings(temperature: 0.9, topK: 50, topP: 0.95, repetitionPenalty: 1.2, replyLength: 70),
         detectsEndings: true)

@@ -117,6 +117,21 @@ func withCurrentAction(_ adventure: Adventure, _ input: String = "look around") 
         #expect(triggered("The queen adjusts her crown.") == ["QUEEN", "ALWAYS"])
     }
 
+    /// Anti-keys keep an entry out, a disabled entry never comes in, and the note is written
+    /// through the adventure's template (KoboldAI's anotetemplate).
+    @Test func antiKeysDisabledEntriesAndTheNoteTemplate() throws {
+        let entries = [WorldInfoEntry(keys: ["queen"], text: "QUEEN", antiKeys: ["dream"]),
+                       WorldInfoEntry(keys: ["crown"], text: "CROWN", disabled: true),
+                       WorldInfoEntry(keys: [], text: "ALWAYS", alwaysOn: true, disabled: true)]
+        #expect(WorldInfoMatcher.triggered(entries, in: "The queen wears a crown.").map(\.text) == ["QUEEN"])
+        #expect(WorldInfoMatcher.triggered(entries, in: "In a dream the queen wears a crown.").isEmpty)
+        var story = adventure(turns: 2, note: "Grim.")
+        story.noteTemplate = "<|> (style)"
+        let prompt = try ContextBuilder(counter: counter, window: 1024, reserved: 84).prompt(for: story)
+        #expect(prompt.text.contains("Grim. (style)\n"))
+        #expect(!prompt.text.contains("[Author's note"))
+    }
+
     @Test func worldInfoFromTheCurrentActionButNotFromOldTurns() throws {
         var story = adventure(turns: 10)
         story.tree.update(story.turns[0].id) { $0.reply?.text = "A wyvern circles far above." }
