@@ -149,9 +149,11 @@ struct ExportCommand: ParsableCommand {
 
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "import", abstract: "Import an adventure: dungeon JSON, AI Dungeon 2 or KoboldAI saves.")
+        commandName: "import",
+        abstract: "Import an adventure: dungeon JSON, AI Dungeon 2, Clover Edition or KoboldAI saves.")
     @OptionGroup var savesOptions: SavesOptions
     @Argument(help: "The file to import.") var file: String
+    @Flag(help: "Say what would be imported, and what dropped, without saving anything.") var dryRun = false
 
     func run() throws {
         try reportingErrors {
@@ -159,10 +161,14 @@ struct ImportCommand: ParsableCommand {
             guard let data = FileManager.default.contents(atPath: url.path) else {
                 throw ImportError.unreadable(path: url.path)
             }
-            let title = url.deletingPathExtension().lastPathComponent
-            let adventure = try JSONExchange.importAdventure(data, title: title.isEmpty ? "Imported adventure" : title)
-            let id = try savesOptions.open().create(adventure)
-            writeOut("Imported \"\(adventure.title)\" as adventure \(id) (\(turnCount(adventure.turns.count))).\n")
+            let result = try AdventureImporter.read(data, fileName: url.deletingPathExtension().lastPathComponent)
+            let what = "\"\(result.adventure.title)\" (\(result.format) save): \(result.summary)"
+            if dryRun {
+                writeOut("Would import \(what). Nothing was saved (--dry-run).\n")
+                return
+            }
+            let id = try savesOptions.open().create(result.adventure)
+            writeOut("Imported \(what). It is adventure \(id).\n")
         }
     }
 }

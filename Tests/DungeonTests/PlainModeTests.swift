@@ -147,9 +147,31 @@ import Testing
         #expect(export.error == "dungeon: cannot write \(folders.saves)/missing/story.md: the folder \(folders.saves)/missing does not exist; create it or choose another path\n")
         let imported = try runDungeon(["export", "1", "--format", "json", "--saves", folders.saves])
         try Data(imported.output.utf8).write(to: URL(fileURLWithPath: folders.saves + "/one.json"))
-        #expect(try runDungeon(["import", folders.saves + "/one.json", "--saves", folders.saves]).output.hasSuffix("(1 turn).\n"))
+        #expect(try runDungeon(["import", folders.saves + "/one.json", "--saves", folders.saves]).output
+                == "Imported \"You wake.\" (dungeon save): imported 1 turn. It is adventure 2.\n")
         let help = try runDungeon(["play", "--help"])
         #expect(help.output.contains("Compute threads (default: all cores)") && !help.output.contains("(default: 2)"))
+    }
+
+    /// `import --dry-run` says what would be kept and dropped and saves nothing; a file that is
+    /// no known save says which formats are.
+    @Test func importReportsWhatItKeepsAndDrops() throws {
+        let folders = try GameFolders()
+        let fixture = repositoryRoot.appendingPathComponent("Tests/StorageTests/Fixtures/imports/kobold-client-1.19.json").path
+        let dry = try runDungeon(["import", fixture, "--dry-run", "--saves", folders.saves])
+        #expect(dry.status == 0, "\(dry.error)")
+        #expect(dry.output == "Would import \"kobold-client-1.19\" (KoboldAI Client save): imported 5 turns (4 other versions), "
+                + "1 memory entry, 4 world-info entries, the author's note; dropped: world-info folders (not supported; their 1 entry "
+                + "kept unfiled), secondary keys of 1 entry not marked selective (KoboldAI ignored them too). Nothing was saved (--dry-run).\n")
+        #expect(!(try runDungeon(["list", "--saves", folders.saves]).output.contains("kobold")))
+        let real = try runDungeon(["import", fixture, "--saves", folders.saves])
+        #expect(real.output.hasSuffix("It is adventure 1.\n"), "\(real.output)")
+        let stranger = folders.saves + "/notes.json"
+        try Data("{\"notes\": []}".utf8).write(to: URL(fileURLWithPath: stranger))
+        let unknown = try runDungeon(["import", stranger, "--saves", folders.saves])
+        #expect(unknown.status == 1)
+        #expect(unknown.error == "dungeon: the file is not a save dungeon knows; it reads dungeon JSON, AI Dungeon 2, "
+                + "AI Dungeon 2 Clover Edition, KoboldAI Client (1.16 to 1.19)\n")
     }
 
     @Test func maxTokensBeyondTheWindowIsSaid() throws {

@@ -29,35 +29,12 @@ public enum JSONExchange {
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 
-    /// Reads any supported save: dungeon's JSON, AI Dungeon 2's or KoboldAI's.
-    /// `title` names imports whose format has no title (the file name, say).
-    public static func importAdventure(_ data: Data, title: String = "Imported adventure") throws -> Adventure {
-        guard data.count <= maximumBytes else { throw ImportError.tooLarge(bytes: data.count, limit: maximumBytes) }
-        try checkDepth(data)
-        let object: Any
-        do {
-            object = try JSONSerialization.jsonObject(with: data)
-        } catch {
-            throw ImportError.notJSON(detail: "it cannot be parsed")
-        }
-        guard let dictionary = object as? [String: Any] else { throw ImportError.unknownFormat }
-        try checkStrings(object)
-
-        let adventure: Adventure
-        if dictionary["format"] as? String == formatName {
-            adventure = try importOwn(data, dictionary: dictionary)
-        } else if dictionary["story_start"] != nil && dictionary["actions"] != nil {
-            adventure = try LegacyImport.aiDungeon2(dictionary, title: title)
-        } else if dictionary["actions"] != nil && (dictionary["prompt"] != nil || dictionary["gamestarted"] != nil) {
-            adventure = try LegacyImport.koboldAI(dictionary, title: title)
-        } else {
-            throw ImportError.unknownFormat
-        }
-        try validate(adventure)
-        return adventure
+    /// Reads any supported save (see `AdventureImporter`) and returns the adventure.
+    public static func importAdventure(_ data: Data, title: String = "") throws -> Adventure {
+        try AdventureImporter.read(data, fileName: title).adventure
     }
 
-    private static func importOwn(_ data: Data, dictionary: [String: Any]) throws -> Adventure {
+    static func importOwn(_ data: Data, dictionary: [String: Any]) throws -> Adventure {
         guard let version = dictionary["version"] as? Int else { throw ImportError.invalid("no format version") }
         guard version <= Self.version else { throw ImportError.newerVersion(version) }
         guard version >= 1 else { throw ImportError.invalid("format version \(version) is not valid") }
@@ -102,7 +79,7 @@ public enum JSONExchange {
         }
     }
 
-    private static func checkStrings(_ value: Any) throws {
+    static func checkStrings(_ value: Any) throws {
         if let string = value as? String {
             guard string.utf8.count <= maximumStringLength else {
                 throw ImportError.invalid("a text of \(string.utf8.count) bytes is longer than \(maximumStringLength)")

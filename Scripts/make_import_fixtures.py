@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""Writes the import fixtures in Tests/StorageTests/Fixtures/imports: saves laid out exactly
+as each program's own save function writes them (the same keys, in the same order, through
+the same json.dumps call), with realistic content: several turns, retries, memory, an
+author's note, world info with every flag, non-ASCII text, quotes, newlines, and story
+chunks that continue mid-sentence.
+
+Each writer below names the function it follows:
+- AI Dungeon 2: latitudegames/AIDungeon @ c854e0b, story/story_manager.py, Story.to_json;
+  actions formatted as play.py @ 755a153 does ("\\n> You ...\\n", 'You say "..."', "").
+- Clover Edition: cloveranon/Clover-Edition (mirror sycomix/Clover-Edition @ 2757b98),
+  aidungeon/storymanager.py, Story.to_dict; its first format, storymanager.py @ 70c2b03
+  (a "prompt" key instead of "context", no rep-pen range or slope).
+- KoboldAI Client: KoboldAI/KoboldAI-Client, aiserver.py, saveRequest: 1.16 (no
+  actions_metadata), 1.17 @ 1fc1738 (actions_metadata as a list), 1.19 (actions_metadata
+  as a dict keyed by chunk number); json.dumps(js, indent=3).
+
+Usage: python3 Scripts/make_import_fixtures.py   (standard library only)
+"""
+import json
+import os
+
+OUT = os.path.join(os.path.dirname(__file__), "..", "Tests", "StorageTests", "Fixtures", "imports")
+
+
+def write(name, text):
+    with open(os.path.join(OUT, name), "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def aid2():
+    # Story.to_json: story_start, seed, actions, results, choices, possible_action_results,
+    # game_state, context, uuid, rating; json.dumps(story_dict).
+    context = "You are Aldric, a knight of Larion. You carry a steel longsword and a shield bearing a white stag.\n\n"
+    prompt = "You ride through the Whispering Wood toward the keep of the sorcerer Mor'gath."
+    story_start = context + prompt + " Rain drips from the black branches, and somewhere ahead a bell tolls."
+    story = {}
+    story["story_start"] = story_start
+    story["seed"] = None
+    story["actions"] = [
+        "\n> You draw your sword.\n",
+        'You say "Halt! Who rides with the café owner\'s cart?"',
+        "",
+        "\n> You ask the guard about the dragon.\n",
+    ]
+    story["results"] = [
+        "\nThe blade gleams in the grey light. A cart rolls out of the fog.",
+        "\n\"Only me, sir knight,\" says an old woman. \"And my cabbages.\"\nShe smiles with three teeth.",
+        "\nThe bell tolls again, closer now: 日本の鐘のように深い音。",
+        "\n\"The dragon?\" The guard pales. \"It sleeps under the keep.\"",
+    ]
+    story["choices"] = []
+    story["possible_action_results"] = None
+    story["game_state"] = {}
+    story["context"] = context
+    story["uuid"] = "5f1b8c2e-2b7a-11ea-9f1c-0242ac1c0002"
+    story["rating"] = -1
+    write("story5f1b8c2e-2b7a-11ea-9f1c-0242ac1c0002.json", json.dumps(story))
+
+
+def clover(first_format):
+    # Story.to_dict: temp, top-p, top-keks, rep-pen, [rep-pen-range, rep-pen-slope,]
+    # context (first format: prompt), memory, actions, results; json.dumps(self.to_dict()).
+    res = {"temp": 0.4}
+    res["top-p"] = 0.9
+    res["top-keks"] = 20
+    res["rep-pen"] = 1.2
+    if not first_format:
+        res["rep-pen-range"] = 512
+        res["rep-pen-slope"] = 3.33
+    res["prompt" if first_format else "context"] = "You are Mira, a thief in the city of Vantor. You owe the Gull Queen three hundred gold."
+    res["memory"] = ["The Gull Queen's ship is called the Black Tern.", "Your knife is named Whisper."]
+    res["actions"] = [
+        "The night market is closing when you reach the docks.",
+        "You climb onto the Black Tern's deck.",
+        'You say "Is anyone aboard?"',
+        "A lantern swings in the wind",
+        "",
+    ]
+    res["results"] = [
+        "Fishmongers shout their last prices, and the smell of tar hangs over the water.",
+        "The planks creak. A gull watches you from the mast.",
+        "\"Only the rats,\" answers a voice from below. \"And me.\"",
+        ", throwing long shadows across the crates — something glints among them.",
+        "Footsteps climb the ladder.\nA woman in a grey coat appears: the Gull Queen herself.",
+    ]
+    write("clover-first-format.json" if first_format else "clover.json", json.dumps(res))
+
+
+def kobold(version):
+    # saveRequest: gamestarted, prompt, memory, authorsnote, anotetemplate (1.17 on),
+    # actions (tuple of chunks), actions_metadata (1.17 on; a list, then a dict in 1.19),
+    # worldinfo, wifolders_d, wifolders_l; json.dumps(js, indent=3).
+    chunks = [
+        " The lanterns of the harbor flicker as you step off the ship.",
+        "\n\n> You look for the harbormaster\n",
+        " A stooped man with a ledger waves you over. \"Papers?\" he asks.",
+        "\n\n> You say \"I have none\"\n",
+        " He sighs and closes the ledger",
+        ", muttering about the Duke's new taxes. Then he points at the tavern.",
+        "\n\nThe fog rolls in from the sea, thick as wool.",
+    ]
+    metadata = [
+        {"Selected Text": chunks[0], "Alternative Text": []},
+        {"Selected Text": chunks[1], "Alternative Text": []},
+        {"Selected Text": chunks[2], "Alternative Text": [
+            {"Text": " Nobody is there; the office is locked.", "Pinned": False, "Previous Selection": True, "Edited": False},
+            {"Text": " A dog barks at you from a crate.", "Pinned": False, "Previous Selection": True, "Edited": False},
+        ]},
+        {"Selected Text": chunks[3], "Alternative Text": []},
+        {"Selected Text": chunks[4], "Alternative Text": []},
+        {"Selected Text": chunks[5], "Alternative Text": [
+            {"Text": ". \"Then you pay double,\" he says.", "Pinned": True, "Previous Selection": False, "Edited": False},
+        ]},
+        {"Selected Text": chunks[6], "Alternative Text": []},
+        # Taken back with Back: kept in the metadata past the last chunk.
+        {"Selected Text": " Somewhere a bell rings twelve times.", "Alternative Text": []},
+    ]
+    js = {}
+    js["gamestarted"] = True
+    js["prompt"] = "You arrive in Port Sável on a cold autumn night, a letter for the Duke sewn into your coat."
+    js["memory"] = "You are Tomas, a courier.\nThe letter must not be opened."
+    js["authorsnote"] = "Keep the mood tense; short sentences."
+    if version >= 17:
+        js["anotetemplate"] = "[Style: <|>]"
+    js["actions"] = chunks
+    if version >= 19:
+        js["actions_metadata"] = {i: m for i, m in enumerate(metadata)}
+    elif version >= 17:
+        js["actions_metadata"] = metadata
+    js["worldinfo"] = [
+        {"key": "Duke, duke", "keysecondary": "", "content": "The Duke of Sável is dying and has no heir.",
+         "comment": "main plot", "folder": None, "selective": False, "constant": False},
+        {"key": "tavern", "keysecondary": "night, evening", "content": "The Drowned Gull is the only tavern open after dark.",
+         "comment": "", "folder": 1, "selective": True, "constant": False},
+        {"key": "", "keysecondary": "", "content": "It is the year 1204 of the Reckoning.",
+         "comment": "", "folder": None, "selective": False, "constant": True},
+        {"key": "harbormaster", "keysecondary": "ledger", "content": "The harbormaster takes bribes.",
+         "comment": "", "folder": None, "selective": False, "constant": False},
+    ]
+    js["wifolders_d"] = {1: {"name": "Places", "collapsed": False}}
+    js["wifolders_l"] = [1]
+    write(f"kobold-client-1.{version}.json", json.dumps(js, indent=3))
+
+
+if __name__ == "__main__":
+    os.makedirs(OUT, exist_ok=True)
+    aid2()
+    clover(first_format=False)
+    clover(first_format=True)
+    kobold(16)
+    kobold(17)
+    kobold(19)
+    print("wrote", sorted(os.listdir(OUT)))

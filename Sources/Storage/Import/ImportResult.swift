@@ -1,0 +1,97 @@
+import Foundation
+import Story
+
+/// An imported adventure and what the import did: the program whose save it was, and what
+/// the file held that a dungeon adventure cannot (each said, never silently dropped or
+/// silently made active).
+public struct ImportResult: Sendable {
+    public var adventure: Adventure
+    /// "KoboldAI Client", "AI Dungeon 2"…
+    public var format: String
+    /// "world-info folders (not supported)", one phrase each.
+    public var dropped: [String]
+
+    public init(adventure: Adventure, format: String, dropped: [String] = []) {
+        self.adventure = adventure
+        self.format = format
+        self.dropped = dropped
+    }
+
+    /// "imported 7 turns (2 other versions), 3 memory entries, 4 world-info entries, the
+    /// author's note; dropped: world-info folders (not supported)".
+    public var summary: String {
+        let story = adventure.turns.count
+        let others = adventure.tree.turns.count - story
+        var kept = [Self.count(story, "turn") + (others > 0 ? " (" + Self.count(others, "other version") + ")" : "")]
+        if !adventure.memory.isEmpty { kept.append(Self.count(adventure.memory.count, "memory entry", "memory entries")) }
+        if !adventure.worldInfo.isEmpty {
+            let disabled = adventure.worldInfo.filter(\.disabled).count
+            kept.append(Self.count(adventure.worldInfo.count, "world-info entry", "world-info entries")
+                        + (disabled > 0 ? " (\(disabled) disabled)" : ""))
+        }
+        if !adventure.authorsNote.isEmpty { kept.append("the author's note") }
+        let text = "imported " + kept.joined(separator: ", ")
+        return dropped.isEmpty ? text : text + "; dropped: " + dropped.joined(separator: ", ")
+    }
+
+    static func count(_ n: Int, _ one: String, _ many: String? = nil) -> String {
+        n == 1 ? "1 \(one)" : "\(n) \(many ?? one + "s")"
+    }
+}
+
+/// A JSON object read from an untrusted file: typed fields with errors that name the path
+/// ("actions[3] is not text"), never a trap.
+struct JSONObject {
+    let values: [String: Any]
+    let path: String
+
+    init(_ values: [String: Any], path: String = "") {
+        self.values = values
+        self.path = path
+    }
+
+    func has(_ key: String) -> Bool { values[key] != nil && !(values[key] is NSNull) }
+
+    func name(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
+
+    func string(_ key: String, default fallback: String? = nil) throws -> String {
+        guard let value = values[key], !(value is NSNull) else {
+            if let fallback { return fallback }
+            throw ImportError.invalid("\(name(key)) is missing")
+        }
+        guard let text = value as? String else { throw ImportError.invalid("\(name(key)) is not text") }
+        return text
+    }
+
+    func strings(_ key: String) throws -> [String] {
+        guard let value = values[key], !(value is NSNull) else { return [] }
+        guard let list = value as? [Any] else { throw ImportError.invalid("\(name(key)) is not a list") }
+        return try list.enumerated().map { index, item in
+            guard let text = item as? String else { throw ImportError.invalid("\(name(key))[\(index)] is not text") }
+            return text
+        }
+    }
+
+    func objects(_ key: String) throws -> [JSONObject] {
+        guard let value = values[key], !(value is NSNull) else { return [] }
+        guard let list = value as? [Any] else { throw ImportError.invalid("\(name(key)) is not a list") }
+        return try list.enumerated().map { index, item in
+            guard let object = item as? [String: Any] else { throw ImportError.invalid("\(name(key))[\(index)] is not an object") }
+            return JSONObject(object, path: "\(name(key))[\(index)]")
+        }
+    }
+
+    func object(_ key: String) throws -> JSONObject? {
+        guard let value = values[key], !(value is NSNull) else { return nil }
+        guard let object = value as? [String: Any] else { throw ImportError.invalid("\(name(key)) is not an object") }
+        return JSONObject(object, path: name(key))
+    }
+
+    func bool(_ key: String) -> Bool? { values[key] as? Bool }
+
+    /// A number (JSON numbers arrive as NSNumber; a Bool is not one).
+    func number(_ key: String) -> Double? {
+        guard let value = values[key], !(value is Bool) else { return nil }
+        return (value as? NSNumber)?.doubleValue ?? (value as? String).flatMap(Double.init)
+    }
+}

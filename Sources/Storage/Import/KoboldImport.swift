@@ -1,0 +1,120 @@
+import Foundation
+import Story
+
+/// KoboldAI saves. The story is `prompt` followed by `actions`, chunks of text KoboldAI
+/// shows joined with nothing; in adventure mode a chunk starting with ">" is the player's
+/// action.
+enum KoboldImport {
+    /// KoboldAI Client 1.16 to 1.19 (KoboldAI/KoboldAI-Client, `aiserver.py`, `saveRequest`):
+    /// `prompt`, `memory`, `authorsnote`, `anotetemplate`, `actions`, `actions_metadata`
+    /// (each chunk's other versions: retries, and chunks taken back with Back, past the
+    /// end), `worldinfo` and its folders.
+    static func client(_ json: JSONObject, fileName: String) throws -> ImportResult {
+        let prompt = try json.string("prompt", default: "")
+        let chunks = try Self.chunks(json)
+        let metadata = try Self.metadata(json)
+        var dropped: [String] = []
+
+        let title = fileName.isEmpty ? AdventureImporter.title(fromStory: prompt) : fileName
+        var adventure = Adventure(title: AdventureImporter.clean(title), scenario: "KoboldAI",
+                                  opening: AdventureImporter.clean(prompt))
+        let memory = AdventureImporter.clean(try json.string("memory", default: ""))
+        if !memory.isEmpty { adventure.memory = [memory] }
+        adventure.authorsNote = AdventureImporter.clean(try json.string("authorsnote", default: ""))
+        let template = try json.string("anotetemplate", default: Adventure.defaultNoteTemplate)
+        if template.contains("<|>") {
+            adventure.noteTemplate = TextSanitizer.clean(template)
+        } else {
+            dropped.append("the author's note template \"\(AdventureImporter.clean(template))\" (it has no <|>)")
+        }
+        adventure.worldInfo = try worldInfo(json, dropped: &dropped)
+
+        let alternatives = { (index: Int) in metadata[index].map(Self.alternatives) ?? [] }
+        let story = turns(chunks.enumerated().map { ($0.element, alternatives($0.offset)) })
+        // Metadata past the last chunk holds chunks taken back with Back: a branch redo brings back.
+        let takenBack = metadata.keys.filter { $0 >= chunks.count }.sorted().compactMap { index in
+            metadata[index].flatMap { try? $0.string("Selected Text") }.map { ($0, alternatives(index)) }
+        }
+        adventure.tree = StoryTree(linear: story, undone: turns(takenBack).reversed())
+        return ImportResult(adventure: adventure, format: "KoboldAI Client", dropped: dropped)
+    }
+
+    /// Chunks as turns: an action chunk starts a turn, the chunk after it is its reply, and
+    /// any further chunk (the story going on, or narration the player wrote) is a turn of
+    /// its own. A chunk's other versions are its turn's other replies.
+    static func turns(_ chunks: [(text: String, alternatives: [String])]) -> [LinearTurn] {
+        var turns: [LinearTurn] = []
+        for (text, others) in chunks where !AdventureImporter.clean(text).isEmpty {
+            let replies = others + [text]
+            if text.drop(while: \.isWhitespace).hasPrefix(">") {
+                turns.append(AdventureImporter.turn(action: text, replies: []))
+            } else if let last = turns.last, last.mode != .continue, last.replies.isEmpty {
+                turns[turns.count - 1] = AdventureImporter.turn(action: last.action, replies: replies, chosen: replies.count - 1)
+            } else {
+                turns.append(AdventureImporter.turn(action: "", replies: replies, chosen: replies.count - 1))
+            }
+        }
+        return turns
+    }
+
+    /// `actions`: a list (Client), or an object keyed by chunk number.
+    static func chunks(_ json: JSONObject) throws -> [String] {
+        if let map = json.values["actions"] as? [String: Any] {
+            return try map.keys.compactMap(Int.init).sorted().map { key in
+                guard let text = map[String(key)] as? String else { throw ImportError.invalid("actions.\(key) is not text") }
+                return text
+            }
+        }
+        return try json.strings("actions")
+    }
+
+    /// `actions_metadata`: a list, or an object keyed by chunk number (1.19).
+    static func metadata(_ json: JSONObject) throws -> [Int: JSONObject] {
+        if let map = try? json.object("actions_metadata") {
+            return Dictionary(uniqueKeysWithValues: try map.values.compactMap { key, value -> (Int, JSONObject)? in
+                guard let index = Int(key) else { return nil }
+                guard let entry = value as? [String: Any] else { throw ImportError.invalid("actions_metadata.\(key) is not an object") }
+                return (index, JSONObject(entry, path: "actions_metadata.\(key)"))
+            })
+        }
+        return Dictionary(uniqueKeysWithValues: try json.objects("actions_metadata").enumerated().map { ($0.offset, $0.element) })
+    }
+
+    /// A chunk's other versions the player saw: earlier selections (retries) and the
+    /// options generated beside it, oldest first.
+    static func alternatives(_ entry: JSONObject) -> [String] {
+        ((try? entry.objects("Alternative Text")) ?? []).compactMap { try? $0.string("Text") }.reversed()
+    }
+
+    /// `worldinfo`: comma-separated keys, secondary keys when `selective`, `constant`, the
+    /// comment; folders are not kept (and said).
+    static func worldInfo(_ json: JSONObject, dropped: inout [String]) throws -> [WorldInfoEntry] {
+        var entries: [WorldInfoEntry] = []
+        var unusedSecondary = 0
+        var inFolders = 0
+        for item in try json.objects("worldinfo") {
+            let text = AdventureImporter.clean(try item.string("content", default: ""))
+            let comment = AdventureImporter.clean(try item.string("comment", default: ""))
+            guard !text.isEmpty || !comment.isEmpty else { continue }
+            let selective = item.bool("selective") ?? false
+            let secondary = splitKeys(try item.string("keysecondary", default: ""))
+            if !selective && !secondary.isEmpty { unusedSecondary += 1 }
+            if item.has("folder") { inFolders += 1 }
+            entries.append(WorldInfoEntry(keys: splitKeys(try item.string("key", default: "")), text: text,
+                                          secondaryKeys: selective ? secondary : [], alwaysOn: item.bool("constant") ?? false,
+                                          comment: comment))
+        }
+        let folders = (try? json.object("wifolders_d"))?.values.count ?? 0
+        if folders > 0 || inFolders > 0 {
+            dropped.append("world-info folders (not supported; their \(ImportResult.count(inFolders, "entry", "entries")) kept unfiled)")
+        }
+        if unusedSecondary > 0 {
+            dropped.append("secondary keys of \(ImportResult.count(unusedSecondary, "entry", "entries")) not marked selective (KoboldAI ignored them too)")
+        }
+        return entries
+    }
+
+    static func splitKeys(_ text: String) -> [String] {
+        text.split(separator: ",").map { AdventureImporter.clean(String($0)) }.filter { !$0.isEmpty }
+    }
+}

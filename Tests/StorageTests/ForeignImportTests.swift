@@ -1,0 +1,120 @@
+import Foundation
+import TestSupport
+import Testing
+@testable import Storage
+import Story
+
+/// Saves written the way each program's own save function writes them
+/// (Scripts/make_import_fixtures.py names the function and commit), imported with nothing
+/// lost that an adventure can hold, and every loss said.
+@Suite struct ForeignImportTests {
+    static let folder = repositoryRoot.appendingPathComponent("Tests/StorageTests/Fixtures/imports")
+
+    func read(_ name: String) throws -> ImportResult {
+        let url = Self.folder.appendingPathComponent(name)
+        return try AdventureImporter.read(try Data(contentsOf: url), fileName: url.deletingPathExtension().lastPathComponent)
+    }
+
+    @Test func aiDungeon2() throws {
+        let result = try read("story5f1b8c2e-2b7a-11ea-9f1c-0242ac1c0002.json")
+        let adventure = result.adventure
+        #expect(result.format == "AI Dungeon 2")
+        // The character context is pinned (AI Dungeon 2 kept it in every prompt), and once.
+        #expect(adventure.memory == ["You are Aldric, a knight of Larion. You carry a steel longsword and a shield bearing a white stag."])
+        #expect(adventure.opening.hasPrefix("You ride through the Whispering Wood"))
+        #expect(!adventure.opening.contains("Aldric"))
+        #expect(adventure.title == "You ride through the Whispering Wood toward…")
+        #expect(adventure.turns.map(\.mode) == [.do, .say, .continue, .do])
+        #expect(adventure.turns.map(\.action) == ["> You draw your sword.", "> You say \"Halt! Who rides with the café owner's cart?\"",
+                                                   "", "> You ask the guard about the dragon."])
+        #expect(adventure.turns[1].input == "Halt! Who rides with the café owner's cart?")
+        #expect(adventure.turns[1].replyText == "\"Only me, sir knight,\" says an old woman. \"And my cabbages.\"\nShe smiles with three teeth.")
+        #expect(adventure.turns[2].replyText == "The bell tolls again, closer now: 日本の鐘のように深い音。")
+        #expect(result.dropped.isEmpty)
+        #expect(result.summary == "imported 4 turns, 1 memory entry")
+    }
+
+    @Test(arguments: ["clover", "clover-first-format"])
+    func cloverEdition(name: String) throws {
+        let result = try read(name + ".json")
+        let adventure = result.adventure
+        #expect(result.format == (name == "clover" ? "Clover Edition" : "Clover Edition (first format)"))
+        #expect(adventure.title == name)
+        #expect(adventure.memory == ["You are Mira, a thief in the city of Vantor. You owe the Gull Queen three hundred gold.",
+                                     "The Gull Queen's ship is called the Black Tern.", "Your knife is named Whisper."])
+        // The first action is the story's prompt, and its result the rest of the opening.
+        #expect(adventure.opening == "The night market is closing when you reach the docks.\n\n"
+                + "Fishmongers shout their last prices, and the smell of tar hangs over the water.")
+        #expect(adventure.turns.map(\.mode) == [.do, .say, .story, .continue])
+        #expect(adventure.turns.map(\.action) == ["> You climb onto the Black Tern's deck.", "> You say \"Is anyone aboard?\"",
+                                                   "A lantern swings in the wind", ""])
+        #expect(adventure.turns[2].replyText == ", throwing long shadows across the crates — something glints among them.")
+        #expect(adventure.settings == GenerationSettings(temperature: 0.4, topK: 20, topP: 0.9, repetitionPenalty: 1.2, replyLength: 60))
+        #expect(result.dropped == (name == "clover" ? ["repetition penalty range and slope (not supported)"] : []))
+    }
+
+    @Test(arguments: [16, 17, 19])
+    func koboldAIClient(version: Int) throws {
+        let result = try read("kobold-client-1.\(version).json")
+        let adventure = result.adventure
+        #expect(result.format == "KoboldAI Client")
+        #expect(adventure.title == "kobold-client-1.\(version)")
+        #expect(adventure.opening == "You arrive in Port Sável on a cold autumn night, a letter for the Duke sewn into your coat.")
+        #expect(adventure.memory == ["You are Tomas, a courier.\nThe letter must not be opened."])
+        #expect(adventure.authorsNote == "Keep the mood tense; short sentences.")
+        #expect(adventure.noteTemplate == (version >= 17 ? "[Style: <|>]" : Adventure.defaultNoteTemplate))
+        // Each chunk keeps its place: a chunk after an action is its reply, any other is a turn of its own.
+        #expect(adventure.turns.map(\.mode) == [.continue, .do, .say, .continue, .continue])
+        #expect(adventure.turns.map(\.input) == ["", "look for the harbormaster", "I have none", "", ""])
+        #expect(adventure.turns.map(\.replyText) == [
+            "The lanterns of the harbor flicker as you step off the ship.",
+            "A stooped man with a ledger waves you over. \"Papers?\" he asks.",
+            "He sighs and closes the ledger",
+            ", muttering about the Duke's new taxes. Then he points at the tavern.",
+            "The fog rolls in from the sea, thick as wool.",
+        ])
+        let tree = adventure.tree
+        if version >= 17 {
+            // Retries and generated options are the turn's other replies, oldest first.
+            let harbor = tree.siblings(of: adventure.turns[1].id).compactMap { tree.turns[$0]?.replyText }
+            #expect(harbor == ["A dog barks at you from a crate.", "Nobody is there; the office is locked.",
+                               "A stooped man with a ledger waves you over. \"Papers?\" he asks."])
+            #expect(tree.siblings(of: adventure.turns[3].id).count == 2)
+            // The chunk taken back with Back is there for redo.
+            #expect(tree.redoCount == 1)
+            #expect(tree.turns[tree.lastVisited[tree.head]!]?.replyText == "Somewhere a bell rings twelve times.")
+            #expect(tree.turns.count == 9)
+        } else {
+            #expect(tree.turns.count == 5)
+        }
+        #expect(adventure.worldInfo == [
+            WorldInfoEntry(keys: ["Duke", "duke"], text: "The Duke of Sável is dying and has no heir.", comment: "main plot"),
+            WorldInfoEntry(keys: ["tavern"], text: "The Drowned Gull is the only tavern open after dark.", secondaryKeys: ["night", "evening"]),
+            WorldInfoEntry(keys: [], text: "It is the year 1204 of the Reckoning.", alwaysOn: true),
+            WorldInfoEntry(keys: ["harbormaster"], text: "The harbormaster takes bribes."),
+        ])
+        #expect(result.dropped == ["world-info folders (not supported; their 1 entry kept unfiled)",
+                                   "secondary keys of 1 entry not marked selective (KoboldAI ignored them too)"])
+        #expect(result.summary.hasPrefix(version >= 17 ? "imported 5 turns (4 other versions), 1 memory entry, 4 world-info entries, the author's note; dropped: world-info folders"
+                                                      : "imported 5 turns, 1 memory entry, 4 world-info entries, the author's note; dropped:"))
+        // And through a real save file.
+        let scratch = try ScratchFolder()
+        let database = try SaveDatabase(path: scratch.url.appendingPathComponent("s.sqlite").path)
+        #expect(try database.load(id: try database.create(adventure)) == adventure)
+    }
+
+    @Test(arguments: [
+        ("{\"storyContainerVersion\": 1, \"metadata\": {}, \"content\": {}}", "NovelAI's story format is not public"),
+        ("{\"file_version\": 2, \"actions\": {}}", "KoboldAI United"),
+        ("{\"gamestarted\": true, \"prompt\": \"p\", \"actions\": [], \"savedsettings\": {}}", "KoboldAI Lite"),
+        ("{\"hello\": 1}", "it reads dungeon JSON, AI Dungeon 2, AI Dungeon 2 Clover Edition, KoboldAI Client"),
+        ("{\"story_start\": \"s\", \"actions\": [1], \"results\": []}", "actions[0] is not text"),
+        ("{\"temp\": 1, \"top-keks\": 2, \"context\": 5, \"actions\": [], \"results\": []}", "context is not text"),
+        ("{\"gamestarted\": true, \"prompt\": \"p\", \"actions\": [], \"worldinfo\": [3]}", "worldinfo[0] is not an object"),
+    ])
+    func unknownAndMalformedFilesSayWhy(text: String, message: String) {
+        #expect { try AdventureImporter.read(Data(text.utf8)) } throws: { error in
+            "\(error)".contains(message) && !"\(error)".contains("\n")
+        }
+    }
+}
