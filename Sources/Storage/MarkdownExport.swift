@@ -32,19 +32,60 @@ enum MarkdownExport {
         return out
     }
 
-    /// Backslash-escapes Markdown's inline syntax everywhere and block syntax at a line start.
+    /// Escapes what Markdown would read as syntax, and nothing else, in a way both strict
+    /// CommonMark and Python-Markdown undo (Scripts/check_markdown_export.py renders the
+    /// cases with both): emphasis, code, links and backslashes with a backslash anywhere;
+    /// `<` where it could open a tag and `&` where it could start an entity as entities
+    /// (Python-Markdown has no backslash escape for them); and at a line's start, headings,
+    /// block quotes, lists (`-`, `+`, `1.`, `1)`), `~~~` fences and thematic breaks.
     static func escape(_ text: String) -> String {
+        let characters = Array(text)
         var out = ""
-        for character in text {
-            if "\\`*_[]<>{}|~".contains(character) { out.append("\\") }
-            if character == "&" { out += "&amp;"; continue }
-            out.append(character)
+        for (index, character) in characters.enumerated() {
+            let next = index + 1 < characters.count ? characters[index + 1] : nil
+            switch character {
+            case "\\", "`", "*", "_", "[", "]":
+                out += "\\" + String(character)
+            case "<" where next.map { $0.isLetter || "/!?".contains($0) } ?? false:
+                out += "&lt;"
+            case "&" where startsEntity(characters[(index + 1)...]):
+                out += "&amp;"
+            default:
+                out.append(character)
+            }
         }
-        // Block syntax only matters at the start: headings, lists, numbered lists, rules.
-        if let first = out.first, "#+-=".contains(first) { out = "\\" + out }
-        if let dot = out.firstIndex(of: "."), out[..<dot].allSatisfy(\.isNumber), !out[..<dot].isEmpty {
-            out.insert("\\", at: dot)
+        // Block syntax only matters at the start of a line (every paragraph is one line).
+        guard let first = out.first else { return out }
+        if out.hasPrefix("~~~") { return "&#126;" + out.dropFirst() }
+        let rest = out.dropFirst()
+        // "#" always: Python-Markdown takes "#word" for a heading too.
+        let startsBlock = first == ">" || first == "#"
+            || (("-+".contains(first)) && (rest.isEmpty || rest.first == " " || rest.allSatisfy { $0 == first || $0 == " " }))
+        if startsBlock { return "\\" + out }
+        // An ordered list: digits, then "." or ")", then a space or the end (CommonMark takes
+        // up to nine digits, Python-Markdown any number).
+        let digits = out.prefix { $0.isASCII && $0.isNumber }
+        if !digits.isEmpty {
+            let after = out.dropFirst(digits.count)
+            if let mark = after.first, mark == "." || mark == ")", after.dropFirst().first.map({ $0 == " " }) ?? true {
+                return digits + "\\" + after
+            }
         }
         return out
+    }
+
+    /// Whether the text after an `&` reads as an entity or character reference (`amp;`,
+    /// `#38;`, `#x26;`), which CommonMark would turn into another character.
+    private static func startsEntity(_ rest: ArraySlice<Character>) -> Bool {
+        guard let semicolon = rest.prefix(33).firstIndex(of: ";"), semicolon > rest.startIndex else { return false }
+        let name = rest[rest.startIndex..<semicolon]
+        if name.first == "#" {
+            let number = name.dropFirst()
+            if number.first == "x" || number.first == "X" {
+                return (1...6).contains(number.count - 1) && number.dropFirst().allSatisfy(\.isHexDigit)
+            }
+            return (1...7).contains(number.count) && number.allSatisfy { $0.isASCII && $0.isNumber }
+        }
+        return name.first?.isLetter == true && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
     }
 }

@@ -2,7 +2,8 @@ import Foundation
 import Story
 
 /// An adventure as plain text wrapped at 80 columns (by display width, so wide
-/// characters count double); actions keep their "> " marker.
+/// characters count double); actions keep their "> " marker, and are the only lines that
+/// start with one.
 enum TextExport {
     static let width = 80
 
@@ -31,7 +32,8 @@ enum TextExport {
                     let wrapped = WordWrap.lines(AdventureExporter.actionText(paragraph), width: width - 2)
                     lines += wrapped.enumerated().map { ($0.offset == 0 ? "> " : "  ") + $0.element }
                 case .narration:
-                    lines += WordWrap.lines(paragraph, width: width)
+                    // Only actions start with ">": a narration line that would is set in by a space.
+                    lines += WordWrap.lines(paragraph, width: width - 1).map { $0.hasPrefix(">") ? " " + $0 : $0 }
                 }
             }
         }

@@ -60,7 +60,7 @@ public struct GenerationSettings: Codable, Sendable, Equatable, Hashable {
 }
 
 /// One reply the model gave, with what it takes to generate it again exactly.
-public struct Reply: Codable, Sendable, Equatable {
+public struct Reply: Sendable, Equatable {
     public var text: String
     public var seed: UInt64
     public var settings: GenerationSettings
@@ -69,6 +69,34 @@ public struct Reply: Codable, Sendable, Equatable {
         self.text = text
         self.seed = seed
         self.settings = settings
+    }
+}
+
+extension Reply: Codable {
+    enum CodingKeys: String, CodingKey { case text, seed, settings }
+
+    /// The seed is written as text: a 64-bit number loses its last digits in any JavaScript
+    /// tool (18074882946671919669 would read as 18074882946671920000). A number still reads.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(text, forKey: .text)
+        try container.encode(String(seed), forKey: .seed)
+        try container.encode(settings, forKey: .settings)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let seed: UInt64
+        if let text = try? container.decode(String.self, forKey: .seed) {
+            guard let value = UInt64(text) else {
+                throw DecodingError.dataCorruptedError(forKey: .seed, in: container, debugDescription: "the seed \(text) is not a number")
+            }
+            seed = value
+        } else {
+            seed = try container.decode(UInt64.self, forKey: .seed)
+        }
+        self.init(text: try container.decode(String.self, forKey: .text), seed: seed,
+                  settings: try container.decode(GenerationSettings.self, forKey: .settings))
     }
 }
 

@@ -41,3 +41,10 @@ func sampleAdventure() -> Adventure {
 
 /// A fixed instant for exports: 22 November 2026, 12:00 UTC.
 let fixedDate = Date(timeIntervalSince1970: 1_795_348_800)
+
+extension Adventure {
+    /// Replaces the reply of the story's last turn, for building tests.
+    mutating func setReplyOfLastTurn(_ text: String, seed: UInt64) {
+        tree.update(turns[turns.count - 1].id) { $0.reply = Reply(text: text, seed: seed, settings: GenerationSettings()) }
+    }
+}

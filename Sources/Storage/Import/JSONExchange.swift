@@ -54,8 +54,12 @@ public enum JSONExchange {
         }
     }
 
-    private static func path(_ keys: [any CodingKey]) -> String {
-        keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+    /// "adventure.tree.turns[0].reply": an index follows its list's name without a dot.
+    static func path(_ keys: [any CodingKey]) -> String {
+        keys.reduce("") { path, key in
+            if let index = key.intValue { return path + "[\(index)]" }
+            return path.isEmpty ? key.stringValue : path + "." + key.stringValue
+        }
     }
 
     /// Rejects nesting deeper than `maximumDepth` before any parser recurses into it.
