@@ -4,8 +4,10 @@ import Story
 /// The formats `dungeon export` writes.
 public enum ExportFormat: String, CaseIterable, Sendable {
     case markdown = "md", html, text = "txt", json
+    /// A KoboldAI Client save, to take a story back to KoboldAI.
+    case kobold
 
-    public var fileExtension: String { rawValue }
+    public var fileExtension: String { self == .kobold ? "kobold.json" : rawValue }
 
     /// Accepts the format names players type: md, markdown, html, txt, text, json.
     public init?(name: String) {
@@ -14,6 +16,7 @@ public enum ExportFormat: String, CaseIterable, Sendable {
         case "html", "htm": self = .html
         case "txt", "text", "plain": self = .text
         case "json": self = .json
+        case "kobold", "koboldai": self = .kobold
         default: return nil
         }
     }
@@ -32,7 +35,13 @@ public enum AdventureExporter {
         case .html: return HTMLExport.render(adventure, date: date, branches: branches)
         case .text: return TextExport.render(adventure, date: date, branches: branches)
         case .json: return try JSONExchange.export(adventure, exportedAt: date)
+        case .kobold: return try KoboldExport.render(adventure)
         }
+    }
+
+    /// What `format` cannot hold of `adventure` ("world-info anti-keys"), to tell the player.
+    public static func losses(_ adventure: Adventure, in format: ExportFormat) -> [String] {
+        format == .kobold ? KoboldExport.losses(adventure) : []
     }
 
     /// "Branch 2 · after turn 3": where an appendix's branch leaves the story told before it.

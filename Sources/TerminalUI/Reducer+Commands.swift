@@ -21,7 +21,7 @@ public let slashCommands: [(name: String, help: String)] = [
     ("/settings", "sampler settings, endings, theme"),
     ("/set NAME VALUE", "change a setting: temperature, top-k, top-p, repetition, length, endings, partial, theme"),
     ("/save", "save now (every turn is saved anyway)"),
-    ("/export FORMAT [FILE]", "export as md, html, txt or json (--all-branches adds the other branches)"),
+    ("/export FORMAT [FILE]", "export as md, html, txt, json or kobold (--all-branches adds the other branches)"),
     ("/menu", "back to the start menu"),
     ("/help", "keys and commands"),
     ("/quit", "save and quit"),
@@ -165,7 +165,7 @@ func runCommand(_ state: inout AppState, _ line: String) -> [Effect] {
             let allBranches = words.contains("--all-branches")
             words.removeAll { $0 == "--all-branches" }
             guard let format = words.first else {
-                state.notice = Notice(text: "usage: /export md|html|txt|json [FILE] [--all-branches]", isError: true)
+                state.notice = Notice(text: "usage: /export md|html|txt|json|kobold [FILE] [--all-branches]", isError: true)
                 return []
             }
             let path = words.count > 1 ? words.dropFirst().joined(separator: " ") : nil

@@ -262,7 +262,7 @@ final class GameSession {
     private func export(_ state: AppState, formatName: String, path: String?, allBranches: Bool) throws -> AppAction {
         guard let adventure = state.adventure else { return .notice("Start or load an adventure first.", isError: true) }
         guard let format = ExportFormat(name: formatName) else {
-            return .notice("unknown format \(formatName); use md, html, txt or json", isError: true)
+            return .notice("unknown format \(formatName); use md, html, txt, json or kobold", isError: true)
         }
         let url: URL
         if let path {
@@ -273,7 +273,8 @@ final class GameSession {
             url = folder.appendingPathComponent("\(Self.fileName(adventure.title)).\(format.fileExtension)")
         }
         try ExportFile.write(try AdventureExporter.export(adventure, as: format, date: Date(), allBranches: allBranches), to: url)
-        return .notice("Exported to \(url.path)", isError: false)
+        let losses = AdventureExporter.losses(adventure, in: format)
+        return .notice("Exported to \(url.path)" + (losses.isEmpty ? "" : "; not in it: " + losses.joined(separator: ", ")), isError: false)
     }
 
     static func fileName(_ title: String) -> String {

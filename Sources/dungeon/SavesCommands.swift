@@ -119,13 +119,13 @@ struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "export", abstract: "Export an adventure to share.")
     @OptionGroup var savesOptions: SavesOptions
     @Argument(help: "The adventure's id (see `dungeon list`).") var id: Int64
-    @Option(help: "md, html, txt or json.") var format: String = "md"
+    @Option(help: "md, html, txt, json, or kobold (a KoboldAI save).") var format: String = "md"
     @Option(name: [.short, .customLong("output")], help: "The file to write (default: standard output).") var output: String?
     @Flag(help: "After the story, every other branch of its tree (md, html, txt; json always has them).")
     var allBranches = false
 
     func validate() throws {
-        guard ExportFormat(name: format) != nil else { throw ValidationError("unknown format \(format); use md, html, txt or json") }
+        guard ExportFormat(name: format) != nil else { throw ValidationError("unknown format \(format); use md, html, txt, json or kobold") }
     }
 
     func run() throws {
@@ -133,8 +133,11 @@ struct ExportCommand: ParsableCommand {
             let database = try savesOptions.open()
             let adventure = try database.load(id: id)
             let lastPlayed = try database.list().first { $0.id == id }?.lastPlayed ?? Date()
-            let text = try AdventureExporter.export(adventure, as: ExportFormat(name: format)!, date: lastPlayed,  // validated
-                                                    allBranches: allBranches)
+            let chosen = ExportFormat(name: format)!  // validated
+            let text = try AdventureExporter.export(adventure, as: chosen, date: lastPlayed, allBranches: allBranches)
+            for loss in AdventureExporter.losses(adventure, in: chosen) {
+                FileHandle.standardError.write(Data("Not in a \(chosen.rawValue) file: \(TextSanitizer.clean(loss)).\n".utf8))
+            }
             if let output {
                 try ExportFile.write(text, to: URL(fileURLWithPath: (output as NSString).expandingTildeInPath))
                 FileHandle.standardError.write(Data("Wrote \(output)\n".utf8))

@@ -103,6 +103,39 @@ import Story
         #expect(try database.load(id: try database.create(adventure)) == adventure)
     }
 
+    /// `export --format kobold` writes what KoboldAI Client's loadRequest reads (the keys and
+    /// types it takes), and reading it back gives the same story: turns, other replies,
+    /// memory, note and template, world info.
+    @Test func aKoboldExportReadsBackAsTheSameStory() throws {
+        let original = try read("kobold-client-1.19.json").adventure
+        let text = try AdventureExporter.export(original, as: .kobold, date: Date())
+        let save = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect(save["gamestarted"] as? Bool == true)
+        for key in ["prompt", "memory", "authorsnote", "anotetemplate"] { #expect(save[key] is String, "\(key)") }
+        #expect(save["actions"] is [String])
+        #expect((save["wifolders_d"] as? [String: Any])?.keys.allSatisfy { Int($0) != nil } == true)
+        let worldInfo = try #require(save["worldinfo"] as? [[String: Any]])
+        for entry in worldInfo {
+            #expect(Set(entry.keys) == ["key", "keysecondary", "content", "comment", "folder", "selective", "constant"])
+        }
+        let metadata = try #require(save["actions_metadata"] as? [String: [String: Any]])
+        #expect(metadata.count == (save["actions"] as? [String])?.count)
+
+        let back = try AdventureImporter.read(Data(text.utf8), fileName: original.title).adventure
+        #expect(back.turns.map(\.mode) == original.turns.map(\.mode))
+        #expect(back.turns.map(\.action) == original.turns.map(\.action))
+        #expect(back.turns.map(\.replyText) == original.turns.map(\.replyText))
+        let versions = { (adventure: Adventure) in
+            adventure.turns.map { turn in adventure.tree.siblings(of: turn.id).compactMap { adventure.tree.turns[$0]?.replyText } }
+        }
+        #expect(versions(back) == versions(original))
+        #expect(back.opening == original.opening && back.memory == original.memory)
+        #expect(back.authorsNote == original.authorsNote && back.noteTemplate == original.noteTemplate)
+        #expect(back.worldInfo == original.worldInfo)
+        // The branch taken back with Back is not in a KoboldAI save: the export says so.
+        #expect(AdventureExporter.losses(original, in: .kobold) == ["branches other than the story on screen (only other replies to the same action are kept)"])
+    }
+
     @Test(arguments: [
         ("{\"storyContainerVersion\": 1, \"metadata\": {}, \"content\": {}}", "NovelAI's story format is not public"),
         ("{\"file_version\": 2, \"actions\": {}}", "KoboldAI United"),
