@@ -59,33 +59,35 @@ import Story
         let adventure = result.adventure
         #expect(result.format == "KoboldAI Client")
         #expect(adventure.title == "kobold-client-1.\(version)")
-        #expect(adventure.opening == "You arrive in Port Sável on a cold autumn night, a letter for the Duke sewn into your coat.")
+        // The chunks read as KoboldAI shows them, joined with nothing: one that goes on without
+        // a line break continues the text before it (here the opening, and a reply mid-sentence).
+        #expect(adventure.opening == "You arrive in Port Sável on a cold autumn night, a letter for the Duke sewn into your coat. "
+                + "The lanterns of the harbor flicker as you step off the ship.")
         #expect(adventure.memory == ["You are Tomas, a courier.\nThe letter must not be opened."])
         #expect(adventure.authorsNote == "Keep the mood tense; short sentences.")
         #expect(adventure.noteTemplate == (version >= 17 ? "[Style: <|>]" : Adventure.defaultNoteTemplate))
-        // Each chunk keeps its place: a chunk after an action is its reply, any other is a turn of its own.
-        #expect(adventure.turns.map(\.mode) == [.continue, .do, .say, .continue, .continue])
-        #expect(adventure.turns.map(\.input) == ["", "look for the harbormaster", "I have none", "", ""])
+        #expect(adventure.turns.map(\.mode) == [.do, .say, .continue])
+        #expect(adventure.turns.map(\.input) == ["look for the harbormaster", "I have none", ""])
         #expect(adventure.turns.map(\.replyText) == [
-            "The lanterns of the harbor flicker as you step off the ship.",
             "A stooped man with a ledger waves you over. \"Papers?\" he asks.",
-            "He sighs and closes the ledger",
-            ", muttering about the Duke's new taxes. Then he points at the tavern.",
+            "He sighs and closes the ledger, muttering about the Duke's new taxes. Then he points at the tavern.",
             "The fog rolls in from the sea, thick as wool.",
         ])
         let tree = adventure.tree
+        let versions = { (turn: Int) in tree.siblings(of: adventure.turns[turn].id).compactMap { tree.turns[$0]?.replyText } }
         if version >= 17 {
-            // Retries and generated options are the turn's other replies, oldest first.
-            let harbor = tree.siblings(of: adventure.turns[1].id).compactMap { tree.turns[$0]?.replyText }
-            #expect(harbor == ["A dog barks at you from a crate.", "Nobody is there; the office is locked.",
-                               "A stooped man with a ledger waves you over. \"Papers?\" he asks."])
-            #expect(tree.siblings(of: adventure.turns[3].id).count == 2)
+            // Retries and generated options are the turn's other versions, oldest first; a
+            // continuation's options are versions of the reply it continued.
+            #expect(versions(0) == ["A dog barks at you from a crate.", "Nobody is there; the office is locked.",
+                                    "A stooped man with a ledger waves you over. \"Papers?\" he asks."])
+            #expect(versions(1) == ["He sighs and closes the ledger. \"Then you pay double,\" he says.",
+                                    "He sighs and closes the ledger, muttering about the Duke's new taxes. Then he points at the tavern."])
             // The chunk taken back with Back is there for redo.
             #expect(tree.redoCount == 1)
             #expect(tree.turns[tree.lastVisited[tree.head]!]?.replyText == "Somewhere a bell rings twelve times.")
-            #expect(tree.turns.count == 9)
+            #expect(tree.turns.count == 7)
         } else {
-            #expect(tree.turns.count == 5)
+            #expect(tree.turns.count == 3)
         }
         #expect(adventure.worldInfo == [
             WorldInfoEntry(keys: ["Duke", "duke"], text: "The Duke of Sável is dying and has no heir.", comment: "main plot"),
@@ -95,8 +97,8 @@ import Story
         ])
         #expect(result.dropped == ["world-info folders (not supported; their 1 entry kept unfiled)",
                                    "secondary keys of 1 entry not marked selective (KoboldAI ignored them too)"])
-        #expect(result.summary.hasPrefix(version >= 17 ? "imported 5 turns (4 other versions), 1 memory entry, 4 world-info entries, the author's note; dropped: world-info folders"
-                                                      : "imported 5 turns, 1 memory entry, 4 world-info entries, the author's note; dropped:"))
+        #expect(result.summary.hasPrefix(version >= 17 ? "imported 3 turns (4 other versions), 1 memory entry, 4 world-info entries, the author's note; dropped: world-info folders"
+                                                      : "imported 3 turns, 1 memory entry, 4 world-info entries, the author's note; dropped:"))
         // And through a real save file.
         let scratch = try ScratchFolder()
         let database = try SaveDatabase(path: scratch.url.appendingPathComponent("s.sqlite").path)

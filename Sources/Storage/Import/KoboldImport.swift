@@ -30,31 +30,51 @@ enum KoboldImport {
         adventure.worldInfo = try worldInfo(json, dropped: &dropped)
 
         let alternatives = { (index: Int) in metadata[index].map(Self.alternatives) ?? [] }
-        let story = turns(chunks.enumerated().map { ($0.element, alternatives($0.offset)) })
+        let story = Self.story(prompt: prompt, chunks: chunks.enumerated().map { ($0.element, alternatives($0.offset)) },
+                               dropped: &dropped)
+        adventure.opening = AdventureImporter.clean(story.opening)
         // Metadata past the last chunk holds chunks taken back with Back: a branch redo brings back.
         let takenBack = metadata.keys.filter { $0 >= chunks.count }.sorted().compactMap { index in
-            metadata[index].flatMap { try? $0.string("Selected Text") }.map { ($0, alternatives(index)) }
+            metadata[index].flatMap { try? $0.string("Selected Text") }.map { ("\n\n" + $0, alternatives(index)) }
         }
-        adventure.tree = StoryTree(linear: story, undone: turns(takenBack).reversed())
+        var ignored: [String] = []
+        adventure.tree = StoryTree(linear: story.turns, undone: Self.story(prompt: "", chunks: takenBack, dropped: &ignored).turns.reversed())
         return ImportResult(adventure: adventure, format: "KoboldAI Client", dropped: dropped)
     }
 
-    /// Chunks as turns: an action chunk starts a turn, the chunk after it is its reply, and
-    /// any further chunk (the story going on, or narration the player wrote) is a turn of
-    /// its own. A chunk's other versions are its turn's other replies.
-    static func turns(_ chunks: [(text: String, alternatives: [String])]) -> [LinearTurn] {
+    /// Chunks as turns, read as KoboldAI shows them (joined with nothing): an action chunk
+    /// starts a turn and the chunk after it is its reply; a chunk that goes on without a line
+    /// break (often mid-sentence) continues the text before it, the opening or the last
+    /// reply, and each of its other versions is another version of that reply; a chunk
+    /// starting a new paragraph is a turn of its own.
+    static func story(prompt: String, chunks: [(text: String, alternatives: [String])],
+                      dropped: inout [String]) -> (opening: String, turns: [LinearTurn]) {
+        var opening = prompt
         var turns: [LinearTurn] = []
+        var lostVersions = 0
         for (text, others) in chunks where !AdventureImporter.clean(text).isEmpty {
-            let replies = others + [text]
             if text.drop(while: \.isWhitespace).hasPrefix(">") {
                 turns.append(AdventureImporter.turn(action: text, replies: []))
             } else if let last = turns.last, last.mode != .continue, last.replies.isEmpty {
+                let replies = others + [text]
                 turns[turns.count - 1] = AdventureImporter.turn(action: last.action, replies: replies, chosen: replies.count - 1)
-            } else {
+            } else if text.first?.isNewline == true {
+                let replies = others + [text]
                 turns.append(AdventureImporter.turn(action: "", replies: replies, chosen: replies.count - 1))
+            } else if var last = turns.last, last.replies.indices.contains(last.chosen) {
+                let before = last.replies.remove(at: last.chosen).text
+                last.replies += (others + [text]).map { Reply(text: AdventureImporter.clean(before + $0), seed: 0, settings: GenerationSettings()) }
+                last.chosen = last.replies.count - 1
+                turns[turns.count - 1] = last
+            } else {
+                opening += text
+                lostVersions += others.count
             }
         }
-        return turns
+        if lostVersions > 0 {
+            dropped.append("\(ImportResult.count(lostVersions, "other version")) of the text continuing the opening (not supported)")
+        }
+        return (opening, turns)
     }
 
     /// `actions`: a list (Client), or an object keyed by chunk number.
