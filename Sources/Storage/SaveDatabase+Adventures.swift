@@ -52,7 +52,7 @@ extension SaveDatabase {
     public func load(id: Int64) throws -> Adventure {
         try read { db in
             guard let record = try AdventureRecord.fetchOne(db, key: id) else { throw StorageError.noSuchAdventure(id) }
-            let nodes = try NodeRecord.filter(Column("adventureId") == id).fetchCursor(db)
+            let nodes = try NodeRecord.filter(Column("adventureId") == id).order(Column("number")).fetchCursor(db)
             let memory = try MemoryRecord.filter(Column("adventureId") == id).order(Column("position")).fetchAll(db)
             let worldInfo = try WorldInfoRecord.filter(Column("adventureId") == id).order(Column("position")).fetchAll(db)
 

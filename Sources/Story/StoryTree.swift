@@ -64,28 +64,39 @@ public struct StoryTree: Sendable {
     /// child are dropped.
     public init(turns stored: [Turn], lastVisited: [Int: Int], head: Int) throws {
         turns.reserveCapacity(stored.count)
+        var sorted = true
+        var parentsFirst = true
+        var previous = 0
         for turn in stored {
             guard turn.id > 0 else { throw StoryError.brokenTree("a turn has the id \(turn.id)") }
             guard turns.updateValue(turn, forKey: turn.id) == nil else {
                 throw StoryError.brokenTree("two turns have the id \(turn.id)")
             }
+            sorted = sorted && turn.id > previous
+            parentsFirst = parentsFirst && turn.parent < turn.id
+            previous = turn.id
         }
-        // Children in the order they were made: by id.
-        for (id, parent) in stored.map({ ($0.id, $0.parent) }).sorted(by: { $0.0 < $1.0 }) {
+        // Children in the order they were made: by id. A save file gives them in that order.
+        let links = stored.map { ($0.id, $0.parent) }
+        for (id, parent) in sorted ? links : links.sorted(by: { $0.0 < $1.0 }) {
             guard parent == Self.opening || turns[parent] != nil else {
                 throw StoryError.brokenTree("turn \(id) follows turn \(parent), which does not exist")
             }
             childIDs[parent, default: []].append(id)
         }
-        // Every turn must be reachable from the opening; a cycle never is.
-        var reached = 0
-        var stack = [Self.opening]
-        while let id = stack.popLast() {
-            let children = childIDs[id] ?? []
-            reached += children.count
-            stack += children
+        // Every turn must be reachable from the opening; a cycle never is. Turns this game
+        // makes always follow an older turn (ids only grow), which rules a cycle out already;
+        // anything else (an edited import) is walked from the opening.
+        if !parentsFirst {
+            var reached = 0
+            var stack = [Self.opening]
+            while let id = stack.popLast() {
+                let children = childIDs[id] ?? []
+                reached += children.count
+                stack += children
+            }
+            guard reached == turns.count else { throw StoryError.brokenTree("some turns form a loop") }
         }
-        guard reached == turns.count else { throw StoryError.brokenTree("some turns form a loop") }
         guard head == Self.opening || turns[head] != nil else {
             throw StoryError.brokenTree("the current turn \(head) does not exist")
         }
