@@ -65,7 +65,7 @@ import Story
             "\($0)".contains("tree is not valid: the story's turns do not form a tree: turn 3 follows turn 99")
         }
         // Legacy saves are sanitised on the way in instead.
-        let kobold = "{\"gamestarted\": true, \"prompt\": \"A\\u001b[2Jb\", \"actions\": [\"c\\u0007d\"]}"
+        let kobold = "{\"gamestarted\": true, \"prompt\": \"A\\u001b[2Jb\", \"actions\": [\"\\nc\\u0007d\"]}"
         let imported = try JSONExchange.importAdventure(Data(kobold.utf8))
         #expect(imported.opening == "Ab")
         #expect(imported.turns.first?.replyText == "cd")
