@@ -321,6 +321,12 @@ public struct StoryTeller: Sendable, Equatable {
         adventure.worldInfo[number - 1] = edited
     }
 
+    /// Switches entry `number` off (kept, never shown to the model) or on again.
+    public mutating func setWorldInfoDisabled(_ number: Int, _ disabled: Bool) throws {
+        guard adventure.worldInfo.indices.contains(number - 1) else { throw StoryError.noSuchWorldInfo(number) }
+        adventure.worldInfo[number - 1].disabled = disabled
+    }
+
     public mutating func removeWorldInfo(_ number: Int) throws {
         guard adventure.worldInfo.indices.contains(number - 1) else { throw StoryError.noSuchWorldInfo(number) }
         adventure.worldInfo.remove(at: number - 1)

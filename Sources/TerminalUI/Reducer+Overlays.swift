@@ -185,6 +185,18 @@ private func listOverlay(
     case .character("d"), .delete:
         guard !state.isGenerating, let selected else { return [] }
         state.overlay = .confirmRemove(list, index: selected, text: text(state, selected))
+    case .character("x") where list == .worldInfo:
+        // Switches an entry off (kept, never shown to the model) or on again.
+        guard !state.isGenerating, let selected else { return [] }
+        let off = !state.adventure!.worldInfo[selected].disabled
+        do {
+            try state.teller!.setWorldInfoDisabled(selected + 1, off)
+        } catch {
+            report(&state, error)
+            return []
+        }
+        state.notice = Notice(text: "World info entry \(selected + 1) is \(off ? "off" : "on").", isError: false)
+        return [.save, .measureContext]
     default: break
     }
     return []

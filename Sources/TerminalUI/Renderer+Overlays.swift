@@ -97,7 +97,7 @@ public func overlayContent(_ state: AppState, _ overlay: Overlay, width: Int) ->
                               role: entry.disabled ? .dim : .normal)
         }
         if lines.isEmpty { lines = [StyledLine(text: "No world info yet. Press a to add: keys, more keys: the text.", role: .dim)] }
-        return OverlayContent(title: "World info", lines: lines, hint: listHint(state, count: entries.count),
+        return OverlayContent(title: "World info", lines: lines, hint: listHint(state, count: entries.count, toggles: true),
                               selected: entries.isEmpty || !state.selectionShown ? nil : min(state.selection, entries.count - 1))
     case .note:
         let note = adventure?.authorsNote ?? ""
@@ -177,9 +177,10 @@ public func overlayContent(_ state: AppState, _ overlay: Overlay, width: Int) ->
 }
 
 /// A list overlay's keys: entry keys only once an entry is selected.
-private func listHint(_ state: AppState, count: Int) -> String {
+private func listHint(_ state: AppState, count: Int, toggles: Bool = false) -> String {
     guard count > 0 else { return "a add · Esc close" }
-    return state.selectionShown ? "↑↓ select · a add · e edit · d delete · Esc close" : "↑↓ select an entry · a add · Esc close"
+    return state.selectionShown ? "↑↓ select · a add · e edit · \(toggles ? "x on/off · " : "")d delete · Esc close"
+        : "↑↓ select an entry · a add · Esc close"
 }
 
 extension String {
