@@ -14,11 +14,19 @@ Each writer below names the function it follows:
 - KoboldAI Client: KoboldAI/KoboldAI-Client, aiserver.py, saveRequest: 1.16 (no
   actions_metadata), 1.17 @ 1fc1738 (actions_metadata as a list), 1.19 (actions_metadata
   as a dict keyed by chunk number); json.dumps(js, indent=3).
+- KoboldAI United: koboldai_settings.py @ 009c48a (as stored in KoboldAI/KoboldAI-Client),
+  story_settings.save_story -> settings.to_json: {"file_version": 2} then every story
+  variable in __init__ order except no_save_variables and "_" names, with
+  KoboldStoryRegister.to_json, KoboldWorldInfo.to_json, and pickles for the rest;
+  json.dumps(json_data, default=to_base64, indent="\t").
 
 Usage: python3 Scripts/make_import_fixtures.py   (standard library only)
 """
+import base64
+import io
 import json
 import os
+import pickle
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "Tests", "StorageTests", "Fixtures", "imports")
 
@@ -143,6 +151,89 @@ def kobold(version):
     write(f"kobold-client-1.{version}.json", json.dumps(js, indent=3))
 
 
+def united():
+    # story_settings.__init__ order; no_save_variables: tokenizer, context, no_save,
+    # prompt_in_ai, authornote_length, prompt_length, memory_length, save_paths.
+    def action(text, origin, options=(), t=1763900000):
+        return {"Selected Text": text, "Selected Text Length": 0, "Options": list(options), "Probabilities": [],
+                "Time": t, "Original Text": text, "Origin": origin}
+
+    def option(text, pinned=False, previous=False, edited=False):
+        return {"text": text, "Pinned": pinned, "Previous Selection": previous, "Edited": edited, "Probabilities": []}
+
+    actions = {
+        0: action(" The wind howls over the pass.", "ai"),
+        1: action("\n\n> You light a torch\n", "user"),
+        2: action(" The flame gutters but holds. Shadows leap across the rock.", "ai", [
+            option(" The torch will not catch; the wood is wet.", previous=True),
+        ]),
+        3: action("\n\nA bell rings somewhere below, three times", "user"),
+        4: action(", and then a voice calls your name — «Élodie!»", "ai", [
+            option(", and then silence.", pinned=True),
+            option(" and stops.", edited=True),
+        ]),
+        5: action("\n\n> You shout back\n", "user"),
+        6: action(" Your voice echoes, but no one answers.", "ai"),
+        # Past action_count: taken back with Back, kept for redo.
+        7: action("\n\n> You climb down\n", "user"),
+    }
+    wi = {
+        0: {"uid": 0, "title": "The Pass", "key": ["pass", "mountain pass"], "keysecondary": [], "folder": "root",
+            "constant": False, "manual_text": "The pass is closed in winter.", "content": "The pass is closed in winter.",
+            "comment": "", "type": "wi", "token_length": 0, "selective": False, "used_in_game": False,
+            "wpp": {"name": "", "type": "", "format": "W++", "attributes": {}}, "use_wpp": False, "v1_uid": None,
+            "object_type": None},
+        1: {"uid": 1, "title": "Élodie", "key": ["Élodie"], "keysecondary": ["voice", "name"], "folder": "People",
+            "constant": False, "manual_text": "Élodie is your sister, lost a year ago.",
+            "content": "Élodie is your sister, lost a year ago.", "comment": "the hook", "type": "chatcharacter",
+            "token_length": 0, "selective": True, "used_in_game": False,
+            "wpp": {"name": "", "type": "", "format": "W++", "attributes": {}}, "use_wpp": False, "v1_uid": None,
+            "object_type": None},
+        2: {"uid": 2, "title": "Era", "key": [], "keysecondary": [], "folder": "root", "constant": True,
+            "manual_text": "It is the last winter of the old king.", "content": "It is the last winter of the old king.",
+            "comment": "", "type": "constant", "token_length": 0, "selective": False, "used_in_game": True,
+            "wpp": {"name": "", "type": "", "format": "W++", "attributes": {}}, "use_wpp": False, "v1_uid": None,
+            "object_type": None},
+        3: {"uid": 3, "title": "Narrator", "key": [], "keysecondary": [], "folder": "root", "constant": True,
+            "manual_text": "Comment wryly.", "content": "Comment wryly.", "comment": "", "type": "commentator",
+            "token_length": 0, "selective": False, "used_in_game": True,
+            "wpp": {"name": "", "type": "", "format": "W++", "attributes": {}}, "use_wpp": False, "v1_uid": None,
+            "object_type": None},
+    }
+    story = [
+        ("privacy_mode", False), ("privacy_password", ""), ("story_name", "The Frozen Pass"), ("lastact", ""),
+        ("submission", ""), ("lastctx", ""), ("gamestarted", True), ("gamesaved", True), ("autosave", False),
+        ("prompt", "You reach the foot of the mountain as the sun sets."),
+        ("prompt_wi_highlighted_text", [{"text": "You reach the foot of the mountain as the sun sets.", "WI matches": None, "WI Text": ""}]),
+        ("memory", "You are searching for your sister."), ("auto_memory", ""), ("authornote", "Cold, quiet, lonely."),
+        ("authornotetemplate", "[Mood: <|>]"), ("setauthornotetemplate", "[Mood: <|>]"), ("andepth", 3),
+        ("actions", {"action_count": 6, "actions": actions}), ("actions_metadata", {}),
+        ("worldinfo_v2", {"folders": {"root": [0, 2, 3], "People": [1]}, "entries": wi}),
+        ("worldinfo", []), ("worldinfo_i", []), ("worldinfo_u", {}), ("wifolders_d", {}), ("wifolders_l", []),
+        ("wifolders_u", {}), ("lua_edited", set()), ("lua_deleted", set()), ("deletewi", None), ("mode", "play"),
+        ("editln", 0), ("genseqs", []), ("recentback", False), ("recentrng", None), ("recentrngm", None),
+        ("useprompt", False), ("chatmode", False), ("chatname", "You"), ("botname", "Bot"), ("stop_sequence", []),
+        ("adventure", True), ("actionmode", 0), ("storymode", 1), ("dynamicscan", False), ("recentedit", False),
+        ("notes", "Remember: the bell matters."), ("biases", {}), ("story_id", -123456789012345678901234567890),
+        ("max_memory_fraction", 0.5), ("max_prompt_length", 512), ("max_authornote_length", 512),
+        ("last_story_load", None), ("revisions", []), ("picture", ""), ("picture_prompt", ""),
+        ("substitutions", [{"target": "--", "substitution": "–", "enabled": False}]), ("gen_audio", False),
+        ("prompt_picture_filename", ""), ("prompt_picture_prompt", ""), ("genres", []), ("memory_attn_bias", 1),
+        ("an_attn_bias", 1), ("chat_style", 0), ("commentary_chance", 0), ("commentary_enabled", False),
+    ]
+    json_data = {"file_version": 2}
+    for name, value in story:
+        json_data[name] = value
+
+    def to_base64(data):
+        output = io.BytesIO()
+        pickle.dump(data, output)
+        output.seek(0)
+        return "base64:{}".format(base64.encodebytes(output.read()).decode())
+
+    write("united-story.json", json.dumps(json_data, default=to_base64, indent="\t"))
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     aid2()
@@ -151,4 +242,5 @@ if __name__ == "__main__":
     kobold(16)
     kobold(17)
     kobold(19)
+    united()
     print("wrote", sorted(os.listdir(OUT)))

@@ -105,6 +105,39 @@ import Story
         #expect(try database.load(id: try database.create(adventure)) == adventure)
     }
 
+    @Test func koboldAIUnited() throws {
+        let result = try read("united-story.json")
+        let adventure = result.adventure
+        #expect(result.format == "KoboldAI United")
+        #expect(adventure.title == "The Frozen Pass")
+        #expect(adventure.opening == "You reach the foot of the mountain as the sun sets. The wind howls over the pass.")
+        #expect(adventure.memory == ["You are searching for your sister."])
+        #expect(adventure.authorsNote == "Cold, quiet, lonely." && adventure.noteTemplate == "[Mood: <|>]")
+        // United records who wrote a chunk: the player's narration is a Story action.
+        #expect(adventure.turns.map(\.mode) == [.do, .story, .do])
+        #expect(adventure.turns.map(\.action) == ["> You light a torch", "A bell rings somewhere below, three times", "> You shout back"])
+        #expect(adventure.turns.map(\.replyText) == ["The flame gutters but holds. Shadows leap across the rock.",
+                                                      ", and then a voice calls your name — «Élodie!»",
+                                                      "Your voice echoes, but no one answers."])
+        let tree = adventure.tree
+        let versions = { (turn: Int) in tree.siblings(of: adventure.turns[turn].id).compactMap { tree.turns[$0]?.replyText } }
+        #expect(versions(0) == ["The torch will not catch; the wood is wet.", "The flame gutters but holds. Shadows leap across the rock."])
+        #expect(versions(1) == [", and then silence.", "and stops.", ", and then a voice calls your name — «Élodie!»"])
+        // The action taken back with Back (past action_count) waits for redo.
+        #expect(tree.redoCount == 1)
+        #expect(tree.turns[tree.lastVisited[tree.head]!]?.action == "> You climb down")
+        #expect(adventure.worldInfo == [
+            WorldInfoEntry(keys: ["pass", "mountain pass"], text: "The pass is closed in winter.", comment: "The Pass"),
+            WorldInfoEntry(keys: [], text: "It is the last winter of the old king.", alwaysOn: true, comment: "Era"),
+            WorldInfoEntry(keys: ["Élodie"], text: "Élodie is your sister, lost a year ago.", secondaryKeys: ["voice", "name"],
+                           comment: "the hook"),
+        ])
+        #expect(result.dropped == ["world-info folders (not supported; their 1 entry kept unfiled)", "1 commentator entry (not supported)",
+                                   "the story's notes (not supported)"])
+        // The pickled values ("base64:…") are never read.
+        #expect(!result.summary.contains("base64"))
+    }
+
     /// `export --format kobold` writes what KoboldAI Client's loadRequest reads (the keys and
     /// types it takes), and reading it back gives the same story: turns, other replies,
     /// memory, note and template, world info.
@@ -140,7 +173,9 @@ import Story
 
     @Test(arguments: [
         ("{\"storyContainerVersion\": 1, \"metadata\": {}, \"content\": {}}", "NovelAI's story format is not public"),
-        ("{\"file_version\": 2, \"actions\": {}}", "KoboldAI United"),
+        ("{\"file_version\": 3, \"actions\": {}}", "KoboldAI United story of file version 3"),
+        ("PK\u{03}\u{04}story.json", "unzip it and import the story.json inside"),
+        ("{\"file_version\": 2, \"actions\": []}", "actions is not an object"),
         ("{\"gamestarted\": true, \"prompt\": \"p\", \"actions\": [], \"savedsettings\": {}}", "KoboldAI Lite"),
         ("{\"hello\": 1}", "it reads dungeon JSON, AI Dungeon 2, AI Dungeon 2 Clover Edition, KoboldAI Client"),
         ("{\"story_start\": \"s\", \"actions\": [1], \"results\": []}", "actions[0] is not text"),

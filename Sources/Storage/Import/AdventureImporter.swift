@@ -9,6 +9,7 @@ public enum AdventureImporter {
     /// The formats dungeon reads, as the error for an unknown file lists them.
     public static let knownFormats = [
         "dungeon JSON", "AI Dungeon 2", "AI Dungeon 2 Clover Edition", "KoboldAI Client (1.16 to 1.19)",
+        "KoboldAI United (story.json)",
     ]
 
     /// Reads `data`; `fileName` (without its extension) names adventures whose format has
@@ -16,6 +17,10 @@ public enum AdventureImporter {
     public static func read(_ data: Data, fileName: String = "") throws -> ImportResult {
         guard data.count <= JSONExchange.maximumBytes else {
             throw ImportError.tooLarge(bytes: data.count, limit: JSONExchange.maximumBytes)
+        }
+        if data.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
+            throw ImportError.unsupported("a zip archive (KoboldAI United's .kaistory download is one): "
+                                          + "unzip it and import the story.json inside")
         }
         try JSONExchange.checkDepth(data)
         let parsed: Any
@@ -39,8 +44,11 @@ public enum AdventureImporter {
         } else if json.has("top-keks") && json.has("actions") && json.has("results") && (json.has("context") || json.has("prompt")) {
             result = try AIDungeonImport.clover(json, fileName: fileName)
         } else if json.has("file_version") && json.has("actions") {
-            throw ImportError.unsupported("a KoboldAI United story (file_version \(json.number("file_version").map { String(Int($0)) } ?? "?")): "
-                                          + "not read yet; in United, download it as a KoboldAI Client save (.json) and import that")
+            guard json.number("file_version") == 2 else {
+                throw ImportError.unsupported("a KoboldAI United story of file version \(json.number("file_version").map { String(Int($0)) } ?? "?"): "
+                                              + "dungeon reads version 2")
+            }
+            result = try KoboldImport.united(json, fileName: fileName)
         } else if json.has("savedsettings") && json.has("actions") {
             throw ImportError.unsupported("a KoboldAI Lite / KoboldCpp save: not read yet")
         } else if json.has("actions") && json.has("prompt") && (json.has("gamestarted") || json.has("memory")) {

@@ -5,6 +5,14 @@ import Story
 /// shows joined with nothing; in adventure mode a chunk starting with ">" is the player's
 /// action.
 enum KoboldImport {
+    /// One chunk of a KoboldAI story and the other versions of it the player saw.
+    struct Chunk {
+        var text: String
+        var alternatives: [String]
+        /// Whether the player wrote it (KoboldAI United records this; the Client does not).
+        var byPlayer: Bool?
+    }
+
     /// KoboldAI Client 1.16 to 1.19 (KoboldAI/KoboldAI-Client, `aiserver.py`, `saveRequest`):
     /// `prompt`, `memory`, `authorsnote`, `anotetemplate`, `actions`, `actions_metadata`
     /// (each chunk's other versions: retries, and chunks taken back with Back, past the
@@ -30,12 +38,12 @@ enum KoboldImport {
         adventure.worldInfo = try worldInfo(json, dropped: &dropped)
 
         let alternatives = { (index: Int) in metadata[index].map(Self.alternatives) ?? [] }
-        let story = Self.story(prompt: prompt, chunks: chunks.enumerated().map { ($0.element, alternatives($0.offset)) },
+        let story = Self.story(prompt: prompt, chunks: chunks.enumerated().map { Chunk(text: $0.element, alternatives: alternatives($0.offset)) },
                                dropped: &dropped)
         adventure.opening = AdventureImporter.clean(story.opening)
         // Metadata past the last chunk holds chunks taken back with Back: a branch redo brings back.
         let takenBack = metadata.keys.filter { $0 >= chunks.count }.sorted().compactMap { index in
-            metadata[index].flatMap { try? $0.string("Selected Text") }.map { ("\n\n" + $0, alternatives(index)) }
+            metadata[index].flatMap { try? $0.string("Selected Text") }.map { Chunk(text: "\n\n" + $0, alternatives: alternatives(index)) }
         }
         var ignored: [String] = []
         adventure.tree = StoryTree(linear: story.turns, undone: Self.story(prompt: "", chunks: takenBack, dropped: &ignored).turns.reversed())
@@ -47,14 +55,18 @@ enum KoboldImport {
     /// break (often mid-sentence) continues the text before it, the opening or the last
     /// reply, and each of its other versions is another version of that reply; a chunk
     /// starting a new paragraph is a turn of its own.
-    static func story(prompt: String, chunks: [(text: String, alternatives: [String])],
-                      dropped: inout [String]) -> (opening: String, turns: [LinearTurn]) {
+    static func story(prompt: String, chunks: [Chunk], dropped: inout [String]) -> (opening: String, turns: [LinearTurn]) {
         var opening = prompt
         var turns: [LinearTurn] = []
         var lostVersions = 0
-        for (text, others) in chunks where !AdventureImporter.clean(text).isEmpty {
+        for chunk in chunks where !AdventureImporter.clean(chunk.text).isEmpty {
+            let (text, others) = (chunk.text, chunk.alternatives)
             if text.drop(while: \.isWhitespace).hasPrefix(">") {
                 turns.append(AdventureImporter.turn(action: text, replies: []))
+            } else if chunk.byPlayer == true {
+                // Narration the player wrote (Story mode): an action of its own, the next chunk its reply.
+                let insert = AdventureImporter.clean(text)
+                turns.append(LinearTurn(mode: .story, input: insert, action: insert))
             } else if let last = turns.last, last.mode != .continue, last.replies.isEmpty {
                 let replies = others + [text]
                 turns[turns.count - 1] = AdventureImporter.turn(action: last.action, replies: replies, chosen: replies.count - 1)
