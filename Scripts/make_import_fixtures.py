@@ -234,6 +234,72 @@ def united():
     write("united-story.json", json.dumps(json_data, default=to_base64, indent="\t"))
 
 
+def lite(name, opmode, chunks, worldinfo, extra):
+    save = {  # generate_base_storyobj
+        "gamestarted": True, "prompt": "", "memory": "", "authorsnote": "", "anotetemplate": "",
+        "actions": [], "actions_metadata": {}, "worldinfo": [], "wifolders_d": {}, "wifolders_l": [],
+    }
+    save["completed_imgs_meta"] = {}  # save_images
+    save["prompt"] = chunks[0]
+    for i in range(1, len(chunks)):
+        save["actions"].append(chunks[i])
+        save["actions_metadata"][str(i - 1)] = {"Selected Text": chunks[i], "Alternative Text": []}
+    save["anotetemplate"] = "[Author's note: <|>]"
+    save["authorsnote"] = extra.get("authorsnote", "")
+    save["memory"] = extra.get("memory", "")
+    save["worldinfo"] = worldinfo
+    save["extrastopseq"] = extra.get("extrastopseq", "")
+    save["tokenbans"] = ""
+    save["anotestr"] = 320
+    save["wisearchdepth"] = 0
+    save["wiinsertlocation"] = 0
+    save["personal_notes"] = extra.get("personal_notes", "")
+    save["logitbiasdict"] = {}
+    save["regexreplace_data"] = []
+    save["placeholder_tags_data"] = []
+    settings = {  # localsettings, the fields that matter here, redacted as generate_savefile does
+        "my_api_key": "0000000000", "home_cluster": "https://aihorde.net", "saved_oai_key": "", "saved_kai_addr": "",
+        "opmode": opmode, "adventure_is_action": opmode == 2, "chatname": "User", "chatopponent": "KoboldAI",
+        "max_context_length": 4096, "max_length": 120, "rep_pen": 1.1, "rep_pen_range": 360, "rep_pen_slope": 0.7,
+        "temperature": 0.75, "top_p": 0.92, "min_p": 0.0, "top_k": 100, "top_a": 0, "typ_s": 1, "tfs_s": 1,
+        "sampler_order": [6, 0, 1, 3, 4, 2, 5], "modelhashes": [],
+    }
+    save["savedsettings"] = settings
+    save["savedaestheticsettings"] = {"bubbleColor_sys": "rgb(18, 36, 36)"}
+    write(name, json.dumps(save, separators=(",", ":"), ensure_ascii=False))
+
+
+def lite_saves():
+    wi = [
+        {"key": "lighthouse,tower", "keysecondary": "", "keyanti": "dream", "content": "The lighthouse has been dark for ten years.",
+         "comment": "setting", "folder": None, "selective": False, "constant": False, "probability": 100,
+         "wigroup": "General", "widisabled": False},
+        {"key": "keeper", "keysecondary": "old,ghost", "keyanti": "", "content": "The old keeper drowned; some say he still climbs the stairs.",
+         "comment": "", "folder": None, "selective": True, "constant": False, "probability": 100,
+         "wigroup": "People", "widisabled": False},
+        {"key": "storm", "keysecondary": "", "keyanti": "", "content": "A storm is coming from the west.",
+         "comment": "", "folder": None, "selective": False, "constant": False, "probability": 40,
+         "wigroup": "General", "widisabled": False},
+        {"key": "", "keysecondary": "", "keyanti": "", "content": "The year is 1893.", "comment": "era", "folder": None,
+         "selective": False, "constant": True, "probability": 100, "wigroup": "General", "widisabled": True},
+    ]
+    lite("lite-adventure.json", 2, [
+        "The ferry leaves you on the island at dusk. The lighthouse stands black against the sky",
+        ", its lamp long dead.",
+        "\n\n> You walk to the lighthouse door.\n\n",
+        "The door is unlocked. Inside, wet stairs wind upward — «quién anda ahí?» whispers someone.",
+        "\n\nYou hear footsteps above you.",
+        " They stop.",
+    ], wi, {"memory": "You are a surveyor sent to inspect the lighthouse.", "authorsnote": "Eerie, slow.",
+            "personal_notes": "check the keeper's log"})
+    lite("lite-chat.json", 3, [
+        "\nKoboldAI: Welcome aboard, traveller. Where to?",
+        "\nUser: Take me to the island.",
+        "\nKoboldAI: Nobody goes there anymore. Why the island?",
+        "\nUser: I heard the light is back.",
+    ], [], {})
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     aid2()
@@ -243,4 +309,5 @@ if __name__ == "__main__":
     kobold(17)
     kobold(19)
     united()
+    lite_saves()
     print("wrote", sorted(os.listdir(OUT)))

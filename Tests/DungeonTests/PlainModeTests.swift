@@ -171,7 +171,7 @@ import Testing
         let unknown = try runDungeon(["import", stranger, "--saves", folders.saves])
         #expect(unknown.status == 1)
         #expect(unknown.error == "dungeon: the file is not a save dungeon knows; it reads dungeon JSON, AI Dungeon 2, "
-                + "AI Dungeon 2 Clover Edition, KoboldAI Client (1.16 to 1.19), KoboldAI United (story.json)\n")
+                + "AI Dungeon 2 Clover Edition, KoboldAI Client (1.16 to 1.19), KoboldAI United (story.json), KoboldAI Lite / KoboldCpp\n")
     }
 
     @Test func maxTokensBeyondTheWindowIsSaid() throws {

@@ -138,6 +138,37 @@ import Story
         #expect(!result.summary.contains("base64"))
     }
 
+    @Test func koboldAILite() throws {
+        let result = try read("lite-adventure.json")
+        let adventure = result.adventure
+        #expect(result.format == "KoboldAI Lite")
+        #expect(adventure.opening == "The ferry leaves you on the island at dusk. The lighthouse stands black against the sky, its lamp long dead.")
+        #expect(adventure.turns.map(\.mode) == [.do, .continue])
+        #expect(adventure.turns.map(\.replyText) == ["The door is unlocked. Inside, wet stairs wind upward — «quién anda ahí?» whispers someone.",
+                                                      "You hear footsteps above you. They stop."])
+        #expect(adventure.memory == ["You are a surveyor sent to inspect the lighthouse."] && adventure.authorsNote == "Eerie, slow.")
+        #expect(adventure.settings == GenerationSettings(temperature: 0.75, topK: 100, topP: 0.92, repetitionPenalty: 1.1, replyLength: 120))
+        // Anti-keys and the disabled flag are kept; a random entry is never silently made active.
+        #expect(adventure.worldInfo == [
+            WorldInfoEntry(keys: ["lighthouse", "tower"], text: "The lighthouse has been dark for ten years.", antiKeys: ["dream"], comment: "setting"),
+            WorldInfoEntry(keys: ["keeper"], text: "The old keeper drowned; some say he still climbs the stairs.", secondaryKeys: ["old", "ghost"]),
+            WorldInfoEntry(keys: ["storm"], text: "A storm is coming from the west.", disabled: true),
+            WorldInfoEntry(keys: [], text: "The year is 1893.", alwaysOn: true, disabled: true, comment: "era"),
+        ])
+        #expect(result.dropped == [
+            "the trigger chance of 1 world-info entry below 100 % (imported switched off; x in the list switches one on)",
+            "world-info groups (not supported; their 1 entry kept ungrouped)", "personal notes (not supported)",
+        ])
+        #expect(result.summary.contains("4 world-info entries (2 disabled)"))
+
+        // Chat mode: the player's lines are their actions, the other side's the replies.
+        let chat = try read("lite-chat.json")
+        #expect(chat.adventure.opening == "KoboldAI: Welcome aboard, traveller. Where to?")
+        #expect(chat.adventure.turns.map(\.action) == ["User: Take me to the island.", "User: I heard the light is back."])
+        #expect(chat.adventure.turns.map(\.replyText) == ["KoboldAI: Nobody goes there anymore. Why the island?", ""])
+        #expect(chat.dropped == ["chat mode (the chat is kept: the player's lines as Story actions, the others as replies)"])
+    }
+
     /// `export --format kobold` writes what KoboldAI Client's loadRequest reads (the keys and
     /// types it takes), and reading it back gives the same story: turns, other replies,
     /// memory, note and template, world info.
@@ -176,7 +207,7 @@ import Story
         ("{\"file_version\": 3, \"actions\": {}}", "KoboldAI United story of file version 3"),
         ("PK\u{03}\u{04}story.json", "unzip it and import the story.json inside"),
         ("{\"file_version\": 2, \"actions\": []}", "actions is not an object"),
-        ("{\"gamestarted\": true, \"prompt\": \"p\", \"actions\": [], \"savedsettings\": {}}", "KoboldAI Lite"),
+        ("{\"gamestarted\": true, \"prompt\": \"p\", \"actions\": [], \"savedsettings\": 5}", "savedsettings is not an object"),
         ("{\"hello\": 1}", "it reads dungeon JSON, AI Dungeon 2, AI Dungeon 2 Clover Edition, KoboldAI Client"),
         ("{\"story_start\": \"s\", \"actions\": [1], \"results\": []}", "actions[0] is not text"),
         ("{\"temp\": 1, \"top-keks\": 2, \"context\": 5, \"actions\": [], \"results\": []}", "context is not text"),

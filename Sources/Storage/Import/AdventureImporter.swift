@@ -9,7 +9,7 @@ public enum AdventureImporter {
     /// The formats dungeon reads, as the error for an unknown file lists them.
     public static let knownFormats = [
         "dungeon JSON", "AI Dungeon 2", "AI Dungeon 2 Clover Edition", "KoboldAI Client (1.16 to 1.19)",
-        "KoboldAI United (story.json)",
+        "KoboldAI United (story.json)", "KoboldAI Lite / KoboldCpp",
     ]
 
     /// Reads `data`; `fileName` (without its extension) names adventures whose format has
@@ -49,8 +49,8 @@ public enum AdventureImporter {
                                               + "dungeon reads version 2")
             }
             result = try KoboldImport.united(json, fileName: fileName)
-        } else if json.has("savedsettings") && json.has("actions") {
-            throw ImportError.unsupported("a KoboldAI Lite / KoboldCpp save: not read yet")
+        } else if json.has("actions") && (json.has("savedsettings") || json.values["anotestr"] != nil || json.values["wiinsertlocation"] != nil) {
+            result = try KoboldImport.lite(json, fileName: fileName)
         } else if json.has("actions") && json.has("prompt") && (json.has("gamestarted") || json.has("memory")) {
             result = try KoboldImport.client(json, fileName: fileName)
         } else {
