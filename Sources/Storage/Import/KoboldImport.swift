@@ -26,15 +26,8 @@ enum KoboldImport {
         let title = fileName.isEmpty ? AdventureImporter.title(fromStory: prompt) : fileName
         var adventure = Adventure(title: AdventureImporter.clean(title), scenario: "KoboldAI",
                                   opening: AdventureImporter.clean(prompt))
-        let memory = AdventureImporter.clean(try json.string("memory", default: ""))
-        if !memory.isEmpty { adventure.memory = [memory] }
-        adventure.authorsNote = AdventureImporter.clean(try json.string("authorsnote", default: ""))
-        let template = try json.string("anotetemplate", default: Adventure.defaultNoteTemplate)
-        if template.contains("<|>") {
-            adventure.noteTemplate = TextSanitizer.clean(template)
-        } else {
-            dropped.append("the author's note template \"\(AdventureImporter.clean(template))\" (it has no <|>)")
-        }
+        try setContext(of: &adventure, memory: json.string("memory", default: ""), note: json.string("authorsnote", default: ""),
+                       template: json.string("anotetemplate", default: Adventure.defaultNoteTemplate), dropped: &dropped)
         adventure.worldInfo = try worldInfo(json, dropped: &dropped)
 
         let alternatives = { (index: Int) in metadata[index].map(Self.alternatives) ?? [] }
@@ -43,10 +36,9 @@ enum KoboldImport {
         adventure.opening = AdventureImporter.clean(story.opening)
         // Metadata past the last chunk holds chunks taken back with Back: a branch redo brings back.
         let takenBack = metadata.keys.filter { $0 >= chunks.count }.sorted().compactMap { index in
-            metadata[index].flatMap { try? $0.string("Selected Text") }.map { Chunk(text: "\n\n" + $0, alternatives: alternatives(index)) }
+            metadata[index].flatMap { try? $0.string("Selected Text") }.map { Chunk(text: $0, alternatives: alternatives(index)) }
         }
-        var ignored: [String] = []
-        adventure.tree = StoryTree(linear: story.turns, undone: Self.story(prompt: "", chunks: takenBack, dropped: &ignored).turns.reversed())
+        adventure.tree = StoryTree(linear: story.turns, undone: redoBranch(takenBack))
         return ImportResult(adventure: adventure, format: "KoboldAI Client", dropped: dropped)
     }
 
@@ -67,9 +59,10 @@ enum KoboldImport {
                 // Narration the player wrote (Story mode): an action of its own, the next chunk its reply.
                 let insert = AdventureImporter.clean(text)
                 turns.append(LinearTurn(mode: .story, input: insert, action: insert))
-            } else if let last = turns.last, last.mode != .continue, last.replies.isEmpty {
-                let replies = others + [text]
-                turns[turns.count - 1] = AdventureImporter.turn(action: last.action, replies: replies, chosen: replies.count - 1)
+            } else if var last = turns.last, last.mode != .continue, last.replies.isEmpty {
+                last.replies = (others + [text]).map { Reply(text: AdventureImporter.clean($0), seed: 0, settings: GenerationSettings()) }
+                last.chosen = last.replies.count - 1
+                turns[turns.count - 1] = last
             } else if text.first?.isNewline == true {
                 let replies = others + [text]
                 turns.append(AdventureImporter.turn(action: "", replies: replies, chosen: replies.count - 1))
@@ -87,6 +80,27 @@ enum KoboldImport {
             dropped.append("\(ImportResult.count(lostVersions, "other version")) of the text continuing the opening (not supported)")
         }
         return (opening, turns)
+    }
+
+    /// Chunks taken back with Back, as the undone turns redo brings back (each a paragraph
+    /// of its own: they continue nothing on screen), most recently taken back last.
+    static func redoBranch(_ chunks: [Chunk]) -> [LinearTurn] {
+        var ignored: [String] = []
+        let paragraphs = chunks.map { Chunk(text: "\n\n" + $0.text, alternatives: $0.alternatives, byPlayer: $0.byPlayer) }
+        return story(prompt: "", chunks: paragraphs, dropped: &ignored).turns.reversed()
+    }
+
+    /// KoboldAI's memory (one text, pinned), author's note and its template (`<|>` stands
+    /// for the note; a template without one is said and the default kept).
+    static func setContext(of adventure: inout Adventure, memory: String, note: String, template: String, dropped: inout [String]) {
+        let memory = AdventureImporter.clean(memory)
+        if !memory.isEmpty { adventure.memory = [memory] }
+        adventure.authorsNote = AdventureImporter.clean(note)
+        if template.contains("<|>") {
+            adventure.noteTemplate = TextSanitizer.clean(template)
+        } else if !template.isEmpty {
+            dropped.append("the author's note template \"\(AdventureImporter.clean(template))\" (it has no <|>)")
+        }
     }
 
     /// `actions`: a list (Client), or an object keyed by chunk number.

@@ -23,15 +23,8 @@ extension KoboldImport {
         let story = Self.story(prompt: prompt, chunks: chunks, dropped: &dropped)
         adventure.opening = AdventureImporter.clean(story.opening)
         adventure.tree = StoryTree(linear: story.turns)
-        let memory = AdventureImporter.clean(try json.string("memory", default: ""))
-        if !memory.isEmpty { adventure.memory = [memory] }
-        adventure.authorsNote = AdventureImporter.clean(try json.string("authorsnote", default: ""))
-        let template = try json.string("anotetemplate", default: Adventure.defaultNoteTemplate)
-        if template.contains("<|>") {
-            adventure.noteTemplate = TextSanitizer.clean(template)
-        } else if !template.isEmpty {
-            dropped.append("the author's note template \"\(AdventureImporter.clean(template))\" (it has no <|>)")
-        }
+        try setContext(of: &adventure, memory: json.string("memory", default: ""), note: json.string("authorsnote", default: ""),
+                       template: json.string("anotetemplate", default: Adventure.defaultNoteTemplate), dropped: &dropped)
         adventure.worldInfo = try liteWorldInfo(json, dropped: &dropped)
 
         if let settings {

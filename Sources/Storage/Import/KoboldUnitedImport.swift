@@ -15,15 +15,8 @@ extension KoboldImport {
             ? AdventureImporter.title(fromStory: prompt) : fileName) : name
         var adventure = Adventure(title: AdventureImporter.clean(title), scenario: "KoboldAI United",
                                   opening: AdventureImporter.clean(prompt))
-        let memory = AdventureImporter.clean(try json.string("memory", default: ""))
-        if !memory.isEmpty { adventure.memory = [memory] }
-        adventure.authorsNote = AdventureImporter.clean(try json.string("authornote", default: ""))
-        let template = try json.string("authornotetemplate", default: Adventure.defaultNoteTemplate)
-        if template.contains("<|>") {
-            adventure.noteTemplate = TextSanitizer.clean(template)
-        } else {
-            dropped.append("the author's note template \"\(AdventureImporter.clean(template))\" (it has no <|>)")
-        }
+        try setContext(of: &adventure, memory: json.string("memory", default: ""), note: json.string("authornote", default: ""),
+                       template: json.string("authornotetemplate", default: Adventure.defaultNoteTemplate), dropped: &dropped)
 
         guard let register = try json.object("actions") else { throw ImportError.invalid("actions is missing") }
         let count = Int(register.number("action_count") ?? -1)
@@ -43,13 +36,7 @@ extension KoboldImport {
         }
         let story = Self.story(prompt: prompt, chunks: entries.filter { $0.0 <= count }.map { chunk($0.1) }, dropped: &dropped)
         adventure.opening = AdventureImporter.clean(story.opening)
-        var ignored: [String] = []
-        let takenBack = entries.filter { $0.0 > count }.map { entry -> Chunk in
-            var taken = chunk(entry.1)
-            taken.text = "\n\n" + taken.text  // a branch of its own for redo
-            return taken
-        }
-        adventure.tree = StoryTree(linear: story.turns, undone: Self.story(prompt: "", chunks: takenBack, dropped: &ignored).turns.reversed())
+        adventure.tree = StoryTree(linear: story.turns, undone: redoBranch(entries.filter { $0.0 > count }.map { chunk($0.1) }))
 
         adventure.worldInfo = try unitedWorldInfo(json, dropped: &dropped)
         if !AdventureImporter.clean(try json.string("notes", default: "")).isEmpty { dropped.append("the story's notes (not supported)") }
