@@ -169,6 +169,19 @@ import Story
         #expect(chat.dropped == ["chat mode (the chat is kept: the player's lines as Story actions, the others as replies)"])
     }
 
+    /// A line the player wrote stays their Story action even when it reads like a Do action,
+    /// and the chunk after it is its reply.
+    @Test func aPlayersNarrationStaysNarration() {
+        var dropped: [String] = []
+        let story = KoboldImport.story(prompt: "A cave.", chunks: [
+            KoboldImport.Chunk(text: "\n\nYou hear a bell", alternatives: [], byPlayer: true),
+            KoboldImport.Chunk(text: " ringing far below.", alternatives: [], byPlayer: false),
+        ], dropped: &dropped)
+        #expect(story.turns.map(\.mode) == [.story])
+        #expect(story.turns.map(\.action) == ["You hear a bell"])
+        #expect(story.turns.first?.replies.map(\.text) == ["ringing far below."])
+    }
+
     /// `export --format kobold` writes what KoboldAI Client's loadRequest reads (the keys and
     /// types it takes), and reading it back gives the same story: turns, other replies,
     /// memory, note and template, world info.
