@@ -21,12 +21,32 @@ func treeContent(_ state: AppState) -> OverlayContent {
         lines.append(StyledLine(text: String(index + 1).padding(numberWidth + 1) + (shown ? "• " : "  ") + branch
                                 + action + " — " + reply, role: shown ? .normal : .dim))
     }
+    if state.plainMode { lines += otherVersions(tree, line) }
     let selected = view.cursor == StoryTree.opening ? 0 : (line.firstIndex { $0.id == view.cursor }.map { $0 + 1 } ?? 0)
     let forks = tree.branchPointCount
     let title = "Story tree · \(tree.turns.count) turns · \(forks == 1 ? "1 fork" : "\(forks) forks")"
     return OverlayContent(title: title, lines: lines,
                           hint: "↑↓ turns · ←→ versions · Enter go · b copy · d delete · Esc",
                           selected: selected)
+}
+
+/// Plain mode has no keys to browse with: the other versions at each fork of the story are
+/// listed under it, with the command that switches to them.
+private func otherVersions(_ tree: StoryTree, _ line: [Turn]) -> [StyledLine] {
+    var lines: [StyledLine] = []
+    for (index, turn) in line.enumerated() {
+        let siblings = tree.siblings(of: turn.id)
+        guard siblings.count > 1 else { continue }
+        lines.append(StyledLine(text: "Turn \(index + 1) has \(siblings.count) versions (/alt \(index + 1) to switch):", role: .title))
+        for (position, id) in siblings.enumerated() {
+            guard let other = tree.turns[id] else { continue }
+            let action = other.action.isEmpty ? "(continue)" : firstLine(other.action)
+            let mark = id == turn.id ? " (this one)" : ""
+            lines.append(StyledLine(text: "  \(position + 1). \(action) — \(other.reply.map { firstLine($0.text) } ?? "(no reply yet)")\(mark)",
+                                    role: .normal))
+        }
+    }
+    return lines
 }
 
 /// A text's first line, paragraph breaks as spaces.

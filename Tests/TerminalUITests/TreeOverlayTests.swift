@@ -122,6 +122,18 @@ import Story
         #expect(state.treeView == TreeView(leaf: state.adventure!.tree.head, cursor: state.adventure!.turns[0].id))
     }
 
+    /// Plain mode prints the tree instead of browsing it: each fork lists its versions and
+    /// the command that switches to them.
+    @Test func plainModeListsTheVersionsAtEachFork() {
+        var state = treeState()
+        state.plainMode = true
+        let lines = overlayContent(state, .tree, width: 78).lines.map(\.text)
+        #expect(lines.contains("Turn 1 has 2 versions (/alt 1 to switch):"))
+        #expect(lines.contains { $0.hasPrefix("  2. > You climb down. — You slip on the wet tiles") })
+        #expect(lines.contains("Turn 2 has 2 versions (/alt 2 to switch):"))
+        #expect(lines.contains { $0.hasPrefix("  1. > You say \"Who is there?\"") && $0.hasSuffix("(this one)") })
+    }
+
     /// Plain mode has no overlay to browse: /alt N switches any turn's version by number.
     @Test func altWithATurnNumberSwitchesThatTurn() {
         var state = treeState()
