@@ -64,7 +64,7 @@ uint16_t ck_float_to_bf16(float value);
 void ck_quantize_activations(const float *x, ck_block_q8_x *out, int64_t count);
 
 /// Matrix-vector products. (N, K): out[n] = sum_k W(n, k) x[k] for output rows [begin, end).
-/// (K, N): out[0..<N] = the partial sum over input rows [begin, end). x is float, or
+/// (K, N): out[0..<N] += the partial sum over input rows [begin, end). x is float, or
 /// quantized (xq) for the block formats.
 typedef void (*ck_matvec_fn)(const ck_matrix *w, const float *x, const ck_block_q8_x *xq,
                              float *out, int64_t begin, int64_t end);

@@ -56,8 +56,8 @@ static inline float half(uint16_t bits) { return _cvtsh_ss(bits); }
         }                                                                                            \
     }
 
-/// (K, N): out[0..<N] = the sum over input rows [begin, end) of x[i] times row i. Each
-/// worker takes its own rows and reads them in order, one sequential stream; the caller adds
+/// (K, N): out[0..<N] += the sum over input rows [begin, end) of x[i] times row i. Each
+/// worker reads its rows in order, a sequential stream, into its own sums; the caller adds
 /// up the workers' partial sums. Rows go one at a time while the N accumulators fit in L1
 /// (two rows side by side measured 20 % slower on gpt2 and gpt2-medium), and two at a time
 /// from N = 4800 (gpt2-xl's qkv and MLP), where halving the accumulators' traffic wins
@@ -69,7 +69,6 @@ static inline float half(uint16_t bits) { return _cvtsh_ss(bits); }
         (void)xq;                                                                                    \
         const int64_t n = w->outputs, n8 = n & ~(int64_t)7;                                          \
         const TYPE *base = w->data;                                                                  \
-        memset(out, 0, (size_t)n * sizeof(float));                                                   \
         int64_t i = begin;                                                                           \
         for (; n >= KN_PAIR_WIDTH && i + 2 <= end; i += 2) {                                         \
             const TYPE *r0 = base + i * n, *r1 = r0 + n;                                             \

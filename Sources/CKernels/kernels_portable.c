@@ -22,11 +22,10 @@ static void matvec_nk(const ck_matrix *w, const float *x, const ck_block_q8_x *x
     }
 }
 
-/// (K, N) float formats: out[0..<N] = the sum over input rows [begin, end) of x[i] times row i.
+/// (K, N) float formats: out[0..<N] += the sum over input rows [begin, end) of x[i] times row i.
 static void matvec_kn(const ck_matrix *w, const float *x, const ck_block_q8_x *xq, float *out, int64_t begin, int64_t end) {
     (void)xq;
     int64_t n = w->outputs;
-    for (int64_t j = 0; j < n; j++) out[j] = 0;
     for (int64_t i = begin; i < end; i++) {
         float xi = x[i];
         for (int64_t j = 0; j < n; j++) out[j] += xi * load(w->format, w->data, i * n + j);

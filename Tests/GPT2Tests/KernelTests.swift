@@ -102,6 +102,22 @@ let linearCases: [LinearCase] = [WeightFormat.f32, .f16, .bf16, .q8_0, .q4_0, .q
         }
     }
 
+    /// A (K, N) product is handed out to the workers 64 input rows at a time: 301 rows (an
+    /// odd last chunk) and both kernel paths (one row, and two rows from 4,800 outputs)
+    /// still add up to the definition.
+    @Test(arguments: [(WeightFormat.f32, 37), (.f16, 37), (.bf16, 37), (.f16, 4801)])
+    func aLongKNProductSumsEveryChunk(format: WeightFormat, outputs: Int) {
+        let inputs = 301
+        let weights = randomFloats(inputs * outputs, seed: 12)
+        let input = randomFloats(inputs, seed: 13)
+        let matrix = TestMatrix(weights, inputs: inputs, outputs: outputs, format: format, layout: .inputsByOutputs)
+        let expected = exactLinear(input, matrix.dequantized, [Float](repeating: 0, count: outputs), rows: 1,
+                                   inputs: inputs, outputs: outputs)
+        var fast = [Float](repeating: .nan, count: outputs)
+        Kernels.linear(&fast, input, weight: matrix.matrix, bias: nil, rows: 1)
+        #expect(maxDifference(fast, expected) < 1e-3)
+    }
+
     /// 67 outputs take the one-row-at-a-time path of (K, N) kernels; 4,801 the two-row one.
     @Test(arguments: [67, 4801])
     func theFastAndPortableKernelsAgree(outputs: Int) {
