@@ -31,7 +31,7 @@ extension SaveDatabase {
             if let saved, saved.treeChanges <= tree.changes.count {
                 for number in Set(tree.changes[saved.treeChanges...]) {
                     if let turn = tree.turns[number] {
-                        try Self.record(turn, of: tree, adventureID: id).upsert(db)
+                        try Self.record(turn, of: tree, adventureID: id).insert(db, onConflict: .replace)
                     } else {
                         try NodeRecord.deleteOne(db, key: ["adventureId": id, "number": number])
                     }
