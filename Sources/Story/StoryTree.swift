@@ -110,8 +110,6 @@ public struct StoryTree: Sendable {
 
     // MARK: Reading
 
-    public var isEmpty: Bool { turns.isEmpty }
-
     /// The children of `id` (a turn or the opening), oldest first.
     public func children(of id: Int) -> [Int] { childIDs[id] ?? [] }
 
@@ -142,6 +140,17 @@ public struct StoryTree: Sendable {
     /// Whether `id` is on the story on screen (it or a turn after it is current).
     public func isOnPath(_ id: Int) -> Bool {
         id == Self.opening || pathIndex[id] != nil
+    }
+
+    /// `id` and every turn after it, on every branch: what deleting it removes.
+    public func branch(from id: Int) -> [Int] {
+        var ids = [id]
+        var index = 0
+        while index < ids.count {
+            ids += children(of: ids[index])
+            index += 1
+        }
+        return ids
     }
 
     /// How many turns `redo` can bring back: the last-visited chain below `head`.
@@ -216,13 +225,7 @@ public struct StoryTree: Sendable {
         guard let turn = turns[id] else { throw StoryError.noSuchBranch }
         let isTakeBack = id == head && children(of: id).isEmpty
         guard isTakeBack || !isOnPath(id) else { throw StoryError.branchOnPath }
-        var doomed = [id]
-        var index = 0
-        while index < doomed.count {
-            doomed += children(of: doomed[index])
-            index += 1
-        }
-        for gone in doomed {
+        for gone in branch(from: id) {
             turns[gone] = nil
             childIDs[gone] = nil
             lastVisited[gone] = nil

@@ -67,7 +67,7 @@ func treeKey(_ state: inout AppState, _ key: Key) -> [Effect] {
             state.notice = Notice(text: StoryError.branchOnPath.description, isError: true)
             break
         }
-        state.overlay = .confirmDeleteBranch(turn: view.cursor, count: subtreeSize(tree, view.cursor))
+        state.overlay = .confirmDeleteBranch(turn: view.cursor, count: tree.branch(from: view.cursor).count)
     default:
         break
     }
@@ -91,17 +91,6 @@ func confirmDeleteBranchKey(_ state: inout AppState, turn: Int, _ key: Key) -> [
     state.treeView = TreeView(leaf: tree.lastVisitedLeaf(from: parent), cursor: parent)
     state.notice = Notice(text: "Deleted the branch.", isError: false)
     return [.save]
-}
-
-/// How many turns `id`'s branch holds, itself included.
-func subtreeSize(_ tree: StoryTree, _ id: Int) -> Int {
-    var count = 0
-    var stack = [id]
-    while let next = stack.popLast() {
-        count += 1
-        stack += tree.children(of: next)
-    }
-    return count
 }
 
 private func busyInTree(_ state: inout AppState) -> [Effect] {
