@@ -40,7 +40,7 @@ extension SaveDatabase {
                 try NodeRecord.filter(Column("adventureId") == id).deleteAll(db)
                 for turn in tree.turns.values { try Self.record(turn, of: tree, adventureID: id).insert(db) }
             }
-            if saved?.loreEdits != adventure.loreEdits || saved == nil {
+            if saved?.loreEdits != adventure.loreEdits {  // also when there is no saved revision
                 try MemoryRecord.filter(Column("adventureId") == id).deleteAll(db)
                 try WorldInfoRecord.filter(Column("adventureId") == id).deleteAll(db)
                 try Self.insertLore(of: adventure, id: id, db: db)

@@ -74,11 +74,16 @@ public enum AdventureImporter {
         return words.count > 7 ? first + "…" : first
     }
 
+    /// Another program's reply: cleaned text, no seed of ours (0) and default settings.
+    static func reply(_ text: String) -> Reply {
+        Reply(text: clean(text), seed: 0, settings: GenerationSettings())
+    }
+
     /// The player's line as AI Dungeon and its forks store it ("You open the door.",
     /// `You say "Hi."`, narration, or nothing), as a turn in the matching mode.
     static func turn(action stored: String, replies: [String], chosen: Int = 0) -> LinearTurn {
         let action = clean(stored.drop(while: { $0 == ">" || $0.isWhitespace }).description)
-        let options = replies.map { Reply(text: clean($0), seed: 0, settings: GenerationSettings()) }
+        let options = replies.map(reply)
         let marked = stored.drop(while: \.isWhitespace).hasPrefix(">")
         guard !action.isEmpty else { return LinearTurn(mode: .continue, input: "", action: "", replies: options, chosen: chosen) }
         let lower = action.lowercased()

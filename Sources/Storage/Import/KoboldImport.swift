@@ -60,7 +60,7 @@ enum KoboldImport {
                 let insert = AdventureImporter.clean(text)
                 turns.append(LinearTurn(mode: .story, input: insert, action: insert))
             } else if var last = turns.last, last.mode != .continue, last.replies.isEmpty {
-                last.replies = (others + [text]).map { Reply(text: AdventureImporter.clean($0), seed: 0, settings: GenerationSettings()) }
+                last.replies = (others + [text]).map(AdventureImporter.reply)
                 last.chosen = last.replies.count - 1
                 turns[turns.count - 1] = last
             } else if text.first?.isNewline == true {
@@ -68,7 +68,7 @@ enum KoboldImport {
                 turns.append(AdventureImporter.turn(action: "", replies: replies, chosen: replies.count - 1))
             } else if var last = turns.last, last.replies.indices.contains(last.chosen) {
                 let before = last.replies.remove(at: last.chosen).text
-                last.replies += (others + [text]).map { Reply(text: AdventureImporter.clean(before + $0), seed: 0, settings: GenerationSettings()) }
+                last.replies += (others + [text]).map { AdventureImporter.reply(before + $0) }
                 last.chosen = last.replies.count - 1
                 turns[turns.count - 1] = last
             } else {
