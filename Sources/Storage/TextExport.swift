@@ -22,6 +22,14 @@ enum TextExport {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// Only actions start with ">": a paragraph with a line that would is wrapped a column
+    /// narrower and that line set in by a space.
+    private static func narration(_ paragraph: String) -> [String] {
+        let lines = WordWrap.lines(paragraph, width: width)
+        guard lines.contains(where: { $0.hasPrefix(">") }) else { return lines }
+        return WordWrap.lines(paragraph, width: width - 1).map { $0.hasPrefix(">") ? " " + $0 : $0 }
+    }
+
     private static func paragraphs(_ blocks: [StoryBlock]) -> [String] {
         var lines: [String] = []
         for block in blocks {
@@ -32,8 +40,7 @@ enum TextExport {
                     let wrapped = WordWrap.lines(AdventureExporter.actionText(paragraph), width: width - 2)
                     lines += wrapped.enumerated().map { ($0.offset == 0 ? "> " : "  ") + $0.element }
                 case .narration:
-                    // Only actions start with ">": a narration line that would is set in by a space.
-                    lines += WordWrap.lines(paragraph, width: width - 1).map { $0.hasPrefix(">") ? " " + $0 : $0 }
+                    lines += narration(paragraph)
                 }
             }
         }
