@@ -9,7 +9,6 @@ func treeContent(_ state: AppState) -> OverlayContent {
     }
     let view = currentView(tree, shown)
     let line = treeLine(tree, view)
-    let onStory = Set(tree.path.map(\.id))
     let numberWidth = String(line.count).count
     var lines = [StyledLine(text: "0".padding(numberWidth + 1) + "• " + firstLine(state.adventure!.opening), role: .normal)]
     for (index, turn) in line.enumerated() {
@@ -17,7 +16,7 @@ func treeContent(_ state: AppState) -> OverlayContent {
         let branch = siblings.count > 1 ? "[\((siblings.firstIndex(of: turn.id) ?? 0) + 1)/\(siblings.count)] " : ""
         let action = turn.action.isEmpty ? "(continue)" : firstLine(turn.action)
         let reply = turn.reply.map { firstLine($0.text) } ?? "(no reply yet)"
-        let shown = onStory.contains(turn.id)
+        let shown = tree.isOnPath(turn.id)
         lines.append(StyledLine(text: String(index + 1).padding(numberWidth + 1) + (shown ? "• " : "  ") + branch
                                 + action + " — " + reply, role: shown ? .normal : .dim))
     }
