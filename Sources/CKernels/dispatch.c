@@ -4,11 +4,15 @@
 
 #include <stdatomic.h>
 
-static _Atomic int forcePortable = 0;
+static _Atomic int forcePortable = 0, forceWithoutVNNI = 0;
 
 static const ck_kernels *detect(void) {
 #if defined(__x86_64__)
     __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c") &&
+        __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+        __builtin_cpu_supports("avx512vnni"))
+        return &ck_avx512_kernels;
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c"))
         return &ck_avx2_kernels;
 #endif
@@ -19,9 +23,17 @@ const ck_kernels *ck_active(void) {
     static const ck_kernels *chosen;  // racing first calls store the same pointer
     if (atomic_load_explicit(&forcePortable, memory_order_relaxed)) return &ck_portable_kernels;
     if (!chosen) chosen = detect();
+#if defined(__x86_64__)
+    if (chosen == &ck_avx512_kernels && atomic_load_explicit(&forceWithoutVNNI, memory_order_relaxed))
+        return &ck_avx2_kernels;
+#endif
     return chosen;
 }
 
 const char *ck_instruction_set(void) { return ck_active()->name; }
 
+int ck_integer_prompt_products(void) { return ck_active()->gemm_tile != NULL; }
+
 int ck_force_portable(int enabled) { return atomic_exchange(&forcePortable, enabled ? 1 : 0); }
+
+int ck_force_without_vnni(int enabled) { return atomic_exchange(&forceWithoutVNNI, enabled ? 1 : 0); }

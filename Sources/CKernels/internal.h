@@ -69,6 +69,26 @@ void ck_quantize_activations(const float *x, ck_block_q8_x *out, int64_t count);
 typedef void (*ck_matvec_fn)(const ck_matrix *w, const float *x, const ck_block_q8_x *xq,
                              float *out, int64_t begin, int64_t end);
 
+/// Tokens a prompt's integer product takes at once.
+enum { CK_GEMM_TOKENS = 8 };
+
+/// out[j * 8 + c] = the product of weight row j (of `rows`) and token c (of 8) over
+/// `blocks` blocks. The weights are int8, 32 per block, row after row, with a float scale
+/// and an int32 correction per block: -128 times the sum of the block's weights. The
+/// tokens' activations are quantized as for a decode step, 128 added to make them
+/// unsigned, and interleaved four bytes at a time: block b holds, for each group m of
+/// four inputs, token 0's four bytes, token 1's, ... token 7's (256 bytes), so that one
+/// multiply-add of four bytes serves eight tokens; `activationScales` holds the eight
+/// tokens' scales per block.
+/// Converts rows [first, first + rows) of a block-format (N, K) matrix to what
+/// ck_gemm_tile_fn reads: int8 weights (Q4_0's nibbles less 8; Q4_1's as stored, its
+/// minimums left to the caller), a float scale and the correction per block.
+typedef void (*ck_gemm_weights_fn)(const ck_matrix *w, int64_t first, int64_t rows, int8_t *weights,
+                                   float *scales, int32_t *corrections);
+typedef void (*ck_gemm_tile_fn)(const int8_t *weights, const float *scales, const int32_t *corrections,
+                                int64_t rows, int64_t blocks, const uint8_t *activations,
+                                const float *activationScales, float *out);
+
 typedef struct {
     const char *name;
     ck_matvec_fn matvec[6][2];  // [format][layout]
@@ -83,11 +103,20 @@ typedef struct {
                    int64_t headSize, float scale, float *scores, float *out);
     /// Converts `count` floats to F16.
     void (*to_half)(const float *source, uint16_t *destination, int64_t count);
+    /// Quantizes K activations (K a multiple of CK_BLOCK) for the integer dot products,
+    /// with exactly the numbers of ck_quantize_activations.
+    void (*quantize_activations)(const float *x, ck_block_q8_x *out, int64_t count);
+    /// Reading a prompt with block-format weights, where the CPU has VNNI (both NULL
+    /// elsewhere: those products dequantize tiles into sgemm). See ck_gemm_tile_fn.
+    ck_gemm_weights_fn gemm_weights;
+    ck_gemm_tile_fn gemm_tile;
 } ck_kernels;
 
 extern const ck_kernels ck_portable_kernels;
 #if defined(__x86_64__)
 extern const ck_kernels ck_avx2_kernels;
+/// The AVX2 kernels, with VNNI's integer multiply-adds for reading prompts.
+extern const ck_kernels ck_avx512_kernels;
 #endif
 const ck_kernels *ck_active(void);
 

@@ -147,4 +147,7 @@ const ck_kernels ck_portable_kernels = {
     .softmax = softmax,
     .attend = attend,
     .to_half = to_half,
+    .quantize_activations = ck_quantize_activations,
+    .gemm_weights = NULL,
+    .gemm_tile = NULL,
 };

@@ -19,7 +19,8 @@ public final class ComputePool: @unchecked Sendable {
     /// The threads the pool runs on, the calling thread included.
     public var threads: Int { Int(ck_pool_threads(pointer)) }
 
-    /// The instruction set the kernels chose at run time ("avx2+fma+f16c" or "portable").
+    /// The instruction set the kernels chose at run time ("avx2+fma+f16c+avx512-vnni",
+    /// "avx2+fma+f16c" or "portable").
     public static var instructionSet: String { String(cString: ck_instruction_set()) }
 
     /// Written once at start-up, before `shared` is first read; never after.

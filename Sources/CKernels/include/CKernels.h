@@ -4,8 +4,9 @@
 // The engine's hand-written kernels: a persistent worker pool, matrix-vector and
 // matrix-matrix products over compact weights (F32, F16, BF16, 8-bit, 4-bit),
 // attention over the KV cache, and the element-wise steps of a transformer block.
-// Each kernel family has a portable scalar version and an AVX2 + FMA + F16C version
-// chosen at run time from cpuid; build flags never pick one.
+// Each kernel family has a portable scalar version and an AVX2 + FMA + F16C version,
+// and CPUs with AVX-512 VNNI also read prompts in int8; cpuid chooses at run time,
+// build flags never do.
 //
 // Shape legend (row-major everywhere):
 //   T  rows in this pass (tokens)        K  input features     N  output features
@@ -83,7 +84,8 @@ void ck_convert(ck_pool *pool, const ck_matrix *source, const ck_matrix *destina
 
 /// out = input · W + bias for every row; bias may be NULL.
 /// input: (T, K); out: (T, N). One row runs the matrix-vector kernels (bandwidth-bound);
-/// more rows dequantize tiles of W into sgemm (compute-bound).
+/// more rows are matrix-matrix work (compute-bound): block formats in int8 where the CPU
+/// has VNNI, otherwise tiles of W dequantized into sgemm.
 void ck_linear(ck_pool *pool, const ck_matrix *weight, const float *bias,
                const float *input, float *out, int64_t rows);
 
@@ -120,10 +122,18 @@ void ck_attention(ck_pool *pool, float *out, const float *qkv, const void *keys,
 /// log of the softmax's denominator relative to that largest (log sum exp(x - max)).
 void ck_logit_statistics(const float *logits, int64_t count, int64_t *argmax, float *maximum, double *log_sum);
 
-/// The name of the instruction set the kernels chose ("avx2+fma+f16c" or "portable").
+/// Whether several rows of block-format products multiply int8 (the activations quantized
+/// as for one row, on CPUs with VNNI) rather than dequantized weights in sgemm.
+int ck_integer_prompt_products(void);
+
+/// The name of the instruction set the kernels chose ("avx2+fma+f16c+avx512-vnni",
+/// "avx2+fma+f16c" or "portable").
 const char *ck_instruction_set(void);
 /// Forces the portable kernels (tests compare both paths); returns the previous setting.
 int ck_force_portable(int enabled);
+/// Forces the AVX2 kernels on a CPU with VNNI (tests reach the sgemm path of prompts
+/// with block formats); returns the previous setting.
+int ck_force_without_vnni(int enabled);
 
 // MARK: Checksums
 
