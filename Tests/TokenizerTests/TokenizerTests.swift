@@ -36,6 +36,40 @@ let referenceCases: [ReferenceCase] = {
     }
 }
 
+@Suite struct VocabularyReaderTests {
+    func decoded(_ json: String) -> [String: Int]? { try? JSONDecoder().decode([String: Int].self, from: Data(json.utf8)) }
+    func read(_ json: String) -> [String: Int]? {
+        Data(json.utf8).withUnsafeBytes { BPETokenizer.flatTokenIDs(in: $0) }
+    }
+
+    @Test func readsGPT2sVocabularyAsJSONDecoderDoes() throws {
+        let data = try Data(contentsOf: repositoryRoot.appendingPathComponent("Assets/gpt2-tokenizer/encoder.json"))
+        let fast = try #require(data.withUnsafeBytes { BPETokenizer.flatTokenIDs(in: $0) })
+        #expect(fast == (try JSONDecoder().decode([String: Int].self, from: data)))
+        #expect(fast.count == 50257)
+    }
+
+    @Test(arguments: [
+        #"{}"#, #" { } "#, #"{"a":0}"#, "{\n  \"a\" : 1 ,\r\n\t\"b\":22\n}\n",
+        #"{"\u0120the": 262, "\"": 1, "\\": 2, "\/\b\f\n\r\t": 3}"#,
+        #"{"\ud83d\ude00": 4, "é": 5, "😀x": 6, "\u00e9\u0000": 7}"#,
+    ])
+    func readsWhatJSONDecoderReads(json: String) throws {
+        let expected = try #require(decoded(json))
+        #expect(read(json) == expected)
+    }
+
+    /// Left to JSONDecoder, which reads some of them and refuses the rest with its error.
+    @Test(arguments: [
+        #"{"a": -1}"#, #"{"a": 1.5}"#, #"{"a": "b"}"#, #"{"a": {"b": 1}}"#, #"[1]"#, #"{"a": 1,}"#,
+        #"{"a": 1} x"#, #"{"a": 1, "a": 2}"#, #"{"\ud83d": 1}"#, #"{"\x": 1}"#, #"{"a": 1"#,
+        #"{"a": 1234567890}"#, "{\"a\tb\": 1}",
+    ])
+    func leavesAnythingElseToJSONDecoder(json: String) {
+        #expect(read(json) == nil)
+    }
+}
+
 @Suite struct TokenizerBehaviourTests {
     @Test func vocabularyIsGPT2s() {
         #expect(gpt2Tokenizer.vocabularySize == 50257)
