@@ -30,24 +30,28 @@ public final class TextEngine {
     /// Loads a Hugging Face GPT-2 folder: config, safetensors weights and tokenizer files,
     /// at `precision` (default: the one a player would choose for the model's size).
     public convenience init(directory: URL, precision: Precision? = nil) throws {
-        let model = try GPT2Model(directory: directory, precision: precision)
         let files = ModelFiles(directory)
-        let tokenizer: BPETokenizer
-        if let gguf = files.ggufFile {
-            // A GGUF file carries its own vocabulary.
-            let vocabulary = try GPT2Model.ggufVocabulary(at: gguf)
-            tokenizer = try BPETokenizer(vocabulary: Dictionary(vocabulary.tokens.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a }),
-                                         mergeLines: vocabulary.merges.map { Substring($0) }, vocabularyPath: gguf.path)
-        } else {
-            tokenizer = try BPETokenizer(directory: files.folder)  // the files beside the weights
-        }
-        let name = files.name
+        // The tokenizer's files are parsed on another core while the weights load: on a warm
+        // start the two take about as long as each other.
+        let tokenizerLoad = BackgroundWork { try Self.loadTokenizer(files) }
+        let model = try GPT2Model(directory: directory, precision: precision)
+        let tokenizer = try tokenizerLoad.result()
         guard tokenizer.vocabularySize <= model.config.vocabularySize else {
             throw CheckpointError.invalidConfig(
                 path: directory.appendingPathComponent("config.json").path,
                 reason: "vocab_size \(model.config.vocabularySize) is smaller than the tokenizer's \(tokenizer.vocabularySize) tokens")
         }
-        self.init(model: model, tokenizer: tokenizer, name: name)
+        self.init(model: model, tokenizer: tokenizer, name: files.name)
+    }
+
+    private static func loadTokenizer(_ files: ModelFiles) throws -> BPETokenizer {
+        guard let gguf = files.ggufFile else {
+            return try BPETokenizer(directory: files.folder)  // the files beside the weights
+        }
+        // A GGUF file carries its own vocabulary.
+        let vocabulary = try GPT2Model.ggufVocabulary(at: gguf)
+        return try BPETokenizer(vocabulary: Dictionary(vocabulary.tokens.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a }),
+                                mergeLines: vocabulary.merges.map { Substring($0) }, vocabularyPath: gguf.path)
     }
 
     public var contextLength: Int { model.config.contextLength }
@@ -144,5 +148,27 @@ extension Duration {
     public var seconds: Double {
         let (whole, fraction) = components
         return Double(whole) + Double(fraction) * 1e-18
+    }
+}
+
+/// Work started on another thread, its result (or error) collected later.
+///
+/// `@unchecked Sendable`: `outcome` is written once, on the worker thread, before the
+/// semaphore is signalled, and read only after waiting for it.
+private final class BackgroundWork<Value: Sendable>: @unchecked Sendable {
+    private var outcome: Result<Value, any Error>?
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ work: @escaping @Sendable () throws -> Value) {
+        DispatchQueue.global(qos: .userInitiated).async {
+            self.outcome = Result(catching: work)
+            self.done.signal()
+        }
+    }
+
+    /// Waits for the work; returns its value or throws its error.
+    func result() throws -> Value {
+        done.wait()
+        return try outcome!.get()
     }
 }
