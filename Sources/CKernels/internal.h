@@ -117,6 +117,10 @@ extern const ck_kernels ck_portable_kernels;
 extern const ck_kernels ck_avx2_kernels;
 /// The AVX2 kernels, with VNNI's integer multiply-adds for reading prompts.
 extern const ck_kernels ck_avx512_kernels;
+void ck_vnni_gemm_weights(const ck_matrix *w, int64_t first, int64_t rows, int8_t *weights, float *scales,
+                          int32_t *corrections);
+void ck_vnni_gemm_tile(const int8_t *weights, const float *scales, const int32_t *corrections, int64_t rows,
+                       int64_t blocks, const uint8_t *activations, const float *activationScales, float *out);
 #endif
 const ck_kernels *ck_active(void);
 
