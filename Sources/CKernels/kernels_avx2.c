@@ -363,44 +363,34 @@ static void to_half(const float *source, uint16_t *destination, int64_t count) {
 
 #pragma clang attribute pop
 
+/// The entries both x86-64 tables share.
+#define AVX2_ENTRIES                                      \
+    .matvec = {                                           \
+        [CK_F32] = { matvec_kn_f32, matvec_nk_f32 },      \
+        [CK_F16] = { matvec_kn_f16, matvec_nk_f16 },      \
+        [CK_BF16] = { matvec_kn_bf16, matvec_nk_bf16 },   \
+        [CK_Q8_0] = { NULL, matvec_q8_0 },                \
+        [CK_Q4_0] = { NULL, matvec_q4_0 },                \
+        [CK_Q4_1] = { NULL, matvec_q4_1 },                \
+    },                                                    \
+    .dequantize = dequantize,                             \
+    .gelu = gelu,                                         \
+    .softmax = softmax,                                   \
+    .attend = attend,                                     \
+    .to_half = to_half,                                   \
+    .quantize_activations = quantize_activations
+
 const ck_kernels ck_avx2_kernels = {
     .name = "avx2+fma+f16c",
-    .matvec = {
-        [CK_F32] = { matvec_kn_f32, matvec_nk_f32 },
-        [CK_F16] = { matvec_kn_f16, matvec_nk_f16 },
-        [CK_BF16] = { matvec_kn_bf16, matvec_nk_bf16 },
-        [CK_Q8_0] = { NULL, matvec_q8_0 },
-        [CK_Q4_0] = { NULL, matvec_q4_0 },
-        [CK_Q4_1] = { NULL, matvec_q4_1 },
-    },
-    .dequantize = dequantize,
-    .gelu = gelu,
-    .softmax = softmax,
-    .attend = attend,
-    .to_half = to_half,
-    .quantize_activations = quantize_activations,
+    AVX2_ENTRIES,
     .gemm_weights = NULL,
     .gemm_tile = NULL,
 };
 
-
 /// The same kernels, and prompts with block formats in int8 (kernels_vnni.c).
 const ck_kernels ck_avx512_kernels = {
     .name = "avx2+fma+f16c+avx512-vnni",
-    .matvec = {
-        [CK_F32] = { matvec_kn_f32, matvec_nk_f32 },
-        [CK_F16] = { matvec_kn_f16, matvec_nk_f16 },
-        [CK_BF16] = { matvec_kn_bf16, matvec_nk_bf16 },
-        [CK_Q8_0] = { NULL, matvec_q8_0 },
-        [CK_Q4_0] = { NULL, matvec_q4_0 },
-        [CK_Q4_1] = { NULL, matvec_q4_1 },
-    },
-    .dequantize = dequantize,
-    .gelu = gelu,
-    .softmax = softmax,
-    .attend = attend,
-    .to_half = to_half,
-    .quantize_activations = quantize_activations,
+    AVX2_ENTRIES,
     .gemm_weights = ck_vnni_gemm_weights,
     .gemm_tile = ck_vnni_gemm_tile,
 };
