@@ -227,7 +227,8 @@ public struct Adventure: Sendable {
     }
 
     /// A new adventure whose story is this one's up to turn `id` (a copy, without the other
-    /// branches), with the same memory, world info, note and settings.
+    /// branches), with the same memory, world info, note and settings. It has ended if that
+    /// turn's reply ends it.
     public func branch(upTo id: Int, title: String) -> Adventure {
         var copy = self
         copy.title = title
@@ -236,9 +237,16 @@ public struct Adventure: Sendable {
             copy.tree.add(after: copy.tree.head, mode: turn.mode, input: turn.input, action: turn.action, reply: turn.reply)
         }
         copy.tree.clearChanges()
-        copy.ending = nil
+        copy.ending = copy.endingReached
         copy.continuedAfterEnding = false
         return copy
+    }
+
+    /// The ending the story on screen has reached: its last reply's, when endings are
+    /// detected. An ending belongs to the branch it was reached on.
+    var endingReached: Ending? {
+        guard detectsEndings else { return nil }
+        return turns.last?.reply.flatMap { EndingDetector.ending(in: $0.text) }
     }
 }
 

@@ -228,7 +228,7 @@ public struct StoryTeller: Sendable, Equatable {
     /// story has ended only if that branch's last reply ends it.
     private mutating func recheckEnding() {
         guard adventure.detectsEndings else { return }
-        let reached = adventure.turns.last?.reply.flatMap { EndingDetector.ending(in: $0.text) }
+        let reached = adventure.endingReached
         if reached != adventure.ending {
             adventure.ending = reached
             adventure.continuedAfterEnding = false

@@ -255,6 +255,20 @@ import Testing
         #expect(copy.tree.turns.count == 2)
         #expect(copy.memory == teller.adventure.memory)
     }
+
+    /// A copy up to the turn where the hero died has ended; a copy up to an earlier turn has not.
+    @Test func aBranchEndsWhereItsLastReplyEnds() throws {
+        var teller = StoryTeller(adventure: Adventure(title: "T", opening: "A hall.", detectsEndings: true))
+        var random = CountingRandom()
+        for (action, reply) in [("look", "You see a pit below."), ("jump in", "You fall a long way. You die.")] {
+            try teller.act(action, mode: .do)
+            let result = try teller.writeReply(with: FakeGenerator { _, _ in reply }, random: &random)
+            #expect(result.ending == (reply.contains("die") ? .gameOver : nil))
+        }
+        let turns = teller.adventure.turns.map(\.id)
+        #expect(teller.adventure.branch(upTo: turns[1], title: "Dead").ending == .gameOver)
+        #expect(teller.adventure.branch(upTo: turns[0], title: "Alive").ending == nil)
+    }
 }
 
 /// A small seeded generator for choosing steps (SplitMix64).
