@@ -53,7 +53,8 @@ static inline __attribute__((always_inline)) void gemm_rows(int count, const int
     for (int r = 0; r < count; r++) _mm256_storeu_ps(out + r * CK_GEMM_TOKENS, sums[r]);
 }
 
-/// Eight sums of four signed bytes each, from 32 bytes: vpdpbusd with all-ones unsigned bytes.
+/// The sum of 32 signed bytes: vpdpbusd against all-ones adds them four at a time into
+/// eight lanes, which are then added up.
 static inline int32_t sum_bytes(__m256i bytes) {
     __m256i sums = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_set1_epi8(1), bytes);
     __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(sums), _mm256_extracti128_si256(sums, 1));
@@ -62,6 +63,7 @@ static inline int32_t sum_bytes(__m256i bytes) {
     return _mm_cvtsi128_si32(s4);
 }
 
+/// See ck_gemm_weights_fn.
 void ck_vnni_gemm_weights(const ck_matrix *w, int64_t first, int64_t rows, int8_t *weights, float *scales,
                          int32_t *corrections) {
     const int64_t blocks = w->inputs / CK_BLOCK;
@@ -86,7 +88,7 @@ void ck_vnni_gemm_weights(const ck_matrix *w, int64_t first, int64_t rows, int8_
     }
 }
 
-/// Four rows at a time share each block's activation loads.
+/// See ck_gemm_tile_fn. Four rows at a time share each block's activation loads.
 void ck_vnni_gemm_tile(const int8_t *weights, const float *scales, const int32_t *corrections, int64_t rows,
                        int64_t blocks, const uint8_t *activations, const float *activationScales, float *out) {
     int64_t j = 0;
