@@ -64,20 +64,22 @@ struct JSONObject {
     }
 
     func strings(_ key: String) throws -> [String] {
-        guard let value = values[key], !(value is NSNull) else { return [] }
-        guard let list = value as? [Any] else { throw ImportError.invalid("\(name(key)) is not a list") }
-        return try list.enumerated().map { index, item in
-            guard let text = item as? String else { throw ImportError.invalid("\(name(key))[\(index)] is not text") }
-            return text
-        }
+        try list(key, of: "text") { item, _ in item as? String }
     }
 
     func objects(_ key: String) throws -> [JSONObject] {
+        try list(key, of: "an object") { item, path in (item as? [String: Any]).map { JSONObject($0, path: path) } }
+    }
+
+    /// The list at `key` (empty when missing or null), each item read by `read` from the
+    /// item and its path, or refused as not `kind`.
+    private func list<Item>(_ key: String, of kind: String, _ read: (Any, String) -> Item?) throws -> [Item] {
         guard let value = values[key], !(value is NSNull) else { return [] }
         guard let list = value as? [Any] else { throw ImportError.invalid("\(name(key)) is not a list") }
         return try list.enumerated().map { index, item in
-            guard let object = item as? [String: Any] else { throw ImportError.invalid("\(name(key))[\(index)] is not an object") }
-            return JSONObject(object, path: "\(name(key))[\(index)]")
+            let path = "\(name(key))[\(index)]"
+            guard let read = read(item, path) else { throw ImportError.invalid("\(path) is not \(kind)") }
+            return read
         }
     }
 
