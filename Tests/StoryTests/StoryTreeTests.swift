@@ -158,33 +158,20 @@ import Testing
     }
 
     @Test func actionAfterUndoKeepsTheUndoneTurnsAsABranch() throws {
-        var teller = StoryTeller(adventure: Adventure(title: "T", opening: "A hall."))
-        let generator = FakeGenerator()
-        var random = CountingRandom()
-        for action in ["go left", "open the chest", "take the gold"] {
-            try teller.act(action, mode: .do)
-            _ = try teller.writeReply(with: generator, random: &random)
-        }
-        try teller.undo()
-        try teller.undo()
-        try teller.act("go back", mode: .do)
-        _ = try teller.writeReply(with: generator, random: &random)
-        #expect(teller.adventure.turns.map(\.input) == ["go left", "go back"])
+        var story = try PlayedStory(["go left", "open the chest", "take the gold"])
+        try story.teller.undo()
+        try story.teller.undo()
+        try story.play("go back")
+        #expect(story.teller.adventure.turns.map(\.input) == ["go left", "go back"])
         // The undone branch comes back whole, down to where the player was.
-        try teller.switchBranch(by: -1)
-        #expect(teller.adventure.turns.map(\.input) == ["go left", "open the chest", "take the gold"])
-        try teller.switchBranch(atTurn: 2, by: 1)
-        #expect(teller.adventure.turns.map(\.input) == ["go left", "go back"])
+        try story.teller.switchBranch(by: -1)
+        #expect(story.teller.adventure.turns.map(\.input) == ["go left", "open the chest", "take the gold"])
+        try story.teller.switchBranch(atTurn: 2, by: 1)
+        #expect(story.teller.adventure.turns.map(\.input) == ["go left", "go back"])
     }
 
     @Test func editingATurnWithTurnsAfterItBranches() throws {
-        var teller = StoryTeller(adventure: Adventure(title: "T", opening: "A hall."))
-        let generator = FakeGenerator()
-        var random = CountingRandom()
-        for action in ["look", "listen"] {
-            try teller.act(action, mode: .do)
-            _ = try teller.writeReply(with: generator, random: &random)
-        }
+        var teller = try PlayedStory(["look", "listen"]).teller
         #expect(try teller.edit(turn: 2, reply: "Silence.") == false)  // the last turn: in place
         #expect(teller.adventure.tree.turns.count == 2)
         #expect(try teller.edit(turn: 1, reply: "Darkness.") == true)
@@ -227,11 +214,7 @@ import Testing
     /// Checking an action's prompt before acting (the game refuses one that can never fit)
     /// gives the prompt acting leads to, and leaves the adventure as it was.
     @Test func anActionsPromptBeforeActingIsThePromptAfter() throws {
-        var teller = StoryTeller(adventure: Adventure(title: "T", opening: "A hall.", memory: ["You are a thief."]))
-        let generator = FakeGenerator()
-        var random = CountingRandom()
-        try teller.act("look", mode: .do)
-        _ = try teller.writeReply(with: generator, random: &random)
+        var teller = try PlayedStory(["look"], adventure: Adventure(title: "T", opening: "A hall.", memory: ["You are a thief."])).teller
         let before = teller.adventure
         let checked = try teller.prompt(forAction: "open the door", mode: .say, counter: RealCounter(), window: 1024)
         #expect(teller.adventure == before && teller.adventure.tree.changes == before.tree.changes)
@@ -240,20 +223,14 @@ import Testing
     }
 
     @Test func aBranchCopiesThePathOnly() throws {
-        var teller = StoryTeller(adventure: Adventure(title: "T", opening: "A hall."))
-        let generator = FakeGenerator()
-        var random = CountingRandom()
-        for action in ["look", "listen", "leave"] {
-            try teller.act(action, mode: .do)
-            _ = try teller.writeReply(with: generator, random: &random)
-        }
-        _ = try teller.writeReply(with: generator, random: &random)  // a sibling of "leave"
-        let second = teller.adventure.turns[1].id
-        let copy = teller.adventure.branch(upTo: second, title: "Copy")
+        var story = try PlayedStory(["look", "listen", "leave"])
+        _ = try story.reply()  // a sibling of "leave"
+        let adventure = story.teller.adventure
+        let copy = adventure.branch(upTo: adventure.turns[1].id, title: "Copy")
         #expect(copy.title == "Copy")
         #expect(copy.turns.map(\.input) == ["look", "listen"])
         #expect(copy.tree.turns.count == 2)
-        #expect(copy.memory == teller.adventure.memory)
+        #expect(copy.memory == adventure.memory)
     }
 
     /// A copy up to the turn where the hero died has ended; a copy up to an earlier turn has not.
@@ -268,6 +245,29 @@ import Testing
         let turns = teller.adventure.turns.map(\.id)
         #expect(teller.adventure.branch(upTo: turns[1], title: "Dead").ending == .gameOver)
         #expect(teller.adventure.branch(upTo: turns[0], title: "Alive").ending == nil)
+    }
+}
+
+/// A story teller that has played some Do actions, each answered by a fake generator's
+/// numbered reply.
+struct PlayedStory {
+    var teller: StoryTeller
+    let generator = FakeGenerator()
+    var random = CountingRandom()
+
+    init(_ actions: [String], adventure: Adventure = Adventure(title: "T", opening: "A hall.")) throws {
+        teller = StoryTeller(adventure: adventure)
+        for action in actions { try play(action) }
+    }
+
+    mutating func play(_ action: String) throws {
+        try teller.act(action, mode: .do)
+        _ = try reply()
+    }
+
+    /// A reply to the last action (another version of it, if it has one).
+    mutating func reply() throws -> ReplyOutcome {
+        try teller.writeReply(with: generator, random: &random)
     }
 }
 
