@@ -50,8 +50,8 @@ public final class TextEngine {
         }
         // A GGUF file carries its own vocabulary.
         let vocabulary = try GPT2Model.ggufVocabulary(at: gguf)
-        return try BPETokenizer(vocabulary: Dictionary(vocabulary.tokens.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a }),
-                                mergeLines: vocabulary.merges.map { Substring($0) }, vocabularyPath: gguf.path)
+        return try BPETokenizer(vocabulary: vocabulary.ids, mergeLines: vocabulary.merges.map { Substring($0) },
+                                vocabularyPath: gguf.path)
     }
 
     public var contextLength: Int { model.config.contextLength }

@@ -44,9 +44,12 @@ public final class GPT2Model: Sendable {
         return (config, defaultPrecision(config: config, storageType: try files.storageType()))
     }
 
-    /// A GGUF file's vocabulary: token strings in id order, and merges in rank order.
-    public static func ggufVocabulary(at url: URL) throws -> (tokens: [String], merges: [String]) {
-        try GGUF(file: MappedFile(path: url.path)).vocabulary()
+    /// A GGUF file's vocabulary: each token string's id (the first, if a string repeats),
+    /// and the merges in rank order.
+    public static func ggufVocabulary(at url: URL) throws -> (ids: [String: Int], merges: [String]) {
+        let vocabulary = try GGUF(file: MappedFile(path: url.path)).vocabulary()
+        let ids = Dictionary(vocabulary.tokens.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        return (ids, vocabulary.merges)
     }
 
     /// The storage type of a safetensors checkpoint's matrices, read from its header alone.

@@ -75,8 +75,7 @@ struct ModelsImportCommand: ParsableCommand {
     private func writeTokenizer(from source: ModelFiles, to folder: URL) throws {
         if let gguf = source.ggufFile {
             let vocabulary = try GPT2Model.ggufVocabulary(at: gguf)
-            let ids = Dictionary(vocabulary.tokens.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-            try JSONSerialization.data(withJSONObject: ids, options: [.sortedKeys]).write(to: folder.appendingPathComponent("vocab.json"))
+            try JSONSerialization.data(withJSONObject: vocabulary.ids, options: [.sortedKeys]).write(to: folder.appendingPathComponent("vocab.json"))
             try Data(("#version: 0.2\n" + vocabulary.merges.joined(separator: "\n") + "\n").utf8)
                 .write(to: folder.appendingPathComponent("merges.txt"))
             return
