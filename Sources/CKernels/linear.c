@@ -224,7 +224,7 @@ static void gemm_int8_job(void *context, int index, int count) {
             const int64_t tokens = t - g * CK_GEMM_TOKENS < CK_GEMM_TOKENS ? t - g * CK_GEMM_TOKENS : CK_GEMM_TOKENS;
             for (int64_t c = 0; c < tokens; c++) {
                 float *o = job->out + (g * CK_GEMM_TOKENS + c) * n + n0;
-                for (int64_t j = 0; j < nt; j++) o[j] = sums[j * CK_GEMM_TOKENS + c];
+                for (int64_t j = 0; j < nt; j++) o[j] = sums[j * CK_GEMM_TOKENS + c] + (job->bias ? job->bias[n0 + j] : 0);
             }
         }
         if (w->format == CK_Q4_1) {
@@ -232,7 +232,6 @@ static void gemm_int8_job(void *context, int index, int count) {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)t, (int)nt, (int)blocks,
                         1, job->blockSums, (int)blocks, minimums, (int)blocks, 1, job->out + n0, (int)n);
         }
-        add_bias(job->out, job->bias, t, n, n0, n0 + nt);
     }
 }
 
