@@ -2,9 +2,11 @@
 
 #include "internal.h"
 
-#include <stdatomic.h>
 
-static _Atomic int forcePortable = 0, forceWithoutVNNI = 0;
+/// Per thread, so that a test comparing two paths changes only what its own thread
+/// computes (a product captures its thread's kernels for the pool's workers), never
+/// what tests running beside it compute.
+static _Thread_local int forcePortable = 0, forceWithoutVNNI = 0;
 
 static const ck_kernels *detect(void) {
 #if defined(__x86_64__)
@@ -21,10 +23,10 @@ static const ck_kernels *detect(void) {
 
 const ck_kernels *ck_active(void) {
     static const ck_kernels *chosen;  // racing first calls store the same pointer
-    if (atomic_load_explicit(&forcePortable, memory_order_relaxed)) return &ck_portable_kernels;
+    if (forcePortable) return &ck_portable_kernels;
     if (!chosen) chosen = detect();
 #if defined(__x86_64__)
-    if (chosen == &ck_avx512_kernels && atomic_load_explicit(&forceWithoutVNNI, memory_order_relaxed))
+    if (chosen == &ck_avx512_kernels && forceWithoutVNNI)
         return &ck_avx2_kernels;
 #endif
     return chosen;
@@ -34,6 +36,12 @@ const char *ck_instruction_set(void) { return ck_active()->name; }
 
 int ck_integer_prompt_products(void) { return ck_active()->gemm_tile != NULL; }
 
-int ck_force_portable(int enabled) { return atomic_exchange(&forcePortable, enabled ? 1 : 0); }
+static int exchange(int *flag, int enabled) {
+    int previous = *flag;
+    *flag = enabled ? 1 : 0;
+    return previous;
+}
 
-int ck_force_without_vnni(int enabled) { return atomic_exchange(&forceWithoutVNNI, enabled ? 1 : 0); }
+int ck_force_portable(int enabled) { return exchange(&forcePortable, enabled); }
+
+int ck_force_without_vnni(int enabled) { return exchange(&forceWithoutVNNI, enabled); }

@@ -78,7 +78,7 @@ let linearCases: [LinearCase] = [WeightFormat.f32, .f16, .bf16, .q8_0, .q4_0, .q
 
 /// Runs `body` once per way this CPU reads a prompt with block-format weights: in int8
 /// where it has VNNI (`integer` true), and with tiles dequantized into sgemm (the only
-/// way elsewhere). Serialized with the rest of the suite: the switch is process-wide.
+/// way elsewhere). The switch holds for this thread's products only.
 func forEachPromptProductPath(_ body: (_ integer: Bool) -> Void) {
     let integer = ck_integer_prompt_products() != 0
     body(integer)
@@ -88,7 +88,7 @@ func forEachPromptProductPath(_ body: (_ integer: Bool) -> Void) {
     body(false)
 }
 
-@Suite(.serialized) struct KernelTests {
+@Suite struct KernelTests {
     /// Odd sizes reach every tail loop; block formats need whole blocks of 32 inputs.
     @Test(arguments: linearCases)
     func linearMatchesTheDefinition(_ test: LinearCase) {

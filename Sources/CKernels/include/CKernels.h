@@ -129,10 +129,11 @@ int ck_integer_prompt_products(void);
 /// The name of the instruction set the kernels chose ("avx2+fma+f16c+avx512-vnni",
 /// "avx2+fma+f16c" or "portable").
 const char *ck_instruction_set(void);
-/// Forces the portable kernels (tests compare both paths); returns the previous setting.
+/// Forces the portable kernels for products called from this thread (tests compare both
+/// paths); returns the previous setting.
 int ck_force_portable(int enabled);
-/// Forces the AVX2 kernels on a CPU with VNNI (tests reach the sgemm path of prompts
-/// with block formats); returns the previous setting.
+/// Forces the AVX2 kernels on a CPU with VNNI for products called from this thread (tests
+/// reach the sgemm path of prompts with block formats); returns the previous setting.
 int ck_force_without_vnni(int enabled);
 
 // MARK: Checksums
