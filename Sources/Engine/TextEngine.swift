@@ -19,6 +19,8 @@ public final class TextEngine {
     public private(set) var lastPromptTokensComputed = 0
     /// How long reading a prompt may take before `promptProgress` hears of it.
     public var promptProgressDelay: Duration = .milliseconds(500)
+    /// `breakerTokens` answers, by list.
+    var breakerCache: [[String]: Set<Int>] = [:]
 
     public init(model: GPT2Model, tokenizer: BPETokenizer, name: String) {
         self.model = model
@@ -94,12 +96,18 @@ public final class TextEngine {
         lastPromptTokensComputed = prompt.count - reused
 
         var sampler = Sampler(settings: request.sampling, seed: request.seed,
-                              banned: request.stopAtEndOfText ? [] : [endOfText])
+                              banned: request.stopAtEndOfText ? [] : [endOfText], contextLength: contextLength)
         var decoder = StreamingDecoder(tokenizer: tokenizer)
+        var watch = PhraseBanWatch(phrases: request.bannedPhrases)
         var filter = StopSequenceFilter(stops: request.stopSequences)
         var text = ""
         var generated: [Int] = []
+        // Tokens a phrase ban took back, by the position they may not be chosen at again.
+        var bans: [Int: Set<Int>] = [:]
+        var rewinds = 0
         var reason = GenerationResult.StopReason.maxTokens
+        var samplerTime = Duration.zero
+        let promptCount = session.tokens.count
         let generationStart = clock.now
 
         func emit(_ piece: String) -> Bool {
@@ -109,14 +117,43 @@ public final class TextEngine {
         }
 
         while generated.count < request.maxTokens {
-            let token = sampler.sample(logits, history: (session.tokens[...]))
+            let sampleStart = clock.now
+            let banned = bans[generated.count] ?? []
+            let token = sampler.sample(logits, history: (session.tokens[...]), alsoBanned: banned)
+            samplerTime += clock.now - sampleStart
+            if banned.contains(token) {
+                // Every possible token here was banned: give up where the phrase began.
+                reason = .bannedPhrase
+                break
+            }
             generated.append(token)
             if token == endOfText && request.stopAtEndOfText {
                 generated.removeLast()
                 reason = .endOfText
                 break
             }
-            if !emit(filter.push(decoder.append(token))) {
+            watch.append(decoder.append(token))
+            if let start = watch.match() {
+                rewinds += 1
+                guard rewinds <= request.maxRewinds else {
+                    generated.removeLast(generated.count - start)
+                    _ = emit(filter.push(watch.release(beforeToken: start)))
+                    reason = .bannedPhrase
+                    break
+                }
+                // Back to where the phrase began; its first token may not be chosen there again.
+                bans = bans.filter { $0.key <= start }
+                bans[start, default: []].insert(generated[start])
+                generated.removeLast(generated.count - start)
+                watch.rewind(toToken: start)
+                decoder = StreamingDecoder(tokenizer: tokenizer)
+                for kept in generated { _ = decoder.append(kept) }
+                let before = session.tokens[promptCount + start - 1]
+                session.rewind(to: promptCount + start - 1)
+                logits = try session.append([before])
+                continue
+            }
+            if !emit(filter.push(watch.release())) {
                 reason = .cancelled
                 break
             }
@@ -131,15 +168,19 @@ public final class TextEngine {
             }
             logits = try session.append([token])
         }
-        if reason != .cancelled && reason != .stopSequence {
-            _ = emit(filter.push(decoder.finish()))
+        if reason != .cancelled && reason != .stopSequence && reason != .bannedPhrase {
+            watch.append(decoder.finish())
+            _ = emit(filter.push(watch.finish()))
+            _ = emit(filter.finish())
+        } else if reason == .bannedPhrase {
             _ = emit(filter.finish())
         }
         let generationElapsed = clock.now - generationStart
         return GenerationResult(
             text: text, tokens: generated, stopReason: reason, promptTokens: prompt.count,
             promptTokensComputed: prompt.count - reused,
-            promptSeconds: promptElapsed.seconds, generationSeconds: generationElapsed.seconds)
+            promptSeconds: promptElapsed.seconds, generationSeconds: generationElapsed.seconds,
+            samplerSeconds: samplerTime.seconds, rewinds: rewinds)
     }
 }
 
@@ -170,5 +211,23 @@ private final class BackgroundWork<Value: Sendable>: @unchecked Sendable {
     func result() throws -> Value {
         done.wait()
         return try outcome!.get()
+    }
+}
+
+extension TextEngine {
+    /// Every token whose text contains one of `breakers`: what llama.cpp treats as a
+    /// single-token sequence breaker. Computed once per list (a pass over the vocabulary).
+    public func breakerTokens(_ breakers: [String]) -> Set<Int> {
+        if let known = breakerCache[breakers] { return known }
+        let patterns = breakers.map { Array($0.utf8) }.filter { !$0.isEmpty }
+        var tokens = Set<Int>()
+        for token in 0..<tokenizer.vocabularySize {
+            let bytes = tokenizer.bytes(of: token)
+            if patterns.contains(where: { pattern in
+                bytes.count >= pattern.count && (0...(bytes.count - pattern.count)).contains { bytes[$0..<($0 + pattern.count)].elementsEqual(pattern) }
+            }) { tokens.insert(token) }
+        }
+        breakerCache[breakers] = tokens
+        return tokens
     }
 }

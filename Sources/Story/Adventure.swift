@@ -30,35 +30,6 @@ public enum ActionMode: String, Codable, Sendable, CaseIterable {
     }
 }
 
-/// Sampler settings an adventure keeps, and how long a reply may be.
-public struct GenerationSettings: Codable, Sendable, Equatable, Hashable {
-    public var temperature: Double
-    public var topK: Int
-    public var topP: Double
-    public var repetitionPenalty: Double
-    /// The most tokens a reply may have (a few more may be spent finishing a sentence).
-    public var replyLength: Int
-
-    public init(temperature: Double = 0.8, topK: Int = 40, topP: Double = 0.9,
-                repetitionPenalty: Double = 1.15, replyLength: Int = 60) {
-        self.temperature = temperature
-        self.topK = topK
-        self.topP = topP
-        self.repetitionPenalty = repetitionPenalty
-        self.replyLength = replyLength
-    }
-
-    /// A message for the first setting out of range, or nil when all are usable.
-    public var problem: String? {
-        if !(temperature > 0 && temperature <= 5) { return "temperature must be between 0 and 5" }
-        if !(0...1000).contains(topK) { return "top-k must be between 0 (off) and 1000" }
-        if !(topP > 0 && topP <= 1) { return "top-p must be above 0 and at most 1" }
-        if !(repetitionPenalty >= 1 && repetitionPenalty <= 3) { return "repetition penalty must be between 1 and 3" }
-        if !(1...512).contains(replyLength) { return "reply length must be between 1 and 512 tokens" }
-        return nil
-    }
-}
-
 /// One reply the model gave, with what it takes to generate it again exactly.
 public struct Reply: Sendable, Equatable {
     public var text: String

@@ -25,11 +25,14 @@ public struct GeneratedText: Sendable, Equatable {
     public var tokensPerSecond: Double
     /// True when the player stopped the generation.
     public var cancelled: Bool
+    /// How many times a banned phrase sent the generation back.
+    public var rewinds: Int
 
-    public init(text: String, tokenCount: Int, tokensPerSecond: Double = 0, cancelled: Bool = false) {
+    public init(text: String, tokenCount: Int, tokensPerSecond: Double = 0, cancelled: Bool = false, rewinds: Int = 0) {
         self.text = text
         self.tokenCount = tokenCount
         self.tokensPerSecond = tokensPerSecond
         self.cancelled = cancelled
+        self.rewinds = rewinds
     }
 }
