@@ -16,6 +16,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = {  # n_layer, n_head, n_embd
+    "tiny": (2, 2, 64),
     "distilgpt2": (6, 12, 768),
     "gpt2": (12, 12, 768),
     "gpt2-medium": (24, 16, 1024),

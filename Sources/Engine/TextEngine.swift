@@ -219,15 +219,21 @@ extension TextEngine {
     /// single-token sequence breaker. Computed once per list (a pass over the vocabulary).
     public func breakerTokens(_ breakers: [String]) -> Set<Int> {
         if let known = breakerCache[breakers] { return known }
-        let patterns = breakers.map { Array($0.utf8) }.filter { !$0.isEmpty }
-        var tokens = Set<Int>()
-        for token in 0..<tokenizer.vocabularySize {
-            let bytes = tokenizer.bytes(of: token)
-            if patterns.contains(where: { pattern in
-                bytes.count >= pattern.count && (0...(bytes.count - pattern.count)).contains { bytes[$0..<($0 + pattern.count)].elementsEqual(pattern) }
-            }) { tokens.insert(token) }
-        }
+        let tokens = Engine.breakerTokens(breakers, tokenizer: tokenizer)
         breakerCache[breakers] = tokens
         return tokens
     }
+}
+
+/// The tokens of `tokenizer` whose bytes contain one of `breakers`.
+func breakerTokens(_ breakers: [String], tokenizer: BPETokenizer) -> Set<Int> {
+    let patterns = breakers.map { Array($0.utf8) }.filter { !$0.isEmpty }
+    var tokens = Set<Int>()
+    for token in 0..<tokenizer.vocabularySize {
+        let bytes = tokenizer.bytes(of: token)
+        if patterns.contains(where: { pattern in
+            bytes.count >= pattern.count && (0...(bytes.count - pattern.count)).contains { bytes[$0..<($0 + pattern.count)].elementsEqual(pattern) }
+        }) { tokens.insert(token) }
+    }
+    return tokens
 }
