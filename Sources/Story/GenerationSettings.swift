@@ -35,6 +35,9 @@ public struct GenerationSettings: Sendable, Equatable, Hashable {
     public var bannedPhrases: [String] = []
     /// The order of the truncating samplers and temperature.
     public var samplerOrder = SamplerStep.classicOrder
+    /// Whether a reply that slips from "you" into "I" or "we" is retried like a loop; nil
+    /// decides from the opening (on for a story told in the second person).
+    public var firstPersonGuard: Bool?
 
     public static let defaultBreakers = ["\n", ":", "\"", "*"]
 
@@ -126,7 +129,7 @@ extension GenerationSettings: Codable {
         case temperature, topK, topP, repetitionPenalty, replyLength
         case repetitionRange, repetitionSlope, presencePenalty, frequencyPenalty, minP, typical, tailFree, topA
         case dryMultiplier, dryBase, dryAllowedLength, dryRange, drySequenceBreakers
-        case xtcThreshold, xtcProbability, logitBias, bannedPhrases, samplerOrder
+        case xtcThreshold, xtcProbability, logitBias, bannedPhrases, samplerOrder, firstPersonGuard
     }
 
     public init(from decoder: any Decoder) throws {
@@ -157,6 +160,7 @@ extension GenerationSettings: Codable {
         try take(.logitBias, &logitBias)
         try take(.bannedPhrases, &bannedPhrases)
         try take(.samplerOrder, &samplerOrder)
+        firstPersonGuard = try c.decodeIfPresent(Bool.self, forKey: .firstPersonGuard)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -189,6 +193,7 @@ extension GenerationSettings: Codable {
         try put(.logitBias, logitBias, off.logitBias)
         try put(.bannedPhrases, bannedPhrases, off.bannedPhrases)
         try put(.samplerOrder, samplerOrder, off.samplerOrder)
+        try c.encodeIfPresent(firstPersonGuard, forKey: .firstPersonGuard)
     }
 }
 

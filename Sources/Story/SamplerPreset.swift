@@ -15,6 +15,7 @@ public struct SamplerPreset: Codable, Sendable, Equatable {
     public func applied(to settings: GenerationSettings) -> GenerationSettings {
         var chosen = self.settings
         chosen.replyLength = settings.replyLength
+        chosen.firstPersonGuard = settings.firstPersonGuard
         return chosen
     }
 

@@ -86,7 +86,9 @@ public struct Preferences: Equatable, Sendable {
     /// Keep the partial reply when a generation is stopped (otherwise it is discarded).
     public var keepPartialOnStop = false
     /// The story settings a new adventure starts with, set from the start menu's Settings.
-    public var storyDefaults = GenerationSettings()
+    public var storyDefaults = SamplerPreset.defaultPreset.applied(to: GenerationSettings())
+    /// Presets the player saved with `/preset save NAME`.
+    public var savedPresets: [SamplerPreset] = []
     /// Whether a new adventure detects game over and victory (a scenario may ask for it too).
     public var detectsEndingsByDefault = false
 

@@ -19,7 +19,8 @@ public let slashCommands: [(name: String, help: String)] = [
     ("/context", "show the exact prompt with token counts"),
     ("/history", "the story's turns: switch a turn's version, undo, redo, retry, edit"),
     ("/settings", "sampler settings, endings, theme"),
-    ("/set NAME VALUE", "change a setting: temperature, top-k, top-p, repetition, length, endings, partial, theme"),
+    ("/set NAME VALUE", "change a setting: any sampler (/settings names them), length, endings, partial, theme"),
+    ("/preset [NAME]", "list the sampler presets, or use one; /preset save NAME keeps the current samplers as yours"),
     ("/save", "save now (every turn is saved anyway)"),
     ("/export FORMAT [FILE]", "export as md, html, txt, json or kobold (--all-branches adds the other branches)"),
     ("/menu", "back to the start menu"),
@@ -47,6 +48,8 @@ func runCommand(_ state: inout AppState, _ line: String) -> [Effect] {
         return []
     case "/set":
         return setCommand(&state, argument)
+    case "/preset":
+        return presetCommand(&state, argument)
     case "/menu":
         guard !state.isGenerating else { return busy(&state) }
         // Leaving the adventure releases it: another window (or Load's delete) may use it.
@@ -178,66 +181,6 @@ func runCommand(_ state: inout AppState, _ line: String) -> [Effect] {
         report(&state, error)
         return []
     }
-}
-
-/// `/set NAME VALUE`: the settings overlay's values, for plain mode and for typing.
-func setCommand(_ state: inout AppState, _ argument: String) -> [Effect] {
-    let words = argument.split(separator: " ").map(String.init)
-    guard words.count == 2 else {
-        state.notice = Notice(text: "usage: /set NAME VALUE (temperature, top-k, top-p, repetition, length, endings, partial, theme); /settings shows them", isError: true)
-        return []
-    }
-    let (name, value) = (words[0].lowercased(), words[1].lowercased())
-    func fail(_ message: String) -> [Effect] {
-        state.notice = Notice(text: message, isError: true)
-        return []
-    }
-    switch name {
-    case "partial":
-        guard let on = ["on": true, "off": false][value] else { return fail("partial is on or off") }
-        state.preferences.keepPartialOnStop = on
-        state.notice = Notice(text: "Keep partial reply on stop: \(value).", isError: false)
-        return [.savePreferences]
-    case "theme":
-        guard let theme = Theme(rawValue: value) else { return fail("themes: " + Theme.allCases.map(\.rawValue).joined(separator: ", ")) }
-        state.preferences.theme = theme
-        state.notice = Notice(text: "Theme: \(value).", isError: false)
-        return [.savePreferences]
-    default:
-        break
-    }
-    // With no adventure open, the story settings are the defaults new adventures start with.
-    let forDefaults = state.teller == nil
-    guard !state.isGenerating else { return fail("a reply is being written; press Esc to stop it first") }
-    if name == "endings" {
-        guard let on = ["on": true, "off": false][value] else { return fail("endings is on or off") }
-        if forDefaults {
-            state.preferences.detectsEndingsByDefault = on
-            state.notice = Notice(text: "New adventures detect game over / victory: \(value).", isError: false)
-            return [.savePreferences]
-        }
-        state.teller!.setDetectsEndings(on)
-        state.notice = Notice(text: "Detect game over / victory: \(value).", isError: false)
-        return [.save]
-    }
-    var settings = forDefaults ? state.preferences.storyDefaults : state.adventure!.settings
-    switch name {
-    case "temperature": guard let v = Double(value) else { return fail("temperature is a number") }; settings.temperature = v
-    case "top-k", "topk": guard let v = Int(value) else { return fail("top-k is a whole number") }; settings.topK = v
-    case "top-p", "topp": guard let v = Double(value) else { return fail("top-p is a number") }; settings.topP = v
-    case "repetition", "repetition-penalty": guard let v = Double(value) else { return fail("repetition is a number") }; settings.repetitionPenalty = v
-    case "length": guard let v = Int(value) else { return fail("length is a number of tokens") }; settings.replyLength = v
-    default: return fail("unknown setting \(name); /settings lists them")
-    }
-    if let problem = settings.problem { return fail(problem) }
-    if forDefaults {
-        state.preferences.storyDefaults = settings
-        state.notice = Notice(text: "\(name) is now \(value) for new adventures.", isError: false)
-        return [.savePreferences]
-    }
-    try? state.teller!.setSettings(settings)
-    state.notice = Notice(text: "\(name) is now \(value) for this adventure.", isError: false)
-    return [.save, .measureContext]
 }
 
 /// "Turn 3: version 2 of 3" after a switch (the current turn's, or turn `number`'s).

@@ -1,8 +1,17 @@
 import Story
 
-/// The settings overlay's rows, in order.
-enum SettingRow: CaseIterable {
-    case temperature, topK, topP, repetitionPenalty, replyLength, endings, keepPartial, theme
+/// The settings overlay's rows, in order: the preset, every sampler setting, then the
+/// adventure's game-over detection and the player's own preferences.
+enum SettingRow: Equatable {
+    case preset
+    case field(SettingField.ID)
+    case endings, keepPartial, theme
+
+    static let all: [SettingRow] = [.preset] + SettingField.all.map { .field($0.name) } + [.endings, .keepPartial, .theme]
+}
+
+extension SettingField {
+    public typealias ID = String
 }
 
 func handleOverlayKey(_ state: inout AppState, _ overlay: Overlay, _ key: Key) -> [Effect] {
@@ -245,7 +254,7 @@ private func historyKey(_ state: inout AppState, _ key: Key) -> [Effect] {
 }
 
 private func settingsKey(_ state: inout AppState, _ key: Key) -> [Effect] {
-    let rows = SettingRow.allCases
+    let rows = SettingRow.all
     switch key {
     case .up: state.selection = max(0, state.selection - 1)
     case .down: state.selection = min(rows.count - 1, state.selection + 1)
@@ -270,6 +279,14 @@ private func adjust(_ state: inout AppState, _ row: SettingRow, by direction: Do
     default:
         break
     }
+    if row == .preset {
+        let current = state.adventure?.settings ?? state.preferences.storyDefaults
+        let presets = SamplerPreset.builtIn + state.preferences.savedPresets
+        let index = presets.firstIndex { $0.name == SamplerPreset.matching(current, saved: state.preferences.savedPresets) }
+        let next = index.map { ($0 + (direction > 0 ? 1 : presets.count - 1)) % presets.count } ?? 0
+        guard !state.isGenerating else { return [] }
+        return apply(&state, presets[next].applied(to: current), saying: "Preset \(presets[next].name)")
+    }
     guard state.teller != nil else {
         // No adventure open: the values new adventures start with.
         if row == .endings {
@@ -293,16 +310,9 @@ private func adjust(_ state: inout AppState, _ row: SettingRow, by direction: Do
     return [.save, .measureContext]
 }
 
-/// `settings` with one row's value stepped, or nil at a limit (where it stays).
+/// `settings` with one row's value stepped, or nil at a limit (where it stays) or for a
+/// row ←→ cannot change (a list, which `/set` edits).
 private func adjusted(_ settings: GenerationSettings, _ row: SettingRow, by direction: Double) -> GenerationSettings? {
-    var settings = settings
-    switch row {
-    case .temperature: settings.temperature = ((settings.temperature + 0.05 * direction) * 100).rounded() / 100
-    case .topK: settings.topK += Int(5 * direction)
-    case .topP: settings.topP = ((settings.topP + 0.05 * direction) * 100).rounded() / 100
-    case .repetitionPenalty: settings.repetitionPenalty = ((settings.repetitionPenalty + 0.05 * direction) * 100).rounded() / 100
-    case .replyLength: settings.replyLength += Int(10 * direction)
-    case .endings, .keepPartial, .theme: break
-    }
-    return settings.problem == nil ? settings : nil
+    guard case .field(let name) = row, let field = SettingField.named(name) else { return nil }
+    return field.stepped(settings, by: direction)
 }

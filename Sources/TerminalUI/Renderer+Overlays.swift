@@ -143,21 +143,19 @@ public func overlayContent(_ state: AppState, _ overlay: Overlay, width: Int) ->
     case .settings:
         let settings = adventure?.settings ?? state.preferences.storyDefaults
         let endings = adventure?.detectsEndings ?? state.preferences.detectsEndingsByDefault
-        let values: [(String, String)] = [
-            ("Temperature", String(settings.temperature)),
-            ("Top-k", String(settings.topK)),
-            ("Top-p", String(settings.topP)),
-            ("Repetition penalty", String(settings.repetitionPenalty)),
-            ("Reply length (tokens)", String(settings.replyLength)),
-            ("Detect game over / victory", endings ? "on" : "off"),
-            ("Keep partial reply on stop", state.preferences.keepPartialOnStop ? "on" : "off"),
-            ("Theme", state.preferences.theme.rawValue),
-        ]
+        let preset = SamplerPreset.matching(settings, saved: state.preferences.savedPresets) ?? "(your own)"
+        let values: [(String, String)] = [("Preset", preset)]
+            + SettingField.all.map { ($0.label, $0.read(settings)) }
+            + [
+                ("Detect game over / victory", endings ? "on" : "off"),
+                ("Keep partial reply on stop", state.preferences.keepPartialOnStop ? "on" : "off"),
+                ("Theme", state.preferences.theme.rawValue),
+            ]
         var lines = values.map { StyledLine(text: $0.0.padding(30) + $0.1, role: .normal) }
         lines.append(StyledLine(text: "", role: .normal))
         lines += wrapped(adventure == nil
-                         ? "No adventure is open: the first six are what new adventures start with. The last two are yours everywhere."
-                         : "The first six belong to this adventure; the last two are yours everywhere. /set NAME VALUE also changes them.",
+                         ? "No adventure is open: the samplers are what new adventures start with. The last two are yours everywhere. Lists (breakers, bans, bias, order) change with /set NAME VALUE."
+                         : "The samplers and game over detection belong to this adventure; the last two are yours everywhere. /set NAME VALUE changes any of them (lists too); /preset save NAME keeps these samplers.",
                          width: width).map { StyledLine(text: $0.text, role: .dim) }
         return OverlayContent(title: "Settings", lines: lines, hint: "↑↓ choose · ←→ change · Esc close",
                               selected: min(state.selection, values.count - 1))

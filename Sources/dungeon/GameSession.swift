@@ -74,6 +74,10 @@ final class GameSession {
             preferences.storyDefaults = defaults
         }
         if let endings = try? database.setting("detectsEndingsByDefault") { preferences.detectsEndingsByDefault = endings == "true" }
+        if let text = try? database.setting("samplerPresets"),
+           let presets = try? JSONDecoder().decode([SamplerPreset].self, from: Data(text.utf8)) {
+            preferences.savedPresets = presets.filter { $0.settings.problem == nil && SamplerPreset.problem(savingAs: $0.name) == nil }
+        }
         return preferences
     }
 
@@ -164,6 +168,7 @@ final class GameSession {
                 try database.setSetting("keepPartialOnStop", state.preferences.keepPartialOnStop ? "true" : "false")
                 try database.setSetting("storyDefaults", String(decoding: try JSONEncoder().encode(state.preferences.storyDefaults), as: UTF8.self))
                 try database.setSetting("detectsEndingsByDefault", state.preferences.detectsEndingsByDefault ? "true" : "false")
+                try database.setSetting("samplerPresets", String(decoding: try JSONEncoder().encode(state.preferences.savedPresets), as: UTF8.self))
                 return []
             case .downloadModel:
                 guard let (installer, mirror) = modelDownload else {

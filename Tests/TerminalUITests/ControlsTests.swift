@@ -214,14 +214,14 @@ import Testing
         _ = reduce(&state, .key(.down))
         _ = reduce(&state, .key(.enter))  // Settings
         #expect(state.overlay == .settings)
-        #expect(render(state).lines.contains { $0.contains("Temperature") && $0.contains("0.8") })
+        // New adventures start from the default preset.
+        #expect(render(state).lines.contains { $0.contains("Preset") && $0.contains(SamplerPreset.defaultName) })
+        _ = reduce(&state, .key(.down))
+        #expect(render(state).lines.contains { $0.contains("Temperature") && $0.contains("0.9") })
         #expect(reduce(&state, .key(.right)) == [.savePreferences])
-        #expect(state.preferences.storyDefaults.temperature == 0.85)
-        _ = reduce(&state, .key(.down))
-        _ = reduce(&state, .key(.down))
-        _ = reduce(&state, .key(.down))
-        _ = reduce(&state, .key(.down))
-        _ = reduce(&state, .key(.right))  // reply length
+        #expect(state.preferences.storyDefaults.temperature == 0.95)
+        for _ in 1..<SettingField.all.count { _ = reduce(&state, .key(.down)) }
+        _ = reduce(&state, .key(.right))  // reply length, the last sampler row
         #expect(state.preferences.storyDefaults.replyLength == 70)
         #expect(render(state).lines.contains { $0.contains("what new adventures start with") })
     }

@@ -248,12 +248,21 @@ import Testing
         type("/settings", into: &state)
         _ = pressEnter(&state)
         #expect(state.overlay == .settings)
+        _ = reduce(&state, .key(.down))
         #expect(reduce(&state, .key(.right)) == [.save, .measureContext])
         #expect(state.adventure?.settings.temperature == 0.85)
         _ = reduce(&state, .key(.down))
         _ = reduce(&state, .key(.left))
         #expect(state.adventure?.settings.topK == 35)
-        for _ in 0..<6 { _ = reduce(&state, .key(.down)) }
+        // The preset row cycles the presets: settings of no preset go to the first, classic,
+        // whose next is aidungeon2.
+        _ = reduce(&state, .key(.up))
+        _ = reduce(&state, .key(.up))
+        _ = reduce(&state, .key(.left))
+        #expect(state.adventure?.settings.temperature == 0.8 && state.adventure?.settings.topK == 40)
+        _ = reduce(&state, .key(.right))
+        #expect(state.adventure?.settings.temperature == 0.4)
+        for _ in 0..<(SettingField.all.count + 3) { _ = reduce(&state, .key(.down)) }
         #expect(reduce(&state, .key(.right)) == [.savePreferences])
         #expect(state.preferences.theme == .highContrast)
         #expect(reduce(&state, .key(.escape)) == [.savePreferences])
