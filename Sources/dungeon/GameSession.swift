@@ -29,6 +29,8 @@ final class GameSession {
     /// DUNGEON_READ_AHEAD=0, for comparing).
     var readingAhead = ProcessInfo.processInfo.environment["DUNGEON_READ_AHEAD"] != "0"
     private var seeds: SplitMix64
+    /// `play`'s --preset and sampler flags, applied to the adventure it opens.
+    var samplerOverride: ((GenerationSettings) -> GenerationSettings)?
     /// Results of effects that finish later (streamed text, replies), posted from the worker.
     let inbox = Inbox()
 
@@ -74,11 +76,15 @@ final class GameSession {
             preferences.storyDefaults = defaults
         }
         if let endings = try? database.setting("detectsEndingsByDefault") { preferences.detectsEndingsByDefault = endings == "true" }
-        if let text = try? database.setting("samplerPresets"),
-           let presets = try? JSONDecoder().decode([SamplerPreset].self, from: Data(text.utf8)) {
-            preferences.savedPresets = presets.filter { $0.settings.problem == nil && SamplerPreset.problem(savingAs: $0.name) == nil }
-        }
+        preferences.savedPresets = Self.savedPresets(in: database)
         return preferences
+    }
+
+    /// The presets the player saved (`/preset save`); damaged ones are left out.
+    static func savedPresets(in database: SaveDatabase) -> [SamplerPreset] {
+        guard let text = try? database.setting("samplerPresets"),
+              let presets = try? JSONDecoder().decode([SamplerPreset].self, from: Data(text.utf8)) else { return [] }
+        return presets.filter { $0.settings.problem == nil && SamplerPreset.problem(savingAs: $0.name) == nil }
     }
 
     /// Ends the game: stops a reply being written and waits (briefly) for the engine's
@@ -213,6 +219,10 @@ final class GameSession {
     /// Hands an adventure just created or loaded (and locked) to the game; the file holds all of it.
     private func open(_ adventure: Adventure, id: Int64) -> [AppAction] {
         savedRevision = adventure.revision
+        var adventure = adventure
+        if let samplerOverride {
+            adventure.settings = samplerOverride(adventure.settings)
+        }
         return [.adventureOpened(id: id, adventure)]
     }
 

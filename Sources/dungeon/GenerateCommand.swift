@@ -29,8 +29,12 @@ struct GenerateCommand: ParsableCommand {
             if maxTokens > room {
                 FileHandle.standardError.write(Data("[--max-tokens \(maxTokens): the \(engine.contextLength)-token window holds the \(promptTokens)-token prompt and at most \(room) more]\n".utf8))
             }
-            let request = GenerationRequest(
-                maxTokens: min(maxTokens, engine.contextLength - 1), sampling: sampling.settings, seed: seed)
+            let story = try sampling.story()
+            var samplers = engine.sampling(for: story)
+            samplers.greedy = sampling.greedy
+            var request = GenerationRequest(
+                maxTokens: min(maxTokens, engine.contextLength - 1), sampling: samplers, seed: seed)
+            request.bannedPhrases = story.bannedPhrases
             var sanitizer = TextSanitizer.Stream()  // drops an escape sequence split across pieces whole
             let result = try engine.generate(prompt: prompt, request: request) { piece in
                 writeRaw(sanitizer.push(piece))

@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import Foundation
 import GPT2
+import Story
 
 /// `--model` and `--threads`, shared by every command that runs GPT-2.
 struct ModelOptions: ParsableArguments {
@@ -35,25 +36,14 @@ struct ModelOptions: ParsableArguments {
 
 extension Precision: ExpressibleByArgument {}
 
-/// The sampler flags of `dungeon generate`.
+/// The sampler flags of `dungeon generate`: the presets and samplers, a seed, greedy.
 struct SamplingOptions: ParsableArguments {
-    // `.unconditional`: a negative number is the option's value, so it reaches the validation
-    // ("temperature must be …") instead of being taken for an unknown flag.
-    @Option(parsing: .unconditional, help: "Sampling temperature.") var temperature: Float = 0.8
-    @Option(name: .customLong("top-k"), parsing: .unconditional, help: "Keep the K most likely tokens (0: all).") var topK: Int = 40
-    @Option(name: .customLong("top-p"), parsing: .unconditional, help: "Keep the most likely tokens up to this probability mass.")
-    var topP: Float = 0.9
-    @Option(name: .customLong("repetition-penalty"), parsing: .unconditional, help: "Penalty for recently used tokens (1: none).")
-    var repetitionPenalty: Float = 1.15
+    @OptionGroup var samplers: SamplerOptions
     @Option(help: "Random seed; the same seed and settings give the same text.") var seed: UInt64?
     @Flag(help: "Always take the most likely token.") var greedy = false
 
-    var settings: SamplingSettings {
-        SamplingSettings(temperature: temperature, topK: topK, topP: topP,
-                         repetitionPenalty: repetitionPenalty, greedy: greedy)
-    }
-
-    func validate() throws {
-        if let problem = settings.problem { throw ValidationError(problem) }
+    /// The default preset's samplers with the preset and flags given.
+    func story() throws -> GenerationSettings {
+        try samplers.apply(to: SamplerPreset.defaultPreset.settings)
     }
 }

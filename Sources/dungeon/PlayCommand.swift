@@ -35,6 +35,7 @@ struct PlayCommand: ParsableCommand {
     var models: String?
     @OptionGroup var savesOptions: SavesOptions
     @Option(help: "Random seed: the same seed and actions write the same story.") var seed: UInt64?
+    @OptionGroup var samplers: SamplerOptions
     @Option(help: "Compute threads (default: all cores).") var threads: Int?
     @Option(help: "Weights in memory: f32, f16, q8 (8-bit) or q4 (4-bit) (default: as stored up to gpt2-medium, q8 above).")
     var precision: Precision?
@@ -83,6 +84,9 @@ struct PlayCommand: ParsableCommand {
                 throw ValidationError(problem ?? "no model")
             }
 
+            // An unknown preset is refused before the game starts (saved ones count).
+            _ = try samplers.apply(to: GenerationSettings(), saved: GameSession.savedPresets(in: database))
+
             let (code, unsaved) = MainActor.assumeIsolated { () -> (Int32, String?) in
                 let session = GameSession(database: database, savesFolder: savesOptions.folder, worker: worker, seed: seed)
                 var state = AppState(width: 80, height: 24, scenarios: scenarios, modelName: worker?.modelName, modelProblem: problem)
@@ -94,6 +98,11 @@ struct PlayCommand: ParsableCommand {
                     state.downloadOffer = "\(gpt2.name) (\(gpt2.disk))"
                 }
                 state.preferences = session.loadPreferences()
+                if !samplers.isEmpty {
+                    // The preset and flags given override the adventure's samplers once it opens.
+                    let (options, saved) = (samplers, state.preferences.savedPresets)
+                    session.samplerOverride = { (try? options.apply(to: $0, saved: saved)) ?? $0 }
+                }
                 state.contextWindow = worker?.contextLength
                 if startNew && scenario == nil && prompt == nil { state.screen = .scenarios }
                 let code = usePlain
