@@ -81,7 +81,7 @@ final class GameSession {
     }
 
     /// The presets the player saved (`/preset save`); damaged ones are left out.
-    static func savedPresets(in database: SaveDatabase) -> [SamplerPreset] {
+    nonisolated static func savedPresets(in database: SaveDatabase) -> [SamplerPreset] {
         guard let text = try? database.setting("samplerPresets"),
               let presets = try? JSONDecoder().decode([SamplerPreset].self, from: Data(text.utf8)) else { return [] }
         return presets.filter { $0.settings.problem == nil && SamplerPreset.problem(savingAs: $0.name) == nil }
