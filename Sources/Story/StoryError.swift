@@ -9,7 +9,7 @@ public enum StoryError: Error, Equatable, CustomStringConvertible {
     case noSuchWorldInfo(Int)
     case invalidSettings(String)
     /// The model gave nothing usable, even after retrying with fresh seeds.
-    case noReply
+    case noReply(rejections: [ReplyRejection])
     /// An ending was reached; undo, or choose to continue anyway.
     case adventureEnded(Ending)
     case replyPending
@@ -40,7 +40,10 @@ public enum StoryError: Error, Equatable, CustomStringConvertible {
         case .noSuchMemory(let n): return "there is no memory entry \(n)"
         case .noSuchWorldInfo(let n): return "there is no world info entry \(n)"
         case .invalidSettings(let problem): return problem
-        case .noReply: return "the model wrote nothing usable; try another action or /retry"
+        case .noReply(let rejections):
+            let reasons = Array(Set(rejections.map(\.reason))).sorted().joined(separator: ", ")
+            return "the model wrote nothing usable in \(rejections.count) tries" + (reasons.isEmpty ? "" : " (\(reasons))")
+                + "; try another action or /retry"
         case .adventureEnded(let ending):
             return ending == .victory
                 ? "you have won! /undo, or /continue to play on anyway"

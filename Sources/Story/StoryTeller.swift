@@ -8,8 +8,12 @@ public struct ReplyOutcome: Sendable, Equatable {
     public var cancelled: Bool
     public var tokensPerSecond: Double
     public var ending: Ending?
+    /// Why the loop guard turned down each earlier attempt.
+    public var rejections: [ReplyRejection] = []
 
-    public init(reply: Reply?, attempts: Int, repetitive: Bool, cancelled: Bool, tokensPerSecond: Double, ending: Ending?) {
+    public init(reply: Reply?, attempts: Int, repetitive: Bool, cancelled: Bool, tokensPerSecond: Double, ending: Ending?,
+                rejections: [ReplyRejection] = []) {
+        self.rejections = rejections
         self.reply = reply
         self.attempts = attempts
         self.repetitive = repetitive
@@ -115,9 +119,9 @@ public struct StoryTeller: Sendable, Equatable {
         var attempt = 0
         var best: (text: String, seed: UInt64, settings: GenerationSettings)?
         var tokensPerSecond = 0.0
+        var rejections: [ReplyRejection] = []
         while attempt <= loopRetries {
-            var settings = adventure.settings
-            settings.temperature = min(5, settings.temperature + 0.1 * Double(attempt))
+            let settings = Self.strengthened(adventure.settings, attempt: attempt)
             let seed = random.next()
             attempt += 1
             let generated = try generator.generate(
@@ -139,13 +143,37 @@ public struct StoryTeller: Sendable, Equatable {
                 cleaned = OutputCleaner.clean(raw)
             }
             if !cleaned.text.isEmpty && best == nil { best = (cleaned.text, seed, settings) }
-            if !LoopGuard.isRepetitive(cleaned.text, recent: recent) {
-                return commit((cleaned.text, seed, settings), attempts: attempt, repetitive: false, cancelled: false,
-                              tokensPerSecond: tokensPerSecond)
+            guard let rejection = rejection(of: cleaned.text, recent: recent) else {
+                var outcome = commit((cleaned.text, seed, settings), attempts: attempt, repetitive: false, cancelled: false,
+                                     tokensPerSecond: tokensPerSecond)
+                outcome.rejections = rejections
+                return outcome
             }
+            rejections.append(rejection)
         }
-        guard let best else { throw StoryError.noReply }
-        return commit(best, attempts: attempt, repetitive: true, cancelled: false, tokensPerSecond: tokensPerSecond)
+        guard let best else { throw StoryError.noReply(rejections: rejections) }
+        var outcome = commit(best, attempts: attempt, repetitive: true, cancelled: false, tokensPerSecond: tokensPerSecond)
+        outcome.rejections = rejections
+        return outcome
+    }
+
+    /// Why the loop guard turns `reply` down, or nil to keep it.
+    func rejection(of reply: String, recent: [String]) -> ReplyRejection? {
+        if reply.trimmingSpaces.isEmpty { return .empty }
+        if LoopGuard.isRepetitive(reply, recent: recent) { return .repetitive }
+        if adventure.guardsPerson && PersonGuard.slips(reply) { return .firstPerson }
+        return nil
+    }
+
+    /// The settings of retry `attempt` after the loop guard turned replies down: a little more
+    /// temperature, presence penalty and DRY each time (attempt 0 is the adventure's own).
+    static func strengthened(_ settings: GenerationSettings, attempt: Int) -> GenerationSettings {
+        guard attempt > 0 else { return settings }
+        var stronger = settings
+        stronger.temperature = min(5, settings.temperature + 0.1 * Double(attempt))
+        stronger.presencePenalty = min(2, settings.presencePenalty + 0.2 * Double(attempt))
+        stronger.dryMultiplier = min(10, max(settings.dryMultiplier, 0.8) * (1 + 0.5 * Double(attempt - 1)))
+        return stronger
     }
 
     /// A few more tokens, up to the first sentence end, for a reply cut mid-sentence.

@@ -74,16 +74,21 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [Effect] {
             }
             state.notice = Notice(text: outcome.reply == nil ? "Stopped; the new reply was discarded." : "Stopped; the partial reply was kept.", isError: false)
         } else if outcome.repetitive {
-            state.notice = Notice(text: loopAdvice(teller.adventure.settings), isError: true)
+            let report = guardReport(outcome.rejections, kept: false)
+            state.notice = Notice(text: (report.isEmpty ? "" : report + " ") + loopAdvice(teller.adventure.settings), isError: true)
         } else if let ending = outcome.ending {
             state.notice = Notice(text: StoryError.adventureEnded(ending).description, isError: false)
+        } else if !outcome.rejections.isEmpty {
+            state.notice = Notice(text: guardReport(outcome.rejections, kept: true), isError: false)
         }
         return outcome.reply == nil ? [.measureContext] : [.save, .measureContext]
     case .generationFailed(let message):
         state.generation = nil
         state.notice = Notice(text: message, isError: true)
+        let hadAction = !(state.teller?.adventure.turns.last?.input.isEmpty ?? true)
         if takeBack(&state) {
-            state.notice = Notice(text: message + "; your action was taken back", isError: true)
+            // An empty Enter had no action to take back: the story simply did not go on.
+            state.notice = Notice(text: message + (hadAction ? "; your action was taken back" : "; the story did not go on"), isError: true)
             return [.save, .measureContext]
         }
         return [.measureContext]
@@ -138,6 +143,15 @@ func handleKey(_ state: inout AppState, _ key: Key) -> [Effect] {
     case .play: return handlePlayKey(&state, key)
     case .start, .scenarios, .characters, .load: return handleMenuKey(&state, key)
     }
+}
+
+/// What the loop guard did: how many replies it turned down and why, and what it did then.
+func guardReport(_ rejections: [ReplyRejection], kept: Bool) -> String {
+    guard !rejections.isEmpty else { return "" }
+    let reasons = rejections.map(\.reason).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+    let count = rejections.count == 1 ? "1 reply" : "\(rejections.count) replies"
+    return "The loop guard turned down \(count) (\(reasons.joined(separator: "; "))) and "
+        + (kept ? "wrote again with stronger anti-repetition." : "kept the best it got.")
 }
 
 /// What to tell the player when replies still loop after the retries: the setting that

@@ -106,8 +106,37 @@ import Testing
         let generator = FakeGenerator { _, _ in "> You do it again." }
         var random = CountingRandom()
         try teller.act("wait", mode: .do)
-        #expect(throws: StoryError.noReply) { try teller.writeReply(with: generator, random: &random) }
+        #expect(throws: StoryError.noReply(rejections: Array(repeating: .empty, count: teller.loopRetries + 1))) {
+            try teller.writeReply(with: generator, random: &random)
+        }
         #expect(teller.awaitingReply)
+    }
+
+    /// In a story told to "you", a reply narrated as "I" or "we" is retried, with stronger
+    /// anti-repetition, and the outcome says why; quoted speech never counts, and a story
+    /// opened in the first person keeps such replies, as does the setting turned off.
+    @Test func firstPersonSlipsAreRetriedInASecondPersonStory() throws {
+        let replies = ["I open the door and we walk in.", "You open the door. \"I am here,\" says the guard."]
+        let generator = FakeGenerator { _, n in replies[min(n - 1, replies.count - 1)] }
+        var teller = newTeller()
+        #expect(teller.adventure.guardsPerson)
+        var random = CountingRandom()
+        try teller.act("open the door", mode: .do)
+        let outcome = try teller.writeReply(with: generator, random: &random)
+        #expect(outcome.rejections == [.firstPerson])
+        #expect(outcome.reply?.text.hasPrefix("You open the door.") == true)
+        let seen = generator.calls.map(\.settings)
+        #expect(seen[1].presencePenalty > seen[0].presencePenalty && seen[1].dryMultiplier > seen[0].dryMultiplier)
+        #expect(seen[1].temperature > seen[0].temperature)
+
+        var settings = teller.adventure.settings
+        settings.firstPersonGuard = false
+        try teller.setSettings(settings)
+        #expect(!teller.adventure.guardsPerson)
+        #expect(!PersonGuard.isSecondPerson("I wake in a cold cell. My head hurts."))
+        #expect(PersonGuard.isSecondPerson("You wake in a cold cell. Your head hurts."))
+        #expect(!PersonGuard.slips("\"We must go, I say,\" the guard shouts at you."))
+        #expect(PersonGuard.slips("We run. I fall behind."))
     }
 
     @Test func aReplyCutMidSentenceIsFinished() throws {
