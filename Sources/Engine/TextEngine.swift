@@ -119,7 +119,7 @@ public final class TextEngine {
         while generated.count < request.maxTokens {
             let sampleStart = clock.now
             let banned = bans[generated.count] ?? []
-            let token = sampler.sample(logits, history: (session.tokens[...]), alsoBanned: banned)
+            let token = sampler.sample(consuming: &logits, history: session.tokens[...], alsoBanned: banned)
             samplerTime += clock.now - sampleStart
             if banned.contains(token) {
                 // Every possible token here was banned: give up where the phrase began.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import Foundation
 import GPT2
+import Story
 import Tokenizer
 
 struct BenchCommand: ParsableCommand {
@@ -21,6 +22,12 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "With --game: how many turns.") var turns = 60
     @Flag(help: "Measure the save file instead (no model): opening, switching branch and saving a turn at 10 and 10,000 turns.")
     var saves = false
+    @Flag(help: "Measure the story's quality instead: a scripted adventure played with each preset (--presets).")
+    var quality = false
+    @Option(help: "With --quality: the presets to compare, separated by commas (default: every built-in one).")
+    var presets: String?
+    @Option(help: "With --quality: seeds per preset.") var seeds = 4
+    @OptionGroup var samplers: SamplerOptions
 
     func validate() throws {
         if !saves { try modelOptions.requireModel() }
@@ -54,29 +61,56 @@ struct BenchCommand: ParsableCommand {
                 try GameBench(folder: modelOptions.modelURL, precision: modelOptions.precision, turns: max(2, turns)).run()
                 return
             }
+            if quality {
+                try QualityBench(engine: engine, presets: try qualityPresets(), seeds: max(1, seeds), turns: min(turns, 24)).run()
+                return
+            }
 
-            // Prompt text drawn from the vocabulary with a fixed seed: speed does not depend on which tokens.
-            var random = SplitMix64(seed: 1)
-            let prompt = (0..<promptTokens).map { _ in Int(random.next() % UInt64(min(config.vocabularySize, 50000))) }
+            // Adventure-like text: the model's speed does not depend on which tokens, but the
+            // samplers' does (how many tokens are likely), so the prompt reads like a story.
+            var prompt = Array(engine.tokenizer.encode(Self.story(bytes: promptTokens * 8)).prefix(promptTokens))
+            while prompt.count < promptTokens { prompt.append(13) }
             var promptRates: [Double] = []
             var generationRates: [Double] = []
+            let chosen = engine.sampling(for: try samplers.apply(to: SamplerPreset.defaultPreset.settings))
+            let every = engine.sampling(for: Self.everySampler)
+            var samplerSeconds: [String: [Double]] = [:]
             for _ in 0..<runs {
                 let session = InferenceSession(model: engine.model)
                 let start = clock.now
                 var logits = try session.prefill(prompt)
                 promptRates.append(Double(promptTokens) / (clock.now - start).seconds)
 
-                var sampler = Sampler(settings: SamplingSettings(), seed: 7)
+                var sampler = Sampler(settings: chosen, seed: 7, contextLength: config.contextLength)
+                // The same logits through every sampler at once, timed apart (its token is not used).
+                var all = Sampler(settings: every, seed: 7, contextLength: config.contextLength)
+                var spent: [String: Duration] = ["chosen": .zero, "every": .zero]
                 let generationStart = clock.now
                 for _ in 0..<newTokens {
+                    let sampleStart = clock.now
                     let token = sampler.sample(logits, history: session.tokens[...])
+                    spent["chosen"]! += clock.now - sampleStart
                     logits = try session.append([token])
                 }
-                generationRates.append(Double(newTokens) / (clock.now - generationStart).seconds)
+                let generationTime = clock.now - generationStart
+                for _ in 0..<newTokens {
+                    let sampleStart = clock.now
+                    _ = all.sample(logits, history: session.tokens[...])
+                    spent["every"]! += clock.now - sampleStart
+                }
+                generationRates.append(Double(newTokens) / generationTime.seconds)
+                for (name, time) in spent { samplerSeconds[name, default: []].append(time.seconds / Double(newTokens)) }
             }
             print(String(format: "prompt:  %.1f tokens/s (%d-token prompt, median of %d)", median(promptRates), promptTokens, runs))
+            let tokenSeconds = 1 / median(generationRates)
             print(String(format: "generate: %.1f tokens/s (%d tokens after a %d-token prompt, median of %d)",
                          median(generationRates), newTokens, promptTokens, runs))
+            for (name, label) in [("chosen", samplers.preset ?? (samplers.isEmpty ? SamplerPreset.defaultName : "flags given")),
+                                  ("every", "every sampler on")] {
+                let seconds = median(samplerSeconds[name] ?? [])
+                print(String(format: "samplers: %.1f µs per token with %@ (%.2f %% of a generated token)",
+                             seconds * 1e6, label, 100 * seconds / tokenSeconds))
+            }
 
             if storyKiB > 0 {
                 let story = Self.story(bytes: storyKiB * 1024)
@@ -93,6 +127,36 @@ struct BenchCommand: ParsableCommand {
             if let peak = SystemMemory.peakResidentBytes() {
                 print(String(format: "memory:  %.0f MiB peak resident", Double(peak) / 1_048_576))
             }
+        }
+    }
+
+    /// Every sampler at once, for the samplers' cost: top-k, top-a, typical, top-p, min-p,
+    /// tail-free, temperature and XTC, the penalties over the whole window, DRY, two biases.
+    static let everySampler: GenerationSettings = {
+        var s = GenerationSettings(temperature: 0.9, topK: 100, topP: 0.95, repetitionPenalty: 1.1)
+        s.repetitionRange = 1024
+        s.repetitionSlope = 0.7
+        s.presencePenalty = 0.3
+        s.frequencyPenalty = 0.1
+        s.minP = 0.05
+        s.typical = 0.95
+        s.tailFree = 0.95
+        s.topA = 0.1
+        s.dryMultiplier = 0.8
+        s.xtcProbability = 0.5
+        s.logitBias = [LogitBias(text: "dragon", amount: 2), LogitBias(token: 13, amount: -1)]
+        s.samplerOrder = SamplerStep.koboldOrder
+        return s
+    }()
+
+    func qualityPresets() throws -> [SamplerPreset] {
+        guard let presets else {
+            return samplers.isEmpty ? SamplerPreset.builtIn
+                : SamplerPreset.builtIn + [SamplerPreset(name: "flags", summary: "", settings: try samplers.apply(to: SamplerPreset.defaultPreset.settings))]
+        }
+        return try presets.split(separator: ",").map { name in
+            guard let preset = SamplerPreset.named(String(name)) else { throw ValidationError("no preset \(name)") }
+            return preset
         }
     }
 

@@ -64,6 +64,18 @@ import Testing
         #expect(Sampler.nucleus(many, topK: 40, topP: 1).map(\.token) == sorted)
     }
 
+    /// Top-k through a floor guessed from samples, on logits full of ties (few distinct values)
+    /// and on spread ones: the same tokens, in the same order, as sorting everything.
+    @Test(arguments: [Float(1), 1000])
+    func topKBySamplingAgreesWithSorting(levels: Float) {
+        var random = SplitMix64(seed: 5)
+        let many = (0..<50257).map { _ in (random.nextUnitFloat() * levels).rounded(.down) }
+        let order = many.enumerated().sorted { $0.element > $1.element || ($0.element == $1.element && $0.offset < $1.offset) }
+        for k in [1, 40, 100, 3000] {
+            #expect(Sampler.nucleus(many, topK: k, topP: 1).map(\.token) == order.prefix(k).map(\.offset), "k \(k)")
+        }
+    }
+
     @Test func sameSeedSameTokens() {
         let settings = SamplingSettings(temperature: 1.2, topK: 0, topP: 1, repetitionPenalty: 1)
         func draw(seed: UInt64) -> [Int] {

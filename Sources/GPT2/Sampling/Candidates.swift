@@ -30,12 +30,10 @@ struct Candidates {
     /// could not change a float sum, so they are dropped without changing any result.
     mutating func materialize(margin: Float) -> [Candidate] {
         if let list { return list }
-        var maximum = -Float.infinity
-        for logit in logits where logit > maximum { maximum = logit }
         var kept: [Candidate] = []
-        let floor = maximum - margin
-        for (token, logit) in logits.enumerated() where logit >= floor && logit > -.infinity {
-            kept.append((token, logit))
+        logits.withUnsafeBufferPointer { logits in
+            let floor = LogitScan.maximum(logits) - margin
+            LogitScan.forEach(in: logits, atLeast: { floor }) { kept.append(($0, $1)) }
         }
         replace(with: kept, sorted: false)
         return kept

@@ -29,30 +29,51 @@ public struct RepetitionPenalty: LogitProcessor {
     public func process(_ logits: inout [Float], history: ArraySlice<Int>) {
         guard penalty != 1 || presence != 0 || frequency != 0, window > 0 else { return }
         let recent = history.suffix(window)
-        // Count each token, and whether it occurs in the newer half (KoboldCpp's "near":
-        // positions i with 2i >= n).
-        var counts: [Int: (count: Int, near: Bool)] = [:]
-        counts.reserveCapacity(recent.count)
-        for (i, token) in recent.enumerated() where logits.indices.contains(token) {
-            let near = 2 * i >= recent.count
-            let seen = counts[token]
-            counts[token] = ((seen?.count ?? 0) + 1, (seen?.near ?? false) || near)
-        }
         let reduced = penalty > 1 ? 1 + (penalty - 1) * slope : penalty
-        if presence == 0 && frequency == 0 && slope == 1 {
-            // The plain penalty, in the order it always ran (old stories replay exactly).
-            var done = Set<Int>()
-            for token in recent where logits.indices.contains(token) && done.insert(token).inserted {
-                let logit = logits[token]
-                logits[token] = logit > 0 ? logit / penalty : logit * penalty
-            }
-            return
+        var counts = TokenCounts(capacity: recent.count)
+        // KoboldCpp's "near" half: positions i with 2i >= n.
+        for (i, token) in recent.enumerated() where logits.indices.contains(token) {
+            counts.add(token, near: 2 * i >= recent.count)
         }
-        for (token, seen) in counts {
-            let factor = seen.near ? penalty : reduced
-            let logit = logits[token]
-            logits[token] = (logit > 0 ? logit / factor : logit * factor)
-                - Float(seen.count) * frequency - presence
+        // Each token seen is changed once, whatever the order: the plain penalty gives exactly
+        // what it always gave (old stories replay).
+        logits.withUnsafeMutableBufferPointer { logits in
+            counts.forEach { token, count, near in
+                let factor = near ? penalty : reduced
+                let logit = logits[token]
+                var changed = logit > 0 ? logit / factor : logit * factor
+                if frequency != 0 || presence != 0 { changed -= Float(count) * frequency + presence }
+                logits[token] = changed
+            }
+        }
+    }
+}
+
+/// How often each token occurs in a window, and whether in its newer half: a small
+/// open-addressing table (Swift's Dictionary costs several times as much per token here).
+struct TokenCounts {
+    private var keys: [Int32]
+    private var counts: [UInt32]  // count << 1 | near
+    private let mask: Int
+
+    init(capacity: Int) {
+        var size = 16
+        while size < 2 * capacity { size <<= 1 }
+        keys = [Int32](repeating: -1, count: size)
+        counts = [UInt32](repeating: 0, count: size)
+        mask = size - 1
+    }
+
+    mutating func add(_ token: Int, near: Bool) {
+        var slot = (token &* 0x9E37_79B1) & mask
+        while keys[slot] != -1 && keys[slot] != Int32(token) { slot = (slot + 1) & mask }
+        keys[slot] = Int32(token)
+        counts[slot] = (counts[slot] &+ 2) | (near ? 1 : 0)
+    }
+
+    func forEach(_ body: (_ token: Int, _ count: Int, _ near: Bool) -> Void) {
+        for slot in keys.indices where keys[slot] != -1 {
+            body(Int(keys[slot]), Int(counts[slot] >> 1), counts[slot] & 1 == 1)
         }
     }
 }

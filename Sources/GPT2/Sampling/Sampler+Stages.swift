@@ -26,7 +26,9 @@ extension Sampler {
             for i in list.indices { list[i].logit *= inverse }
             candidates.replace(with: list, sorted: candidates.sorted)
         } else {
-            for i in candidates.logits.indices { candidates.logits[i] *= inverse }
+            candidates.logits.withUnsafeMutableBufferPointer { logits in
+                for i in logits.indices { logits[i] *= inverse }
+            }
         }
     }
 
@@ -72,12 +74,10 @@ extension Sampler {
             let floor = maximum + logf(p)
             candidates.replace(with: list.filter { $0.logit >= floor }, sorted: candidates.sorted)
         } else {
-            var maximum = -Float.infinity
-            for logit in candidates.logits where logit > maximum { maximum = logit }
-            let floor = maximum + logf(p)
             var kept: [Candidates.Candidate] = []
-            for (token, logit) in candidates.logits.enumerated() where logit >= floor && logit > -.infinity {
-                kept.append((token, logit))
+            candidates.logits.withUnsafeBufferPointer { logits in
+                let floor = LogitScan.maximum(logits) + logf(p)
+                LogitScan.forEach(in: logits, atLeast: { floor }) { kept.append(($0, $1)) }
             }
             candidates.replace(with: kept, sorted: false)
         }

@@ -38,10 +38,21 @@ public struct Sampler: Sendable {
     /// As `sample`, with `alsoBanned` impossible at this step only (a phrase ban's rewind).
     public mutating func sample(_ logits: [Float], history: ArraySlice<Int>, alsoBanned: Set<Int>) -> Int {
         var logits = logits
-        for processor in processors { processor.process(&logits, history: history) }
+        return sample(consuming: &logits, history: history, alsoBanned: alsoBanned)
+    }
+
+    /// As `sample`, reshaping `logits` in place (the engine's, which it replaces after each
+    /// token: no copy of the vocabulary).
+    public mutating func sample(consuming logits: inout [Float], history: ArraySlice<Int>, alsoBanned: Set<Int> = []) -> Int {
+        if !settings.logitBias.isEmpty { LogitBias(bias: settings.logitBias).process(&logits, history: history) }
+        RepetitionPenalty(penalty: settings.repetitionPenalty, window: settings.repetitionWindow, slope: settings.repetitionSlope,
+                          presence: settings.presencePenalty, frequency: settings.frequencyPenalty).process(&logits, history: history)
+        if settings.dry.isOn { DontRepeatYourself(settings: settings.dry, contextLength: contextLength).process(&logits, history: history) }
+        for token in banned where logits.indices.contains(token) { logits[token] = -.infinity }
         for token in alsoBanned where logits.indices.contains(token) { logits[token] = -.infinity }
         if settings.greedy { return Self.argmax(logits) }
         var candidates = Candidates(logits: logits)
+        logits = []  // the candidates own the only copy, so stages change it in place
         // Tokens further than this below the best never matter (see `Candidates.materialize`);
         // a temperature above 1 still to come brings them closer.
         var margin: Float = 30 * max(1, settings.temperature)
@@ -49,16 +60,54 @@ public struct Sampler: Sendable {
             apply(stage, to: &candidates, margin: margin)
             if stage == .temperature { margin = 30 }
         }
-        let sorted = candidates.sort(margin: .infinity)
-        guard let maximum = sorted.first?.logit, maximum > -.infinity else { return Self.argmax(logits) }
-        let weights = sorted.map { expf($0.logit - maximum) }
+        // A list still in token order (min-p's) is drawn from in that order, which is as
+        // deterministic as sorting and cheaper when thousands of tokens are left; a sorted
+        // list, or the whole vocabulary, is drawn most likely first, as it always was.
+        let list = candidates.sorted || candidates.list == nil ? candidates.sort(margin: .infinity) : candidates.materialize(margin: .infinity)
+        var maximum = -Float.infinity
+        for candidate in list where candidate.logit > maximum { maximum = candidate.logit }
+        guard maximum > -.infinity else { return Self.argmax(candidates.logits) }
+        let weights = list.map { expf($0.logit - maximum) }
         let total = weights.reduce(0, +)
         var threshold = random.nextUnitFloat() * total
         for (i, weight) in weights.enumerated() {
             threshold -= weight
-            if threshold < 0 { return sorted[i].token }
+            if threshold < 0 { return list[i].token }
         }
-        return sorted.last!.token  // rounding left a sliver past the last candidate
+        return list.last!.token  // rounding left a sliver past the last candidate
+    }
+
+    /// The k best candidates (unordered) found through a floor guessed from every 64th
+    /// logit: every logit at or above the floor is collected in one skipping pass, and when
+    /// at least k are, the k best of them are the k best of all (each logit left out is below
+    /// each one kept). Nil when the guess kept fewer than k (the heap then does it).
+    static func topKBySampling(_ logits: [Float], k: Int) -> [(token: Int, logit: Float)]? {
+        let count = logits.count
+        guard k > 0, k * 16 <= count else { return nil }
+        // The r-th largest of the samples, r chosen so that about 2k logits reach it.
+        let sampleCount = (count + 63) / 64
+        let rank = min(sampleCount, max(1, (2 * k * sampleCount + count - 1) / count))
+        var best: [Float] = []  // the `rank` largest samples, largest first
+        best.reserveCapacity(rank + 1)
+        var i = 0
+        while i < count {
+            let value = logits[i]
+            if value > -.infinity && (best.count < rank || value > best[best.count - 1]) {
+                let at = best.firstIndex { value > $0 } ?? best.count
+                best.insert(value, at: at)
+                if best.count > rank { best.removeLast() }
+            }
+            i += 64
+        }
+        guard best.count == rank, let floor = best.last else { return nil }
+        var kept: [(token: Int, logit: Float)] = []
+        logits.withUnsafeBufferPointer { logits in
+            LogitScan.forEach(in: logits, atLeast: { floor }) { kept.append(($0, $1)) }
+        }
+        guard kept.count >= k else { return nil }
+        var heap = TopKHeap(k: k)
+        for candidate in kept where heap.admits(candidate.logit) { heap.offer(candidate) }
+        return heap.items
     }
 
     /// Whether any token can still be drawn after the whole-vocabulary steps (a ban that
@@ -67,9 +116,9 @@ public struct Sampler: Sendable {
 
     /// The index of the largest logit (the first, on ties).
     public static func argmax(_ logits: [Float]) -> Int {
-        var best = 0
-        for i in logits.indices where logits[i] > logits[best] { best = i }
-        return best
+        let maximum = logits.withUnsafeBufferPointer(LogitScan.maximum)
+        // A NaN never compares equal: then the first index, as a plain loop would have given.
+        return logits.firstIndex(of: maximum) ?? 0
     }
 
     /// The top-k tokens, then the smallest prefix of them whose probability reaches `topP`,
@@ -102,37 +151,55 @@ public struct Sampler: Sendable {
     }
 
     /// The k best candidates in one pass with a small binary min-heap, rather than sorting
-    /// all 50,257 logits for every token.
+    /// all 50,257 logits for every token; blocks with no logit above the worst kept one are
+    /// skipped whole.
     static func topKCandidates(_ logits: [Float], k: Int) -> [(token: Int, logit: Float)] {
+        if let quick = topKBySampling(logits, k: k) { return quick }
+        var heap = TopKHeap(k: k)
+        logits.withUnsafeBufferPointer { logits in
+            LogitScan.forEach(in: logits, atLeast: { heap.floor }) { heap.offer(($0, $1)) }
+        }
+        return heap.items
+    }
+}
+
+/// The k best candidates seen, by `Candidates.before`: a binary min-heap whose root is the
+/// worst kept, so most candidates cost one comparison.
+struct TopKHeap {
+    let k: Int
+    private(set) var items: [(token: Int, logit: Float)] = []
+
+    init(k: Int) {
+        self.k = k
+        items.reserveCapacity(k)
+    }
+
+    /// Logits below this cannot get in.
+    var floor: Float { items.count < k ? -.infinity : items[0].logit }
+
+    func admits(_ logit: Float) -> Bool { logit >= floor }
+
+    mutating func offer(_ candidate: (token: Int, logit: Float)) {
         let before = Candidates.before
-        var heap: [(token: Int, logit: Float)] = []  // heap[0] is the worst kept candidate
-        heap.reserveCapacity(k)
-        func siftDown(_ start: Int) {
-            var i = start
+        if items.count < k {
+            items.append(candidate)
+            var i = items.count - 1
+            while i > 0 && before(items[(i - 1) / 2], items[i]) {
+                items.swapAt(i, (i - 1) / 2)
+                i = (i - 1) / 2
+            }
+        } else if before(candidate, items[0]) {
+            items[0] = candidate
+            var i = 0
             while true {
                 let l = 2 * i + 1, r = l + 1
                 var worst = i
-                if l < heap.count && before(heap[worst], heap[l]) { worst = l }
-                if r < heap.count && before(heap[worst], heap[r]) { worst = r }
+                if l < items.count && before(items[worst], items[l]) { worst = l }
+                if r < items.count && before(items[worst], items[r]) { worst = r }
                 if worst == i { return }
-                heap.swapAt(i, worst)
+                items.swapAt(i, worst)
                 i = worst
             }
         }
-        for (token, logit) in logits.enumerated() where logit > -.infinity {
-            let candidate = (token: token, logit: logit)
-            if heap.count < k {
-                heap.append(candidate)
-                var i = heap.count - 1
-                while i > 0 && before(heap[(i - 1) / 2], heap[i]) {
-                    heap.swapAt(i, (i - 1) / 2)
-                    i = (i - 1) / 2
-                }
-            } else if before(candidate, heap[0]) {
-                heap[0] = candidate
-                siftDown(0)
-            }
-        }
-        return heap
     }
 }
