@@ -71,7 +71,7 @@ def clover(first_format):
     # context (first format: prompt), memory, actions, results; json.dumps(self.to_dict()).
     res = {"temp": 0.4}
     res["top-p"] = 0.9
-    res["top-keks"] = 20
+    res["top-keks"] = 0 if first_format else 20  # 0 is Clover's "off"
     res["rep-pen"] = 1.2
     if not first_format:
         res["rep-pen-range"] = 512
@@ -249,19 +249,21 @@ def lite(name, opmode, chunks, worldinfo, extra):
     save["memory"] = extra.get("memory", "")
     save["worldinfo"] = worldinfo
     save["extrastopseq"] = extra.get("extrastopseq", "")
-    save["tokenbans"] = ""
+    save["tokenbans"] = extra.get("tokenbans", "")
     save["anotestr"] = 320
     save["wisearchdepth"] = 0
     save["wiinsertlocation"] = 0
     save["personal_notes"] = extra.get("personal_notes", "")
-    save["logitbiasdict"] = {}
+    save["logitbiasdict"] = extra.get("logitbiasdict", {})
     save["regexreplace_data"] = []
     save["placeholder_tags_data"] = []
     settings = {  # localsettings, the fields that matter here, redacted as generate_savefile does
         "my_api_key": "0000000000", "home_cluster": "https://aihorde.net", "saved_oai_key": "", "saved_kai_addr": "",
         "opmode": opmode, "adventure_is_action": opmode == 2, "chatname": "User", "chatopponent": "KoboldAI",
         "max_context_length": 4096, "max_length": 120, "rep_pen": 1.1, "rep_pen_range": 360, "rep_pen_slope": 0.7,
-        "temperature": 0.75, "top_p": 0.92, "min_p": 0.0, "top_k": 100, "top_a": 0, "typ_s": 1, "tfs_s": 1,
+        "temperature": 0.75, "top_p": 0.92, "min_p": 0.05, "presence_penalty": 0.2, "top_k": 100, "top_a": 0,
+        "typ_s": 1, "tfs_s": 0.95, "miro_type": 0, "dry_multiplier": 0.8, "dry_base": 1.75, "dry_allowed_length": 2,
+        "dry_sequence_breakers": ["\n", ":", "\"", "*"], "xtc_threshold": 0.2, "xtc_probability": 0.5,
         "sampler_order": [6, 0, 1, 3, 4, 2, 5], "modelhashes": [],
     }
     save["savedsettings"] = settings
@@ -291,7 +293,7 @@ def lite_saves():
         "\n\nYou hear footsteps above you.",
         " They stop.",
     ], wi, {"memory": "You are a surveyor sent to inspect the lighthouse.", "authorsnote": "Eerie, slow.",
-            "personal_notes": "check the keeper's log"})
+            "personal_notes": "check the keeper's log", "tokenbans": "I said||$||suddenly", "logitbiasdict": {"50256": -100, "13": 1.5}})
     lite("lite-chat.json", 3, [
         "\nKoboldAI: Welcome aboard, traveller. Where to?",
         "\nUser: Take me to the island.",

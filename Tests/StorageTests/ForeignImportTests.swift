@@ -49,8 +49,11 @@ import Story
         #expect(adventure.turns.map(\.action) == ["> You climb onto the Black Tern's deck.", "> You say \"Is anyone aboard?\"",
                                                    "A lantern swings in the wind", ""])
         #expect(adventure.turns[2].replyText == ", throwing long shadows across the crates — something glints among them.")
-        #expect(adventure.settings == GenerationSettings(temperature: 0.4, topK: 20, topP: 0.9, repetitionPenalty: 1.2, replyLength: 60))
-        #expect(result.dropped == (name == "clover" ? ["repetition penalty range and slope (not supported)"] : []))
+        // The first format's fixture has top-keks 0, Clover's "off": it stays 0.
+        var settings = GenerationSettings(temperature: 0.4, topK: name == "clover" ? 20 : 0, topP: 0.9, repetitionPenalty: 1.2, replyLength: 60)
+        if name == "clover" { settings.repetitionRange = 512 }
+        #expect(adventure.settings == settings)
+        #expect(result.dropped == (name == "clover" ? ["repetition penalty slope (Clover's curve is not dungeon's)"] : []))
     }
 
     @Test(arguments: [16, 17, 19])
@@ -147,7 +150,20 @@ import Story
         #expect(adventure.turns.map(\.replyText) == ["The door is unlocked. Inside, wet stairs wind upward — «quién anda ahí?» whispers someone.",
                                                       "You hear footsteps above you. They stop."])
         #expect(adventure.memory == ["You are a surveyor sent to inspect the lighthouse."] && adventure.authorsNote == "Eerie, slow.")
-        #expect(adventure.settings == GenerationSettings(temperature: 0.75, topK: 100, topP: 0.92, repetitionPenalty: 1.1, replyLength: 120))
+        // Every sampler Lite saves comes over, in KoboldCpp's order, with its bans and biases.
+        var settings = GenerationSettings(temperature: 0.75, topK: 100, topP: 0.92, repetitionPenalty: 1.1, replyLength: 120)
+        settings.repetitionRange = 360
+        settings.repetitionSlope = 0.7
+        settings.minP = 0.05
+        settings.presencePenalty = 0.2
+        settings.tailFree = 0.95
+        settings.dryMultiplier = 0.8
+        settings.xtcThreshold = 0.2
+        settings.xtcProbability = 0.5
+        settings.samplerOrder = [.topK, .topA, .typical, .topP, .minP, .tailFree, .temperature, .xtc]
+        settings.bannedPhrases = ["I said", "suddenly"]
+        settings.logitBias = [LogitBias(token: 13, amount: 1.5), LogitBias(token: 50256, amount: -100)]
+        #expect(adventure.settings == settings)
         // Anti-keys and the disabled flag are kept; a random entry is never silently made active.
         #expect(adventure.worldInfo == [
             WorldInfoEntry(keys: ["lighthouse", "tower"], text: "The lighthouse has been dark for ten years.", antiKeys: ["dream"], comment: "setting"),

@@ -44,10 +44,13 @@ enum AIDungeonImport {
         let actions = try json.strings("actions")
         let results = try json.strings("results")
         var dropped: [String] = []
-        let settings = AdventureImporter.settings(
+        let cloverSettings = AdventureImporter.settings(
             temperature: json.number("temp"), topK: json.number("top-keks"), topP: json.number("top-p"),
             repetitionPenalty: json.number("rep-pen"), replyLength: nil, dropped: &dropped)
-        if json.has("rep-pen-range") || json.has("rep-pen-slope") { dropped.append("repetition penalty range and slope (not supported)") }
+        var settings = cloverSettings
+        if let range = json.number("rep-pen-range"), (0...4096).contains(range) { settings.repetitionRange = Int(range) }
+        // Clover's slope is KoboldAI's sigmoid over the range, not KoboldCpp's two halves.
+        if json.has("rep-pen-slope") { dropped.append("repetition penalty slope (Clover's curve is not dungeon's)") }
 
         // The first action is the prompt and the first result its continuation: the opening.
         let prompt = AdventureImporter.clean(actions.first ?? "")

@@ -91,9 +91,19 @@ struct JSONObject {
 
     func bool(_ key: String) -> Bool? { values[key] as? Bool }
 
-    /// A number (JSON numbers arrive as NSNumber; a Bool is not one).
+    /// A number (JSON numbers arrive as NSNumber; `true` and `false` are not numbers). Asking
+    /// `value is Bool` would also refuse 0, 1 and 1.0, which Foundation bridges to Bool: a
+    /// Clover save's `top-keks: 0` became the default 40.
     func number(_ key: String) -> Double? {
-        guard let value = values[key], !(value is Bool) else { return nil }
-        return (value as? NSNumber)?.doubleValue ?? (value as? String).flatMap(Double.init)
+        guard let value = values[key] else { return nil }
+        if let number = value as? NSNumber {
+            return String(cString: number.objCType) == "c" ? nil : number.doubleValue
+        }
+        return (value as? String).flatMap(Double.init)
+    }
+
+    /// Text items of a list, or nil when `key` is missing or not a list of text.
+    func textList(_ key: String) -> [String]? {
+        (values[key] as? [Any])?.compactMap { $0 as? String }
     }
 }

@@ -31,14 +31,15 @@ extension KoboldImport {
             adventure.settings = AdventureImporter.settings(
                 temperature: settings.number("temperature"), topK: settings.number("top_k"), topP: settings.number("top_p"),
                 repetitionPenalty: settings.number("rep_pen"), replyLength: settings.number("max_length"), dropped: &dropped)
+            try KoboldSamplers.read(settings, story: json, into: &adventure.settings, dropped: &dropped)
             if opmode == 3 { dropped.append("chat mode (the chat is kept: the player's lines as Story actions, the others as replies)") }
             if opmode == 4 { dropped.append("instruct mode (the instructions are kept as narration)") }
         }
-        for (key, what) in [("personal_notes", "personal notes"), ("extrastopseq", "extra stop sequences"), ("tokenbans", "token bans")]
+        if settings == nil { try KoboldSamplers.read(nil, story: json, into: &adventure.settings, dropped: &dropped) }
+        for (key, what) in [("personal_notes", "personal notes"), ("extrastopseq", "extra stop sequences")]
         where !AdventureImporter.clean(try json.string(key, default: "")).isEmpty {
             dropped.append("\(what) (not supported)")
         }
-        if let biases = try json.object("logitbiasdict"), !biases.values.isEmpty { dropped.append("logit biases (not supported)") }
         if !((json.values["regexreplace_data"] as? [Any]) ?? []).isEmpty { dropped.append("regex replacements (not supported)") }
         return ImportResult(adventure: adventure, format: "KoboldAI Lite", dropped: dropped)
     }
