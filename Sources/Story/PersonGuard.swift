@@ -6,40 +6,46 @@ public enum PersonGuard {
                                            "we", "we're", "we've", "we'll", "we'd", "us", "our", "ours", "ourselves"]
     static let secondPerson: Set<String> = ["you", "you're", "you've", "you'll", "you'd", "your", "yours", "yourself"]
 
-    /// The words of `text` outside quotation marks, lowercased, with curly apostrophes straightened.
-    static func narrationWords(_ text: String) -> [String] {
-        var words: [String] = []
+    /// The words of `text` outside quotation marks, lowercased, with curly apostrophes
+    /// straightened, each with whether it begins a sentence.
+    static func narrationWords(_ text: String) -> [(word: String, opensSentence: Bool)] {
+        var words: [(String, Bool)] = []
         var quoted = false
         var word = ""
+        var sentenceStart = true
         func flush() {
-            if !word.isEmpty { words.append(word.lowercased()) }
+            if !word.isEmpty { words.append((word.lowercased(), sentenceStart)); sentenceStart = false }
             word = ""
         }
         for character in text {
             if character == "\"" || character == "“" || character == "”" {
                 flush()
                 quoted.toggle()
+                if !quoted { sentenceStart = false }
             } else if quoted {
                 continue
             } else if character.isLetter || character == "'" || character == "’" {
                 word.append(character == "’" ? "'" : character)
             } else {
                 flush()
+                if ".!?\n".contains(character) { sentenceStart = true }
             }
         }
         flush()
         return words
     }
 
-    /// Whether `reply`'s narration speaks as "I" or "we": two first-person words outside quotes.
+    /// Whether `reply`'s narration speaks as "I" or "we": a sentence that opens with a
+    /// first-person word, or two first-person words anywhere outside quotes.
     public static func slips(_ reply: String) -> Bool {
-        narrationWords(reply).filter(firstPerson.contains).count >= 2
+        let first = narrationWords(reply).filter { firstPerson.contains($0.word) }
+        return first.count >= 2 || first.contains { $0.opensSentence }
     }
 
     /// Whether a story opening is told in the second person (the scenarios, AI Dungeon-style
     /// openings): it addresses "you" more than it says "I".
     public static func isSecondPerson(_ opening: String) -> Bool {
-        let words = narrationWords(opening)
+        let words = narrationWords(opening).map(\.word)
         let you = words.filter(secondPerson.contains).count
         return you > 0 && you > words.filter(firstPerson.contains).count
     }

@@ -4,8 +4,10 @@ import GPT2
 import Story
 
 /// `dungeon bench --quality`: the same scripted adventure (GameBench's opening and actions,
-/// 60-token replies) played with each preset over the same seeds, through the story's own
-/// loop guard; one row per preset of what a player notices.
+/// 60-token replies) played with each preset over the same seeds; one row per preset of
+/// what a player notices. Each reply is the sampler's first attempt (the loop guard does not
+/// retry here, so it cannot hide what the sampler wrote); "loop-guard rejections" counts the
+/// replies the guard would have turned down and written again.
 struct QualityBench {
     let engine: TextEngine
     let presets: [SamplerPreset]
@@ -26,16 +28,16 @@ struct QualityBench {
     }
 
     func run() throws {
-        print("quality: \(turns) turns × \(seeds) seeds per preset, replies of up to 60 tokens, the loop guard on")
+        print("quality: \(turns) turns × \(seeds) seeds per preset, replies of up to 60 tokens, first attempts (no loop-guard retries)")
         print("\n| preset | repeats a recent 4-gram | distinct-2 | distinct-3 | cut mid-sentence | loop-guard rejections | first-person slips | words per reply | tok/s |")
         print("|---|--:|--:|--:|--:|--:|--:|--:|--:|")
         for preset in presets {
             var totals = Totals()
             for seed in 0..<seeds { try play(preset, seed: UInt64(seed) + 1, into: &totals) }
             let n = Double(max(1, totals.replies))
-            print(String(format: "| %@ | %.1f %% | %.3f | %.3f | %.1f %% | %.2f per reply | %.1f %% | %.1f | %.1f |",
+            print(String(format: "| %@ | %.1f %% | %.3f | %.3f | %.1f %% | %.1f %% | %.1f %% | %.1f | %.1f |",
                          preset.name, 100 * Double(totals.repeating) / n, totals.distinct2 / n, totals.distinct3 / n,
-                         100 * Double(totals.cut) / n, Double(totals.rejections) / n, 100 * Double(totals.slips) / n,
+                         100 * Double(totals.cut) / n, 100 * Double(totals.rejections) / n, 100 * Double(totals.slips) / n,
                          Double(totals.words) / n, Double(totals.tokens) / max(1e-9, totals.seconds)))
         }
     }
@@ -45,6 +47,7 @@ struct QualityBench {
         adventure.settings = preset.applied(to: adventure.settings)
         adventure.settings.replyLength = 60
         var teller = StoryTeller(adventure: adventure)
+        teller.loopRetries = 0
         var random = SplitMix64(seed: seed)
         var recent: [[String]] = []
         let generator = Counting(engine: engine)
@@ -54,15 +57,16 @@ struct QualityBench {
             let outcome: ReplyOutcome
             do {
                 outcome = try teller.writeReply(with: generator, random: &random)
-            } catch StoryError.noReply(let rejections) {
-                totals.rejections += rejections.count
+            } catch StoryError.noReply {
+                totals.replies += 1
+                totals.rejections += 1
                 _ = teller.takeBackUnansweredAction()
                 continue
             }
             guard let reply = outcome.reply?.text else { continue }
             let words = Self.words(reply)
             totals.replies += 1
-            totals.rejections += outcome.rejections.count
+            if outcome.repetitive || (teller.adventure.guardsPerson && PersonGuard.slips(reply)) { totals.rejections += 1 }
             totals.words += words.count
             if Self.repeatsFourGram(words, recent: recent.suffix(3)) { totals.repeating += 1 }
             totals.distinct2 += Self.distinct(words, 2)

@@ -137,6 +137,9 @@ import Testing
         #expect(PersonGuard.isSecondPerson("You wake in a cold cell. Your head hurts."))
         #expect(!PersonGuard.slips("\"We must go, I say,\" the guard shouts at you."))
         #expect(PersonGuard.slips("We run. I fall behind."))
+        #expect(PersonGuard.slips("You see nothing. We are in a small room."))  // a sentence opens with "We"
+        #expect(!PersonGuard.slips("You see nothing. The guard says we are late."))  // one, mid-sentence
+        #expect(!PersonGuard.slips("You nod. \"We ride at dawn. I swear it.\" The captain leaves."))
     }
 
     @Test func aReplyCutMidSentenceIsFinished() throws {
