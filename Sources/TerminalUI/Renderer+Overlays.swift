@@ -151,7 +151,8 @@ public func overlayContent(_ state: AppState, _ overlay: Overlay, width: Int) ->
                 ("Keep partial reply on stop", state.preferences.keepPartialOnStop ? "on" : "off"),
                 ("Theme", state.preferences.theme.rawValue),
             ]
-        var lines = values.map { StyledLine(text: $0.0.padding(30) + $0.1, role: .normal) }
+        // A long value (the sampler order, a list of bans) ends in "…" at the frame, not mid-word.
+        var lines = values.map { StyledLine(text: $0.0.padding(30) + DisplayWidth.truncate($0.1, to: max(1, width - 31)), role: .normal) }
         lines.append(StyledLine(text: "", role: .normal))
         lines += wrapped(adventure == nil
                          ? "No adventure is open: the samplers are what new adventures start with. The last two are yours everywhere. Lists (breakers, bans, bias, order) change with /set NAME VALUE."

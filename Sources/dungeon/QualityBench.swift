@@ -16,6 +16,7 @@ struct QualityBench {
 
     struct Totals {
         var replies = 0
+        var empty = 0
         var repeating = 0
         var distinct2 = 0.0
         var distinct3 = 0.0
@@ -29,15 +30,17 @@ struct QualityBench {
 
     func run() throws {
         print("quality: \(turns) turns × \(seeds) seeds per preset, replies of up to 60 tokens, first attempts (no loop-guard retries)")
-        print("\n| preset | repeats a recent 4-gram | distinct-2 | distinct-3 | cut mid-sentence | loop-guard rejections | first-person slips | words per reply | tok/s |")
-        print("|---|--:|--:|--:|--:|--:|--:|--:|--:|")
+        print("\n| preset | repeats a recent 4-gram | distinct-2 | distinct-3 | cut mid-sentence | loop-guard rejections | of them empty | first-person slips | words per reply | tok/s |")
+        print("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
         for preset in presets {
             var totals = Totals()
             for seed in 0..<seeds { try play(preset, seed: UInt64(seed) + 1, into: &totals) }
-            let n = Double(max(1, totals.replies))
-            print(String(format: "| %@ | %.1f %% | %.3f | %.3f | %.1f %% | %.1f %% | %.1f %% | %.1f | %.1f |",
+            // Shares of replies written; the rejections and empties of every attempt.
+            let n = Double(max(1, totals.replies)), attempts = Double(max(1, totals.replies + totals.empty))
+            print(String(format: "| %@ | %.1f %% | %.3f | %.3f | %.1f %% | %.1f %% | %.1f %% | %.1f %% | %.1f | %.1f |",
                          preset.name, 100 * Double(totals.repeating) / n, totals.distinct2 / n, totals.distinct3 / n,
-                         100 * Double(totals.cut) / n, 100 * Double(totals.rejections) / n, 100 * Double(totals.slips) / n,
+                         100 * Double(totals.cut) / n, 100 * Double(totals.rejections) / attempts,
+                         100 * Double(totals.empty) / attempts, 100 * Double(totals.slips) / n,
                          Double(totals.words) / n, Double(totals.tokens) / max(1e-9, totals.seconds)))
         }
     }
@@ -58,7 +61,7 @@ struct QualityBench {
             do {
                 outcome = try teller.writeReply(with: generator, random: &random)
             } catch StoryError.noReply {
-                totals.replies += 1
+                totals.empty += 1
                 totals.rejections += 1
                 _ = teller.takeBackUnansweredAction()
                 continue
