@@ -150,14 +150,13 @@ struct BenchCommand: ParsableCommand {
     }()
 
     func qualityPresets() throws -> [SamplerPreset] {
-        guard let presets else {
-            return samplers.isEmpty ? SamplerPreset.builtIn
-                : SamplerPreset.builtIn + [SamplerPreset(name: "flags", summary: "", settings: try samplers.apply(to: SamplerPreset.defaultPreset.settings))]
-        }
+        // The preset and flags given, if any, make a row of their own after the presets named.
+        let given = samplers.isEmpty ? [] : [SamplerPreset(name: "given", summary: "", settings: try samplers.apply(to: SamplerPreset.defaultPreset.settings))]
+        guard let presets else { return SamplerPreset.builtIn + given }
         return try presets.split(separator: ",").map { name in
             guard let preset = SamplerPreset.named(String(name)) else { throw ValidationError("no preset \(name)") }
             return preset
-        }
+        } + given
     }
 
     /// Adventure-like text with varied words, so the tokenizer cannot win by caching one word.

@@ -58,6 +58,7 @@ struct PlayCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            try samplers.checkFlags()
             let database = try savesOptions.open()
             let scenarios = ScenarioLibrary.load()
             let startEffects = try startEffects(scenarios: scenarios)

@@ -68,8 +68,9 @@ struct SamplerOptions: ParsableArguments {
         return settings
     }
 
-    /// Checks the flags' values; the preset's name is checked where the saved presets are known.
-    func validate() throws {
+    /// Checks the flags' values (the preset's name is checked where the saved presets are
+    /// known). Called from `run`, not `validate`, so a bad value is one line, not a usage page.
+    func checkFlags() throws {
         var flagsOnly = self
         flagsOnly.preset = nil
         _ = try flagsOnly.apply(to: SamplerPreset.defaultPreset.settings)
