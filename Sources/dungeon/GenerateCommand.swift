@@ -41,9 +41,10 @@ struct GenerateCommand: ParsableCommand {
                 return true
             }
             writeRaw(sanitizer.finish() + "\n")
-            let summary = String(format: "%d tokens, %.1f tokens/s, prompt %d tokens in %.2f s, seed %llu",
-                                 result.tokens.count, result.tokensPerSecond, result.promptTokens,
-                                 result.promptSeconds, seed)
+            let summary = String(format: "%d tokens, %.1f tokens/s (samplers %.0f µs a token), prompt %d tokens in %.2f s, seed %llu",
+                                 result.tokens.count, result.tokensPerSecond,
+                                 result.samplerSeconds * 1e6 / Double(max(1, result.tokens.count)), result.promptTokens,
+                                 result.promptSeconds, seed) + (result.rewinds > 0 ? ", \(result.rewinds) rewinds for banned phrases" : "")
             FileHandle.standardError.write(Data("[\(summary)]\n".utf8))
         }
     }

@@ -233,6 +233,28 @@ import Testing
         // A failed generation.
         #expect(reduce(&state, .generationFailed("the context window is full")) == [.save, .measureContext])
         #expect(state.adventure?.turns.count == 2 && state.editor.string == "run")
+        #expect(state.notice?.text == "the context window is full; your action was taken back")
+
+        // An empty Enter had no action: a failure never claims to have taken one back.
+        state.editor.set("")
+        #expect(pressEnter(&state) == [.save, .generate(keepPartial: false)])
+        _ = reduce(&state, .generationFailed("the model wrote nothing usable in 4 tries (it was empty)"))
+        #expect(state.notice?.text == "the model wrote nothing usable in 4 tries (it was empty); the story did not go on")
+    }
+
+    /// The loop guard says what it did: how many replies it turned down, why, and that it
+    /// wrote again; when every try loops, what it kept and what would help.
+    @Test func theLoopGuardSaysWhatItDid() {
+        var state = playingState()
+        type("open the door", into: &state)
+        _ = pressEnter(&state)
+        var teller = state.teller!
+        var random = SystemRandomNumberGenerator()
+        let replies = ["I open the door and we go in.", "You open the door. A cold wind greets you."]
+        let generator = ScriptedGenerator(replies: replies)
+        let outcome = try! teller.writeReply(with: generator, random: &random)
+        _ = reduce(&state, .replyFinished(teller, outcome))
+        #expect(state.notice?.text == "The loop guard turned down 1 reply (it slipped into first person) and wrote again with stronger anti-repetition.")
     }
 
     @Test func noModelMeansNoGeneration() {

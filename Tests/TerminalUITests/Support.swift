@@ -98,3 +98,25 @@ func pressEnter(_ state: inout AppState) -> [Effect] {
     }
     return effects
 }
+
+/// A generator that answers each call with the next of `replies` (the last one again when
+/// they run out), counting tokens as words.
+final class ScriptedGenerator: TextGenerator, @unchecked Sendable {
+    // @unchecked: one test uses it from one thread.
+    let replies: [String]
+    private var calls = 0
+    let contextLength = 1024
+    let modelName = "scripted"
+
+    init(replies: [String]) { self.replies = replies }
+
+    func tokenCount(_ text: String) -> Int { text.split(separator: " ").count + 1 }
+
+    func generate(prompt: String, settings: GenerationSettings, seed: UInt64, stopSequences: [String],
+                  onText: (String) -> Bool) throws -> GeneratedText {
+        let text = replies[min(calls, replies.count - 1)]
+        calls += 1
+        _ = onText(text)
+        return GeneratedText(text: text, tokenCount: tokenCount(text), tokensPerSecond: 10)
+    }
+}
