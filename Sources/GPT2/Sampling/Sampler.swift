@@ -19,18 +19,6 @@ public struct Sampler: Sendable {
         self.contextLength = contextLength
     }
 
-    /// The processors applied to the whole vocabulary before choosing, in order.
-    public var processors: [any LogitProcessor] {
-        var steps: [any LogitProcessor] = []
-        if !settings.logitBias.isEmpty { steps.append(LogitBias(bias: settings.logitBias)) }
-        steps.append(RepetitionPenalty(
-            penalty: settings.repetitionPenalty, window: settings.repetitionWindow, slope: settings.repetitionSlope,
-            presence: settings.presencePenalty, frequency: settings.frequencyPenalty))
-        if settings.dry.isOn { steps.append(DontRepeatYourself(settings: settings.dry, contextLength: contextLength)) }
-        steps.append(BannedTokens(tokens: banned))
-        return steps
-    }
-
     public mutating func sample(_ logits: [Float], history: ArraySlice<Int>) -> Int {
         sample(logits, history: history, alsoBanned: [])
     }
@@ -109,10 +97,6 @@ public struct Sampler: Sendable {
         for candidate in kept where heap.admits(candidate.logit) { heap.offer(candidate) }
         return heap.items
     }
-
-    /// Whether any token can still be drawn after the whole-vocabulary steps (a ban that
-    /// matches every continuation leaves none).
-    public static func anyPossible(_ logits: [Float]) -> Bool { logits.contains { $0 > -.infinity } }
 
     /// The index of the largest logit (the first, on ties).
     public static func argmax(_ logits: [Float]) -> Int {
