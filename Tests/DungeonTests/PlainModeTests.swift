@@ -90,7 +90,7 @@ import Testing
         #expect(result.status == 0, "\(result.error)")
         #expect(result.output.contains("> You ask, \"Where is the crown?\"\n"))
         #expect(result.output.contains("\nThe door creaks open.\n"))
-        #expect(result.output.contains("* temperature is now 0.5 for this adventure."))
+        #expect(result.output.contains("* temperature is now 0.5 (this adventure)."))
         #expect(result.output.contains("! temperature must be between 0 and 5"))
         #expect(result.output.contains("!text         Story: narration, as written"))
         #expect(!result.output.contains("PgUp") && !result.output.contains("Tab"))
