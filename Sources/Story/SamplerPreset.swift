@@ -25,45 +25,40 @@ public struct SamplerPreset: Codable, Sendable, Equatable {
     public static let defaultName = "dry"
 
     public static let builtIn: [SamplerPreset] = [
-        SamplerPreset(name: "classic", summary: "dungeon before presets: temperature 0.8, top-k 40, top-p 0.9, repetition 1.15",
-                      settings: GenerationSettings()),
-        SamplerPreset(name: "aidungeon2", summary: "AI Dungeon 2 as released: temperature 0.4, top-k 40, top-p 0.9, no penalty",
-                      settings: GenerationSettings(temperature: 0.4, topK: 40, topP: 0.9, repetitionPenalty: 1)),
-        SamplerPreset(name: "kobold-lite", summary: "KoboldAI Lite's default: temperature 0.7, top-k 100, top-p 0.92, repetition 1.07 over 360 tokens, slope 0.7",
-                      settings: {
-                          var s = GenerationSettings(temperature: 0.7, topK: 100, topP: 0.92, repetitionPenalty: 1.07)
-                          s.repetitionRange = 360
-                          s.repetitionSlope = 0.7
-                          s.samplerOrder = SamplerStep.koboldOrder
-                          return s
-                      }()),
-        SamplerPreset(name: "min-p", summary: "min-p 0.1 at temperature 1, nothing else cut; repetition 1.05",
-                      settings: {
-                          var s = GenerationSettings(temperature: 1, topK: 0, topP: 1, repetitionPenalty: 1.05)
-                          s.minP = 0.1
-                          s.samplerOrder = SamplerStep.koboldOrder
-                          return s
-                      }()),
-        SamplerPreset(name: "dry", summary: "min-p 0.05, temperature 0.9, DRY 0.8 (base 1.75, from 2 tokens), presence 0.3",
-                      settings: {
-                          var s = GenerationSettings(temperature: 0.9, topK: 0, topP: 1, repetitionPenalty: 1.05)
-                          s.minP = 0.05
-                          s.dryMultiplier = 0.8
-                          s.presencePenalty = 0.3
-                          s.samplerOrder = SamplerStep.koboldOrder
-                          return s
-                      }()),
-        SamplerPreset(name: "creative", summary: "min-p 0.05, temperature 1.1, XTC (threshold 0.1, probability 0.5), DRY 0.8",
-                      settings: {
-                          var s = GenerationSettings(temperature: 1.1, topK: 0, topP: 1, repetitionPenalty: 1.05)
-                          s.minP = 0.05
-                          s.dryMultiplier = 0.8
-                          s.xtcThreshold = 0.1
-                          s.xtcProbability = 0.5
-                          s.samplerOrder = SamplerStep.koboldOrder
-                          return s
-                      }()),
+        preset("classic", "dungeon before presets: temperature 0.8, top-k 40, top-p 0.9, repetition 1.15", GenerationSettings()),
+        preset("aidungeon2", "AI Dungeon 2 as released: temperature 0.4, top-k 40, top-p 0.9, no penalty",
+               GenerationSettings(temperature: 0.4, topK: 40, topP: 0.9, repetitionPenalty: 1)),
+        preset("kobold-lite", "KoboldAI Lite's default: temperature 0.7, top-k 100, top-p 0.92, repetition 1.07 over 360 tokens, slope 0.7",
+               GenerationSettings(temperature: 0.7, topK: 100, topP: 0.92, repetitionPenalty: 1.07)) {
+            $0.repetitionRange = 360
+            $0.repetitionSlope = 0.7
+        },
+        preset("min-p", "min-p 0.1 at temperature 1, nothing else cut; repetition 1.05",
+               GenerationSettings(temperature: 1, topK: 0, topP: 1, repetitionPenalty: 1.05)) { $0.minP = 0.1 },
+        preset("dry", "min-p 0.05, temperature 0.9, DRY 0.8 (base 1.75, from 2 tokens), presence 0.3",
+               GenerationSettings(temperature: 0.9, topK: 0, topP: 1, repetitionPenalty: 1.05)) {
+            $0.minP = 0.05
+            $0.dryMultiplier = 0.8
+            $0.presencePenalty = 0.3
+        },
+        preset("creative", "min-p 0.05, temperature 1.1, XTC (threshold 0.1, probability 0.5), DRY 0.8",
+               GenerationSettings(temperature: 1.1, topK: 0, topP: 1, repetitionPenalty: 1.05)) {
+            $0.minP = 0.05
+            $0.dryMultiplier = 0.8
+            $0.xtcProbability = 0.5
+        },
     ]
+
+    /// A built-in preset: `base` changed by `change`. `classic` and `aidungeon2` divide by the
+    /// temperature before cutting, as both programs did; the others sample in KoboldCpp's
+    /// order (temperature after the cuts).
+    private static func preset(_ name: String, _ summary: String, _ base: GenerationSettings,
+                               _ change: (inout GenerationSettings) -> Void = { _ in }) -> SamplerPreset {
+        var settings = base
+        if name != "classic" && name != "aidungeon2" { settings.samplerOrder = SamplerStep.koboldOrder }
+        change(&settings)
+        return SamplerPreset(name: name, summary: summary, settings: settings)
+    }
 
     public static var defaultPreset: SamplerPreset { builtIn.first { $0.name == defaultName }! }
 

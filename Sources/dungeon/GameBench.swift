@@ -97,13 +97,16 @@ struct GameBench {
     }
 }
 
-/// Passes a reply's generations to the engine, timing the first piece of text after Enter.
+/// Passes a reply's generations to the engine, timing the first piece of text after Enter,
+/// and counting every token generated and the time it took.
 final class TimedGenerator: TextGenerator {
     let engine: TextEngine
     var enter = ContinuousClock.now
     private(set) var firstToken: ContinuousClock.Instant?
     private(set) var computed: Int?
     private(set) var tokensPerSecond: Double?
+    private(set) var tokens = 0
+    private(set) var seconds = 0.0
 
     init(engine: TextEngine) { self.engine = engine }
     var contextLength: Int { engine.contextLength }
@@ -112,12 +115,15 @@ final class TimedGenerator: TextGenerator {
 
     func generate(prompt: String, settings: GenerationSettings, seed: UInt64, stopSequences: [String],
                   onText: (String) -> Bool) throws -> GeneratedText {
+        let start = ContinuousClock.now
+        defer { seconds += (ContinuousClock.now - start).seconds }
         let generated = try engine.generate(prompt: prompt, settings: settings, seed: seed, stopSequences: stopSequences) { piece in
             if firstToken == nil { firstToken = ContinuousClock.now }
             return onText(piece)
         }
         if computed == nil { computed = engine.lastPromptTokensComputed }
         if tokensPerSecond == nil { tokensPerSecond = generated.tokensPerSecond }
+        tokens += generated.tokenCount
         return generated
     }
 }

@@ -53,7 +53,7 @@ struct QualityBench {
         teller.loopRetries = 0
         var random = SplitMix64(seed: seed)
         var recent: [[String]] = []
-        let generator = Counting(engine: engine)
+        let generator = TimedGenerator(engine: engine)
         for turn in 0..<turns {
             let input = GameBench.actions[(turn + Int(seed)) % GameBench.actions.count]
             try teller.act(input, mode: input.isEmpty ? .continue : input.hasPrefix("\"") ? .say : .do)
@@ -100,25 +100,5 @@ struct QualityBench {
     static func distinct(_ words: [String], _ n: Int) -> Double {
         let all = grams(words, n)
         return all.isEmpty ? 1 : Double(Set(all).count) / Double(all.count)
-    }
-
-    /// The engine, counting the tokens it generates and the time it takes.
-    final class Counting: TextGenerator, @unchecked Sendable {
-        // @unchecked: used from the one benchmark thread.
-        let engine: TextEngine
-        var tokens = 0
-        var seconds = 0.0
-        init(engine: TextEngine) { self.engine = engine }
-        var contextLength: Int { engine.contextLength }
-        var modelName: String { engine.modelName }
-        func tokenCount(_ text: String) -> Int { engine.tokenCount(text) }
-        func generate(prompt: String, settings: GenerationSettings, seed: UInt64, stopSequences: [String],
-                      onText: (String) -> Bool) throws -> GeneratedText {
-            let start = ContinuousClock.now
-            let result = try engine.generate(prompt: prompt, settings: settings, seed: seed, stopSequences: stopSequences, onText: onText)
-            seconds += (ContinuousClock.now - start).seconds
-            tokens += result.tokenCount
-            return result
-        }
     }
 }
