@@ -58,7 +58,7 @@ struct BenchCommand: ParsableCommand {
             print("precision: \(engine.model.precision) (matrices in \(engine.model.matrixFormat))")
             print(String(format: "load:    %.3f s", loadSeconds))
             if game {
-                try GameBench(folder: modelOptions.modelURL, precision: modelOptions.precision, turns: max(2, turns)).run()
+                try GameBench(folder: modelOptions.modelURL, precision: modelOptions.precision, turns: max(2, turns), samplers: samplers).run()
                 return
             }
             if quality {

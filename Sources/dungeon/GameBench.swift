@@ -13,6 +13,8 @@ struct GameBench {
     let folder: URL
     let precision: Precision?
     let turns: Int
+    /// `--preset` and sampler flags, applied to the scripted adventure's samplers.
+    var samplers: SamplerOptions? = nil
 
     struct Turn {
         var firstToken: Double
@@ -66,7 +68,9 @@ struct GameBench {
 
     private func play(readingAhead: Bool) throws -> [Turn] {
         var engine = try TextEngine(directory: folder, precision: precision)
-        var teller = StoryTeller(adventure: Self.adventure())
+        var adventure = Self.adventure()
+        if let samplers, !samplers.isEmpty { adventure.settings = try samplers.apply(to: adventure.settings) }
+        var teller = StoryTeller(adventure: adventure)
         var random = SplitMix64(seed: 11)
         var results: [Turn] = []
         let clock = ContinuousClock()
