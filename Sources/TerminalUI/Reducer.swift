@@ -161,8 +161,11 @@ func loopAdvice(_ settings: GenerationSettings) -> String {
     if settings.temperature < 0.5 {
         return "\(start): the temperature (\(settings.temperature)) is low; try /set temperature 0.8"
     }
-    if settings.repetitionPenalty < 1.1 {
-        return "\(start): try a repetition penalty above \(settings.repetitionPenalty), e.g. /set repetition 1.2"
+    if settings.dryMultiplier == 0 {
+        return "\(start): DRY is off; /preset dry turns it on (or /set dry-multiplier 0.8)"
+    }
+    if settings.repetitionPenalty < 1.1 && settings.presencePenalty < 0.5 {
+        return "\(start): try a stronger penalty, e.g. /set presence 0.6 or /set repetition 1.15"
     }
     return "\(start); try a different action, /retry, or /set temperature \(min(1.5, settings.temperature + 0.2))"
 }

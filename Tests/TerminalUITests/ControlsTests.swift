@@ -119,6 +119,15 @@ import Testing
         _ = reduce(&state, .replyFinished(teller, ReplyOutcome(reply: reply, attempts: 4, repetitive: true, cancelled: false,
                                                                 tokensPerSecond: 20, ending: nil)))
         #expect(state.notice?.text == "The story keeps repeating itself: the temperature (0.05) is low; try /set temperature 0.8")
+
+        // With a usable temperature, the advice is the anti-repetition that is off or weak.
+        for (dry, expected) in [(0.0, "DRY is off; /preset dry turns it on (or /set dry-multiplier 0.8)"),
+                                (0.8, "try a stronger penalty, e.g. /set presence 0.6 or /set repetition 1.15")] {
+            var settings = adventure.settings
+            settings.temperature = 0.9
+            settings.dryMultiplier = dry
+            #expect(loopAdvice(settings) == "The story keeps repeating itself: " + expected)
+        }
     }
 }
 
