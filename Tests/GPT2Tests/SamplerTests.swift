@@ -76,6 +76,37 @@ import Testing
         }
     }
 
+    /// The 16-wide exp the flat-distribution draw uses agrees with expf, and is 0 for -inf.
+    @Test func blockExpAgreesWithExpf() {
+        var random = SplitMix64(seed: 9)
+        for _ in 0..<2000 {
+            let values = LogitScan.Block((0..<16).map { _ in (random.nextUnitFloat() - 0.95) * 100 })
+            let fast = LogitScan.exp(values)
+            for lane in 0..<16 {
+                let exact = expf(values[lane])
+                #expect(abs(fast[lane] - exact) <= max(1e-37, exact * 3e-7), "exp(\(values[lane]))")
+            }
+        }
+        #expect(LogitScan.exp(LogitScan.Block(repeating: -.infinity)) == LogitScan.Block(repeating: 0))
+    }
+
+    /// Min-p over a flat distribution (thousands survive) masks the array instead of building
+    /// a list; either way only tokens at least p times as likely as the best are drawn.
+    @Test(arguments: [Float(0.5), 40])
+    func minPDrawsOnlySurvivors(spread: Float) {
+        var random = SplitMix64(seed: 3)
+        let logits = (0..<50257).map { _ in random.nextUnitFloat() * spread }
+        let maximum = logits.max()!
+        var settings = SamplingSettings(temperature: 1, topK: 0, topP: 1, repetitionPenalty: 1)
+        settings.minP = 0.7
+        settings.order = SamplerStage.koboldOrder
+        var sampler = Sampler(settings: settings, seed: 4)
+        for _ in 0..<200 {
+            let token = sampler.sample(logits, history: [])
+            #expect(logits[token] >= maximum + logf(0.7))
+        }
+    }
+
     @Test func sameSeedSameTokens() {
         let settings = SamplingSettings(temperature: 1.2, topK: 0, topP: 1, repetitionPenalty: 1)
         func draw(seed: UInt64) -> [Int] {

@@ -11,6 +11,9 @@ struct Candidates {
     var logits: [Float]
     private(set) var list: [Candidate]?
     private(set) var sorted = false
+    /// The whole vocabulary was cut by a pass that keeps token order (min-p masks what it
+    /// drops to -inf): it is drawn from in token order, as a min-p list would be.
+    var inTokenOrder = false
 
     init(logits: [Float]) { self.logits = logits }
 

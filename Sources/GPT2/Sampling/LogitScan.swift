@@ -49,4 +49,68 @@ enum LogitScan {
             i += 1
         }
     }
+
+    /// Sets every logit below `floor` to -inf, in place.
+    static func mask(_ logits: UnsafeMutableBufferPointer<Float>, below floor: Float) {
+        let count = logits.count
+        guard let base = logits.baseAddress else { return }
+        let raw = UnsafeMutableRawPointer(base)
+        let limit = Block(repeating: floor)
+        var i = 0
+        while i + 16 <= count {
+            var block = raw.loadUnaligned(fromByteOffset: i * 4, as: Block.self)
+            block.replace(with: -.infinity, where: block .< limit)
+            raw.storeBytes(of: block, toByteOffset: i * 4, as: Block.self)
+            i += 16
+        }
+        while i < count {
+            if base[i] < floor { base[i] = -.infinity }
+            i += 1
+        }
+    }
+
+    /// How many logits are at least `floor`.
+    static func count(_ logits: UnsafeBufferPointer<Float>, atLeast floor: Float) -> Int {
+        let count = logits.count
+        guard let base = logits.baseAddress else { return 0 }
+        let raw = UnsafeRawPointer(base)
+        let limit = Block(repeating: floor)
+        var lanes = SIMD16<Int32>(repeating: 0)
+        var i = 0
+        while i + 16 <= count {
+            let block = raw.loadUnaligned(fromByteOffset: i * 4, as: Block.self)
+            lanes.replace(with: lanes &+ 1, where: block .>= limit)
+            i += 16
+        }
+        var total = Int(lanes.wrappedSum())
+        while i < count {
+            if base[i] >= floor { total += 1 }
+            i += 1
+        }
+        return total
+    }
+
+    /// e^x for 16 floats at once, within 2e-7 relative of `expf` (Cephes' `expf`: x = n ln 2
+    /// + r, e^r by a degree-6 polynomial, 2^n written into the exponent bits); 0 below -87.
+    static func exp(_ x: Block) -> Block {
+        var x = x
+        x.replace(with: 88, where: x .> 88)
+        let underflow = x .< -87
+        x.replace(with: -87, where: underflow)
+        // Round x / ln 2 to the nearest integer with the 1.5 * 2^23 trick: its low bits are n.
+        let shifted = x * 1.442_695_04 + 12_582_912
+        let n = shifted - 12_582_912
+        let r = x - n * 0.693_359_375 + n * 2.121_944_4e-4
+        var p = Block(repeating: 1.987_569_15e-4)
+        p = p * r + 1.398_199_95e-3
+        p = p * r + 8.333_451_9e-3
+        p = p * r + 4.166_579_59e-2
+        p = p * r + 1.666_666_55e-1
+        p = p * r + 5.000_000_12e-1
+        var y = p * r * r + r + 1
+        let exponent = (unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
+        y = y * unsafeBitCast(exponent, to: Block.self)
+        y.replace(with: 0, where: underflow)
+        return y
+    }
 }

@@ -74,12 +74,22 @@ extension Sampler {
             let floor = maximum + logf(p)
             candidates.replace(with: list.filter { $0.logit >= floor }, sorted: candidates.sorted)
         } else {
-            var kept: [Candidates.Candidate] = []
-            candidates.logits.withUnsafeBufferPointer { logits in
-                let floor = LogitScan.maximum(logits) + logf(p)
-                LogitScan.forEach(in: logits, atLeast: { floor }) { kept.append(($0, $1)) }
+            // A few survivors become a list; thousands (a flat distribution) stay the array,
+            // what falls below the floor masked to -inf. Both are drawn from in token order.
+            var kept: [Candidates.Candidate]?
+            candidates.logits.withUnsafeMutableBufferPointer { logits in
+                let floor = LogitScan.maximum(UnsafeBufferPointer(logits)) + logf(p)
+                let survivors = LogitScan.count(UnsafeBufferPointer(logits), atLeast: floor)
+                if survivors <= 2048 {
+                    var list: [Candidates.Candidate] = []
+                    list.reserveCapacity(survivors)
+                    LogitScan.forEach(in: UnsafeBufferPointer(logits), atLeast: { floor }) { list.append(($0, $1)) }
+                    kept = list
+                } else {
+                    LogitScan.mask(logits, below: floor)
+                }
             }
-            candidates.replace(with: kept, sorted: false)
+            if let kept { candidates.replace(with: kept, sorted: false) } else { candidates.inTokenOrder = true }
         }
     }
 

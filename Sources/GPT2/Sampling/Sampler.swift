@@ -51,6 +51,7 @@ public struct Sampler: Sendable {
         // A list still in token order (min-p's) is drawn from in that order, which is as
         // deterministic as sorting and cheaper when thousands of tokens are left; a sorted
         // list, or the whole vocabulary, is drawn most likely first, as it always was.
+        if candidates.list == nil && candidates.inTokenOrder { return draw(inTokenOrder: candidates.logits) }
         let list = candidates.sorted || candidates.list == nil ? candidates.sort(margin: .infinity) : candidates.materialize(margin: .infinity)
         var maximum = -Float.infinity
         for candidate in list where candidate.logit > maximum { maximum = candidate.logit }
@@ -96,6 +97,40 @@ public struct Sampler: Sendable {
         var heap = TopKHeap(k: k)
         for candidate in kept where heap.admits(candidate.logit) { heap.offer(candidate) }
         return heap.items
+    }
+
+    /// A draw from every token above -inf, weighted exp(logit - max), walking in token order:
+    /// the same weights, sums and order as drawing from a min-p list.
+    mutating func draw(inTokenOrder logits: [Float]) -> Int {
+        logits.withUnsafeBufferPointer { logits in
+            let maximum = LogitScan.maximum(logits)
+            guard maximum > -.infinity else { return 0 }
+            // Tens of thousands of survivors (a flat distribution): the weights 16 at a time.
+            var weights = [Float](repeating: 0, count: logits.count)
+            weights.withUnsafeMutableBufferPointer { weights in
+                let (source, target) = (UnsafeRawPointer(logits.baseAddress!), UnsafeMutableRawPointer(weights.baseAddress!))
+                var i = 0
+                while i + 16 <= logits.count {
+                    let block = source.loadUnaligned(fromByteOffset: i * 4, as: LogitScan.Block.self)
+                    target.storeBytes(of: LogitScan.exp(block - maximum), toByteOffset: i * 4, as: LogitScan.Block.self)
+                    i += 16
+                }
+                while i < logits.count {
+                    weights[i] = logits[i] > -.infinity ? expf(logits[i] - maximum) : 0
+                    i += 1
+                }
+            }
+            var total: Float = 0
+            for weight in weights { total += weight }
+            var threshold = random.nextUnitFloat() * total
+            var last = 0
+            for (token, logit) in logits.enumerated() where logit > -.infinity {
+                threshold -= weights[token]
+                if threshold < 0 { return token }
+                last = token
+            }
+            return last  // rounding left a sliver past the last candidate
+        }
     }
 
     /// The index of the largest logit (the first, on ties).
