@@ -43,7 +43,8 @@ typedef struct {
     float *out;
     int64_t rows;
     const ck_kernels *kernels;
-    /// (K, N) products: one row of N partial sums per worker, added up by the caller.
+    /// (K, N) products: one row of N partial sums per chunk of input rows, added up by the
+    /// caller in chunk order.
     float *partials;
     /// (K, N) products: the first input row no worker has taken yet; integer products:
     /// the first output row.
@@ -61,11 +62,14 @@ static void matvec_job(void *context, int index, int count) {
     int64_t begin, end;
     ck_matvec_fn matvec = job->kernels->matvec[job->w->format][job->w->layout];
     if (job->w->layout == CK_LAYOUT_KN) {
-        const int64_t k = job->w->inputs;
-        float *partial = job->partials + index * job->w->outputs;
-        memset(partial, 0, sizeof(float) * (size_t)job->w->outputs);
+        // Each chunk sums into its own row of partials, whichever worker takes it, so the
+        // result does not depend on which worker was faster: the same seed writes the same
+        // story on a busy machine.
+        const int64_t k = job->w->inputs, n = job->w->outputs;
         while ((begin = atomic_fetch_add(&job->nextRow, KN_CHUNK_ROWS)) < k) {
             end = begin + KN_CHUNK_ROWS < k ? begin + KN_CHUNK_ROWS : k;
+            float *partial = job->partials + (begin / KN_CHUNK_ROWS) * n;
+            memset(partial, 0, sizeof(float) * (size_t)n);
             matvec(job->w, job->input, job->quantized, partial, begin, end);
         }
         return;
@@ -76,13 +80,16 @@ static void matvec_job(void *context, int index, int count) {
     add_bias(job->out, job->bias, 1, 0, begin, end);
 }
 
-/// out = bias + the workers' partial sums of a (K, N) product.
-static void sum_partials(const linear_job *job, int workers) {
-    const int64_t n = job->w->outputs;
-    for (int64_t j = 0; j < n; j++) {
-        float sum = job->bias ? job->bias[j] : 0;
-        for (int w = 0; w < workers; w++) sum += job->partials[w * n + j];
-        job->out[j] = sum;
+/// Chunks of KN_CHUNK_ROWS input rows in a (K, N) product.
+static int64_t kn_chunks(const ck_matrix *w) { return (w->inputs + KN_CHUNK_ROWS - 1) / KN_CHUNK_ROWS; }
+
+/// out = bias + the chunks' partial sums of a (K, N) product, added in chunk order.
+static void sum_partials(const linear_job *job) {
+    const int64_t n = job->w->outputs, chunks = kn_chunks(job->w);
+    for (int64_t j = 0; j < n; j++) job->out[j] = job->bias ? job->bias[j] : 0;
+    for (int64_t c = 0; c < chunks; c++) {
+        const float *partial = job->partials + c * n;
+        for (int64_t j = 0; j < n; j++) job->out[j] += partial[j];
     }
 }
 
@@ -269,11 +276,11 @@ void ck_linear(ck_pool *pool, const ck_matrix *weight, const float *bias, const 
             job.quantized = quantized;
         }
         if (weight->layout == CK_LAYOUT_KN) {
-            job.partials = ck_thread_buffer(CK_BUFFER_ACTIVATIONS, sizeof(float) * (size_t)(weight->outputs * ck_pool_threads(pool)));
+            job.partials = ck_thread_buffer(CK_BUFFER_ACTIVATIONS, sizeof(float) * (size_t)(weight->outputs * kn_chunks(weight)));
             atomic_store(&job.nextRow, 0);
         }
         ck_pool_run(pool, matvec_job, &job);
-        if (weight->layout == CK_LAYOUT_KN) sum_partials(&job, ck_pool_threads(pool));
+        if (weight->layout == CK_LAYOUT_KN) sum_partials(&job);
     }
 }
 

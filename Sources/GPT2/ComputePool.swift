@@ -11,10 +11,13 @@ import COpenBLAS
 public final class ComputePool: @unchecked Sendable {
     let pointer: OpaquePointer
 
-    private init(threads: Int) {
+    /// A pool of its own (the game uses `shared`; tests compare thread counts).
+    init(threads: Int) {
         openblas_set_num_threads(1)
         pointer = ck_pool_create(Int32(threads))
     }
+
+    deinit { ck_pool_destroy(pointer) }
 
     /// The threads the pool runs on, the calling thread included.
     public var threads: Int { Int(ck_pool_threads(pointer)) }

@@ -17,10 +17,11 @@ enum Kernels {
         _ input: UnsafePointer<Float>,               // (T, K)
         weight: WeightMatrix,                        // K -> N
         bias: UnsafePointer<Float>?,                 // (N)
-        rows: Int
+        rows: Int,
+        pool: ComputePool = .shared
     ) {
         var matrix = weight.kernelMatrix
-        ck_linear(ComputePool.shared.pointer, &matrix, bias, input, out, Int64(rows))
+        ck_linear(pool.pointer, &matrix, bias, input, out, Int64(rows))
     }
 
     /// Row `token` of an (N, K) matrix as floats: the token embedding lookup.

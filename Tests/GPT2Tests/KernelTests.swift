@@ -143,6 +143,26 @@ func forEachPromptProductPath(_ body: (_ integer: Bool) -> Void) {
     /// A (K, N) product is handed out to the workers 64 input rows at a time: 301 rows (an
     /// odd last chunk) and both kernel paths (one row, and two rows from 4,800 outputs)
     /// still add up to the definition.
+    /// A (K, N) product gives the same bits whichever worker takes which chunk: one thread
+    /// or three (on two cores, their timing differs run to run), twenty times over. (When
+    /// each worker summed its own chunks, the grouping followed the timing, and a seed could
+    /// write another story on a busy machine.)
+    @Test(arguments: [WeightFormat.f32, .f16])
+    func aKNProductDoesNotDependOnWhichWorkerTookWhichChunk(format: WeightFormat) {
+        let (inputs, outputs) = (1000, 300)
+        let matrix = TestMatrix(randomFloats(inputs * outputs, seed: 21), inputs: inputs, outputs: outputs, format: format,
+                                layout: .inputsByOutputs)
+        let input = randomFloats(inputs, seed: 22)
+        let one = ComputePool(threads: 1), three = ComputePool(threads: 3)
+        var expected = [Float](repeating: .nan, count: outputs)
+        Kernels.linear(&expected, input, weight: matrix.matrix, bias: nil, rows: 1, pool: one)
+        for _ in 0..<20 {
+            var out = [Float](repeating: .nan, count: outputs)
+            Kernels.linear(&out, input, weight: matrix.matrix, bias: nil, rows: 1, pool: three)
+            #expect(zip(out, expected).filter { $0.bitPattern != $1.bitPattern }.isEmpty)
+        }
+    }
+
     @Test(arguments: [(WeightFormat.f32, 37), (.f16, 37), (.bf16, 37), (.f16, 4801)])
     func aLongKNProductSumsEveryChunk(format: WeightFormat, outputs: Int) {
         let inputs = 301
