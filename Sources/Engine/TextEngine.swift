@@ -122,7 +122,9 @@ public final class TextEngine {
             let token = sampler.sample(consuming: &logits, history: session.tokens[...], alsoBanned: banned)
             samplerTime += clock.now - sampleStart
             if banned.contains(token) {
-                // Every possible token here was banned: give up where the phrase began.
+                // Every possible token here was banned: give up where the phrase began,
+                // keeping (and showing) everything written before it.
+                _ = emit(filter.push(watch.finish()))
                 reason = .bannedPhrase
                 break
             }
