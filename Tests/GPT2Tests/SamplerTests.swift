@@ -107,6 +107,31 @@ import Testing
         }
     }
 
+    /// The flat-distribution draw (thousands of survivors, weights 16 at a time) follows the
+    /// softmax: the share of draws landing on the more likely half matches its mass.
+    @Test func theFlatDrawFollowsTheDistribution() {
+        var random = SplitMix64(seed: 8)
+        let logits = (0..<4099).map { _ in random.nextUnitFloat() * 1.5 }
+        var settings = SamplingSettings(temperature: 1, topK: 0, topP: 1, repetitionPenalty: 1)
+        settings.minP = 0.4
+        settings.order = SamplerStage.koboldOrder
+        let floor = logits.max()! + logf(0.4)
+        let survivors = logits.indices.filter { logits[$0] >= floor }
+        #expect(survivors.count > 2048)  // the masked path, not a list
+        let median = survivors.map { logits[$0] }.sorted()[survivors.count / 2]
+        let weight = { (i: Int) in Double(exp(logits[i])) }
+        let upper = survivors.filter { logits[$0] >= median }.map(weight).reduce(0, +) / survivors.map(weight).reduce(0, +)
+        var sampler = Sampler(settings: settings, seed: 2)
+        var hits = 0
+        let draws = 1500
+        for _ in 0..<draws {
+            let token = sampler.sample(logits, history: [])
+            #expect(logits[token] >= floor)
+            if logits[token] >= median { hits += 1 }
+        }
+        #expect(abs(Double(hits) / Double(draws) - upper) < 0.05)
+    }
+
     @Test func sameSeedSameTokens() {
         let settings = SamplingSettings(temperature: 1.2, topK: 0, topP: 1, repetitionPenalty: 1)
         func draw(seed: UInt64) -> [Int] {

@@ -102,35 +102,53 @@ public struct Sampler: Sendable {
     /// A draw from every token above -inf, weighted exp(logit - max), walking in token order:
     /// the same weights, sums and order as drawing from a min-p list.
     mutating func draw(inTokenOrder logits: [Float]) -> Int {
+        let count = logits.count
+        let blocks = (count + 15) / 16
+        // Tens of thousands of survivors (a flat distribution): the weights 16 at a time, each
+        // block's sum kept, so the walk skips whole blocks.
+        var weights = [Float](repeating: 0, count: blocks * 16)
+        var blockSums = [Float](repeating: 0, count: blocks)
+        let maximum = logits.withUnsafeBufferPointer(LogitScan.maximum)
+        guard maximum > -.infinity else { return 0 }
         logits.withUnsafeBufferPointer { logits in
-            let maximum = LogitScan.maximum(logits)
-            guard maximum > -.infinity else { return 0 }
-            // Tens of thousands of survivors (a flat distribution): the weights 16 at a time.
-            var weights = [Float](repeating: 0, count: logits.count)
             weights.withUnsafeMutableBufferPointer { weights in
                 let (source, target) = (UnsafeRawPointer(logits.baseAddress!), UnsafeMutableRawPointer(weights.baseAddress!))
-                var i = 0
-                while i + 16 <= logits.count {
-                    let block = source.loadUnaligned(fromByteOffset: i * 4, as: LogitScan.Block.self)
-                    target.storeBytes(of: LogitScan.exp(block - maximum), toByteOffset: i * 4, as: LogitScan.Block.self)
-                    i += 16
-                }
-                while i < logits.count {
-                    weights[i] = logits[i] > -.infinity ? expf(logits[i] - maximum) : 0
-                    i += 1
+                for block in 0..<blocks {
+                    let i = block * 16
+                    var values: LogitScan.Block
+                    if i + 16 <= count {
+                        values = source.loadUnaligned(fromByteOffset: i * 4, as: LogitScan.Block.self)
+                    } else {
+                        values = LogitScan.Block(repeating: -.infinity)
+                        for lane in 0..<(count - i) { values[lane] = logits[i + lane] }
+                    }
+                    let exps = LogitScan.exp(values - maximum)
+                    target.storeBytes(of: exps, toByteOffset: i * 4, as: LogitScan.Block.self)
+                    blockSums[block] = exps.sum()
                 }
             }
-            var total: Float = 0
-            for weight in weights { total += weight }
-            var threshold = random.nextUnitFloat() * total
-            var last = 0
-            for (token, logit) in logits.enumerated() where logit > -.infinity {
+        }
+        var total: Float = 0
+        for sum in blockSums { total += sum }
+        var threshold = random.nextUnitFloat() * total
+        var lastBlock = 0
+        for block in 0..<blocks where blockSums[block] > 0 {
+            lastBlock = block
+            if threshold >= blockSums[block] {
+                threshold -= blockSums[block]
+                continue
+            }
+            var chosen = block * 16
+            for token in (block * 16)..<min(count, block * 16 + 16) where weights[token] > 0 {
+                chosen = token
                 threshold -= weights[token]
                 if threshold < 0 { return token }
-                last = token
             }
-            return last  // rounding left a sliver past the last candidate
+            return chosen  // rounding inside the block
         }
+        // Rounding left a sliver past the last block: its last token with a weight.
+        let last = ((lastBlock * 16)..<min(count, lastBlock * 16 + 16)).last { weights[$0] > 0 } ?? 0
+        return last  // rounding left a sliver past the last candidate
     }
 
     /// The index of the largest logit (the first, on ties).
