@@ -10,6 +10,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -31,11 +34,16 @@ let package = Package(
         .target(name: "TerminalUI", dependencies: ["Story"]),
         .target(name: "CursesTerminal", dependencies: ["TerminalUI", "CNCurses"]),
         .target(name: "Engine", dependencies: ["GPT2", "Tokenizer", "Story"]),
+        .target(name: "Serving", dependencies: ["Engine", "GPT2", "Tokenizer", "Story",
+                                                .product(name: "Hummingbird", package: "hummingbird"),
+                                                .product(name: "HummingbirdCore", package: "hummingbird"),
+                                                .product(name: "Logging", package: "swift-log"),
+                                                .product(name: "HTTPTypes", package: "swift-http-types")]),
         .target(name: "TestSupport", dependencies: ["GPT2"], path: "Tests/TestSupport"),
         .executableTarget(
             name: "dungeon",
             dependencies: [
-                "Engine", "GPT2", "Tokenizer", "Story", "Storage", "TerminalUI", "CursesTerminal", "ModelDownload",
+                "Engine", "GPT2", "Tokenizer", "Story", "Storage", "TerminalUI", "CursesTerminal", "ModelDownload", "Serving",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

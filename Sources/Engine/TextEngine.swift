@@ -77,8 +77,12 @@ public final class TextEngine {
         try generate(promptTokens: tokenizer.encode(prompt), request: request, onText: onText)
     }
 
+    /// `shouldStop` is asked between chunks of 64 prompt tokens while the prompt is read (a
+    /// server's client that hung up); when it says so, the result is `.cancelled` with no text,
+    /// and what was read stays cached.
     public func generate(
-        promptTokens: [Int], request: GenerationRequest, onText: (String) -> Bool = { _ in true }
+        promptTokens: [Int], request: GenerationRequest, shouldStop: (() -> Bool)? = nil,
+        onText: (String) -> Bool = { _ in true }
     ) throws -> GenerationResult {
         let endOfText = tokenizer.endOfTextID ?? model.config.vocabularySize - 1
         var prompt = promptTokens.isEmpty ? [endOfText] : promptTokens
@@ -88,6 +92,17 @@ public final class TextEngine {
         let reused = session.reusableLength(for: prompt)
         let clock = ContinuousClock()
         let promptStart = clock.now
+        if let shouldStop {
+            // All but the last token in small chunks, so a stop is heard quickly; `prefill`
+            // below then runs only the last one.
+            try session.readAhead(Array(prompt.dropLast()), shouldStop: shouldStop)
+            if shouldStop() {
+                return GenerationResult(
+                    text: "", tokens: [], stopReason: .cancelled, promptTokens: prompt.count,
+                    promptTokensComputed: max(0, session.tokens.count - reused),
+                    promptSeconds: (clock.now - promptStart).seconds, generationSeconds: 0)
+            }
+        }
         let (report, delay) = (promptProgress, promptProgressDelay)
         var logits = try session.prefill(prompt) { done, total in
             if clock.now - promptStart >= delay { report?(done, total) }

@@ -122,6 +122,16 @@ public enum SamplerStep: String, Codable, Sendable, CaseIterable, Hashable {
     public static let classicOrder: [SamplerStep] = [.temperature, .topK, .topP, .topA, .typical, .minP, .tailFree, .xtc]
     /// KoboldCpp's default order: the truncating samplers, then temperature, then XTC.
     public static let koboldOrder: [SamplerStep] = [.topK, .topA, .typical, .topP, .minP, .tailFree, .temperature, .xtc]
+
+    /// KoboldCpp's `sampler_order` (0 top-k, 1 top-a, 2 tail-free, 3 typical, 4 top-p with
+    /// min-p after it, 5 temperature, 6 the repetition penalty) as dungeon's order, XTC last
+    /// as KoboldCpp applies it; nil unless each id appears once.
+    public static func order(koboldIDs ids: [Int]) -> [SamplerStep]? {
+        guard Set(ids) == Set(0...6), ids.count == 7 else { return nil }
+        let steps: [Int: [SamplerStep]] = [0: [.topK], 1: [.topA], 2: [.tailFree], 3: [.typical], 4: [.topP, .minP],
+                                           5: [.temperature], 6: []]
+        return ids.flatMap { steps[$0] ?? [] } + [.xtc]
+    }
 }
 
 extension GenerationSettings: Codable {

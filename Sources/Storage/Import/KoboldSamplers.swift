@@ -32,7 +32,7 @@ enum KoboldSamplers {
         }
         if let order = settings?.values["sampler_order"] as? [Any] {
             let ids = order.compactMap { ($0 as? NSNumber)?.intValue }
-            if let steps = samplerOrder(ids) {
+            if let steps = SamplerStep.order(koboldIDs: ids) {
                 adventure.samplerOrder = steps
                 if let penalty = ids.firstIndex(of: 6), penalty != 0 {
                     dropped.append("the repetition penalty's place in the sampler order (dungeon applies penalties first)")
@@ -61,15 +61,5 @@ enum KoboldSamplers {
             trial.logitBias = kept
             if trial.problem == nil { adventure = trial } else { dropped.append("logit biases (outside dungeon's limits)") }
         }
-    }
-
-    /// KoboldCpp's `sampler_order` (0 top-k, 1 top-a, 2 tail-free, 3 typical, 4 top-p with
-    /// min-p after it, 5 temperature, 6 the repetition penalty) as dungeon's order, XTC last
-    /// as KoboldCpp applies it; nil unless each id appears once.
-    static func samplerOrder(_ ids: [Int]) -> [SamplerStep]? {
-        guard Set(ids) == Set(0...6), ids.count == 7 else { return nil }
-        let steps: [Int: [SamplerStep]] = [0: [.topK], 1: [.topA], 2: [.tailFree], 3: [.typical], 4: [.topP, .minP],
-                                           5: [.temperature], 6: []]
-        return ids.flatMap { steps[$0]! } + [.xtc]
     }
 }
