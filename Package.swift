@@ -53,6 +53,7 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Story", "TestSupport", "save-stress"], exclude: ["Snapshots"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "Story", "CursesTerminal", "TestSupport"], exclude: ["Snapshots"]),
         .testTarget(name: "DungeonTests", dependencies: ["TestSupport", "dungeon"], exclude: ["serve.py"]),
+        .testTarget(name: "ServingTests", dependencies: ["Serving", "Engine", "Story", "TestSupport"]),
         .testTarget(name: "ModelDownloadTests", dependencies: ["ModelDownload"]),
         .testTarget(name: "GPT2Tests", dependencies: ["GPT2", "Tokenizer", "Engine", "TestSupport"], exclude: ["Fixtures"]),
     ],

@@ -49,6 +49,9 @@ public struct Completion: Sendable, Equatable {
     public var droppedTokens: Int
     public var generatedTokens: Int
     public var tokensPerSecond: Double
+    /// Reading the prompt, and writing the text.
+    public var promptSeconds = 0.0
+    public var generationSeconds = 0.0
     public var seed: UInt64
     /// Stopped by the client (abort, or hanging up).
     public var cancelled: Bool

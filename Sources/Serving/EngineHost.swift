@@ -173,11 +173,14 @@ public final class EngineHost: @unchecked Sendable {
             case .endOfText, .stopSequence, .bannedPhrase: .stop
             case .maxTokens, .contextFull, .cancelled: .length
             }
-            return .finished(Completion(
+            var completion = Completion(
                 text: result.text, finish: finish, promptTokens: result.promptTokens,
                 promptTokensComputed: result.promptTokensComputed, droppedTokens: dropped,
                 generatedTokens: result.tokens.count, tokensPerSecond: result.tokensPerSecond, seed: seed,
-                cancelled: result.stopReason == .cancelled))
+                cancelled: result.stopReason == .cancelled)
+            completion.promptSeconds = result.promptSeconds
+            completion.generationSeconds = result.generationSeconds
+            return .finished(completion)
         } catch {
             return .failed(String(describing: error))
         }
@@ -190,6 +193,9 @@ public struct GenerationStats: Sendable, Equatable {
     public var lastPromptTokens = 0
     public var lastTokenCount = 0
     public var lastTokensPerSecond = 0.0
+    public var lastPromptSeconds = 0.0
+    public var lastGenerationSeconds = 0.0
+    public var lastPromptTokensComputed = 0
     public var lastSeed: UInt64 = 0
     public var lastFinish = Completion.Finish.length
     public var waiting = 0
@@ -200,6 +206,9 @@ public struct GenerationStats: Sendable, Equatable {
         lastPromptTokens = completion.promptTokens
         lastTokenCount = completion.generatedTokens
         lastTokensPerSecond = completion.tokensPerSecond
+        lastPromptSeconds = completion.promptSeconds
+        lastGenerationSeconds = completion.generationSeconds
+        lastPromptTokensComputed = completion.promptTokensComputed
         lastSeed = completion.seed
         lastFinish = completion.finish
     }

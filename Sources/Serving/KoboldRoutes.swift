@@ -4,8 +4,7 @@ import Hummingbird
 extension Server {
     /// The KoboldAI API as KoboldCpp serves it (`koboldcpp.py`, `ServerRequestHandler`).
     static func addKoboldRoutes(to router: Router<ServeContext>, host: EngineHost, log: RequestLog, protected: Bool) {
-        router.get("/api/v1/model") { request, _ in
-            // KoboldCpp names the model only to a client with the key.
+        router.get("/api/v1/model") { _, _ in
             json(["result": "koboldcpp/" + host.modelName])
         }
         router.get("/api/v1/info/version") { _, _ in json(["result": "1.2.5"]) }
@@ -21,8 +20,11 @@ extension Server {
         router.get("/api/v1/config/max_length") { _, _ in json(["value": 180]) }
         router.get("/api/extra/perf") { _, _ in
             let stats = host.currentStats
-            return json(["last_process": 0, "last_eval": stats.lastTokensPerSecond > 0 ? 1 / stats.lastTokensPerSecond : 0,
-                         "last_token_count": stats.lastTokenCount, "last_seed": stats.lastSeed,
+            // KoboldCpp's seconds for reading the prompt and writing the text; the prompt's
+            // counts are dungeon's own (how much the cache saved).
+            return json(["last_process": stats.lastPromptSeconds, "last_eval": stats.lastGenerationSeconds,
+                         "last_token_count": stats.lastTokenCount, "last_prompt_tokens": stats.lastPromptTokens,
+                         "last_prompt_tokens_computed": stats.lastPromptTokensComputed, "last_seed": stats.lastSeed,
                          "total_gens": stats.totalGenerations, "stop_reason": stats.lastFinish == .stop ? 1 : 0,
                          "queue": stats.waiting, "idle": stats.busy ? 0 : 1])
         }
