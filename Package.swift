@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -38,6 +39,7 @@ let package = Package(
                                                 .product(name: "Hummingbird", package: "hummingbird"),
                                                 .product(name: "HummingbirdCore", package: "hummingbird"),
                                                 .product(name: "Logging", package: "swift-log"),
+                                                .product(name: "NIOCore", package: "swift-nio"),
                                                 .product(name: "HTTPTypes", package: "swift-http-types")]),
         .target(name: "TestSupport", dependencies: ["GPT2"], path: "Tests/TestSupport"),
         .executableTarget(

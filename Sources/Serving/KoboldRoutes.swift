@@ -73,14 +73,14 @@ extension Server {
     /// A body that must be a JSON object.
     static func requiredFields(_ request: Request) async throws -> JSONFields {
         var request = request
-        let body = try await request.collectBody(upTo: ServerLimits.bodyBytes)
+        let body = try await collectBody(&request)
         return try JSONFields(body: Data(buffer: body))
     }
 
     /// A body that may be empty or not JSON (KoboldCpp ignores a bad one on abort and check).
     static func optionalFields(_ request: Request) async throws -> JSONFields? {
         var request = request
-        let body = try await request.collectBody(upTo: ServerLimits.bodyBytes)
+        let body = try await collectBody(&request)
         return try? JSONFields(body: Data(buffer: body))
     }
 }

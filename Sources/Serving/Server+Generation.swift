@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// How a generation's events become an API's response.
 protocol CompletionFormat: Sendable {
@@ -21,12 +22,7 @@ extension Server {
     ) async throws -> Response {
         let flavour = APIFlavour(path: request.uri.path)
         var request = request
-        let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: ServerLimits.bodyBytes)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            return flavour.error(.tooLarge(limit: ServerLimits.bodyBytes))
-        }
+        let body = try await collectBody(&request)
         let fields: JSONFields
         let asked: CompletionRequest
         let stream: Bool
@@ -36,6 +32,7 @@ extension Server {
             (asked, stream) = try parse(fields)
             job = try host.submit(asked)
         } catch {
+            context.note.details = error.description
             return flavour.error(error)
         }
         let start = ContinuousClock.now
@@ -98,6 +95,17 @@ extension Server {
             }
             log.write("\(line) 200 (stream): \(summary)")
         })
+    }
+}
+
+extension Server {
+    /// The whole body, up to the limit; more is a 413.
+    static func collectBody(_ request: inout Request) async throws -> ByteBuffer {
+        do {
+            return try await request.collectBody(upTo: ServerLimits.bodyBytes)
+        } catch is NIOTooManyBytesError {
+            throw ServingError.tooLarge(limit: ServerLimits.bodyBytes)
+        }
     }
 }
 

@@ -67,6 +67,9 @@ struct AccessMiddleware: RouterMiddleware {
         } else {
             do {
                 response = try await next(request, context)
+            } catch let error as ServingError {
+                context.note.details = error.description
+                response = flavour.error(error)
             } catch let error as HTTPError {
                 let message = error.body ?? (error.status == .notFound ? "no such endpoint: \(request.method) \(path)" : error.status.reasonPhrase)
                 response = flavour.error(.badRequest(message)).with(status: error.status)
