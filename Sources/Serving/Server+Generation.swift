@@ -65,9 +65,10 @@ extension Server {
         headers[.cacheControl] = "no-cache"
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             var summary = "the client left"
+            var events = job.events.makeAsyncIterator()  // one iterator: the stream has one consumer
             do {
                 try await original.body.consumeWithInboundCloseHandler { _ in
-                    for await event in job.events {
+                    while let event = await events.next() {
                         switch event {
                         case .text(let piece):
                             try await writer.write(ByteBuffer(string: format.event(piece, finish: nil, model: model)))
@@ -85,7 +86,7 @@ extension Server {
                 try await writer.finish(nil)
             } catch {
                 host.withdraw(job)  // the write failed: the client is gone
-                for await event in job.events {
+                while let event = await events.next() {
                     if case .finished(let completion) = event {
                         summary = RequestLog.describe(completion, seconds: (ContinuousClock.now - start).seconds, ignored: ignored)
                     }
