@@ -136,6 +136,22 @@ struct ServeTests {
                 "\(server.log)")
     }
 
+    @Test func aPromptLongerThanTheWindowIsCutInStepsThatKeepTheCacheUseful() throws {
+        let server = try ServedModel(model: folders.model)
+        let story = (0..<160).map { "Turn \($0): you walk on." }.joined(separator: " ")
+        let turn = " You rest."
+        let whole = try tokenIDs(story, server).count
+        let longer = try tokenIDs(story + turn, server).count
+        #expect(whole > 1014 && longer < 1014 + 256, "\(whole)")  // over the 1,014 the window leaves, by under a step
+        for prompt in [story, story + turn] {
+            _ = try curl(["-s", "-X", "POST", server.url + "/api/v1/generate", "-d",
+                          String(decoding: try JSONSerialization.data(withJSONObject: ["prompt": prompt, "max_length": 10]), as: UTF8.self)])
+        }
+        // Both cut by the same 256-token step from the front, so the second reuses the first.
+        #expect(server.waitForLog("cut 256 tokens from the front"))
+        #expect(server.waitForLog("prompt \(longer - 256) tokens (\(longer - whole) computed, \(whole - 256) reused)"), "\(server.log)")
+    }
+
     @Test func badRequestsGetAClearErrorAndTheServerGoesOn() throws {
         let server = try ServedModel(model: folders.model)
         func raw(_ arguments: [String: Any]) throws -> (Int, String) {
