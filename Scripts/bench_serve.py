@@ -100,7 +100,7 @@ def main():
     args = parser.parse_args()
     subprocess.run(["swift", "build", "-c", "release", "--product", "dungeon"], cwd=ROOT, check=True)
     binary = ROOT / ".build/release/dungeon"
-    print("| model | prompt tokens | computed (cold / next turn) | reading the prompt (cold / next turn) | saved |")
+    print("| model | prompt tokens (cold / next turn) | computed | reading the prompt | saved |")
     print("|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as scratch:
         for name in args.models.split(","):
@@ -108,7 +108,7 @@ def main():
             cold, warm = measure(binary, folder, args.tokens, args.runs)
             cold_s = statistics.median(p["last_process"] for p in cold)
             warm_s = statistics.median(p["last_process"] for p in warm)
-            print(f"| {Path(name).name} | {warm[0]['last_prompt_tokens']} "
+            print(f"| {Path(name).name} | {cold[0]['last_prompt_tokens']} / {warm[0]['last_prompt_tokens']} "
                   f"| {statistics.median(p['last_prompt_tokens_computed'] for p in cold):.0f} / "
                   f"{statistics.median(p['last_prompt_tokens_computed'] for p in warm):.0f} "
                   f"| {cold_s * 1000:.0f} ms / {warm_s * 1000:.0f} ms | {(cold_s - warm_s) * 1000:.0f} ms |", flush=True)
