@@ -18,6 +18,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     case unsupportedTensorType(path: String, tensor: String, type: String)
     /// A pickle that asks for a Python function a state dict never needs: refused, never run.
     case unsafePickle(path: String, global: String)
+    /// config.json and the weights disagree on the number of layers: they are from different models.
+    case layerCountMismatch(path: String, config: Int, weights: Int)
 
     public var description: String {
         switch self {
@@ -46,6 +48,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
             return "\(path) is not a valid \(format) file: \(reason)"
         case .unsafePickle(let path, let global):
             return "\(path) asks to run \(global), which a GPT-2 checkpoint never needs; dungeon does not run code from model files and refused it"
+        case .layerCountMismatch(let path, let config, let weights):
+            return "\(path) holds \(weights) layers, but config.json says n_layer = \(config): the config is another model's; use the config.json that came with these weights"
         case .unsupportedTensorType(let path, let tensor, let type):
             return "\(path): tensor \(tensor) is \(type), which dungeon does not read; use a F16, Q8_0 or Q4_0 file (llama-quantize makes them)"
         }

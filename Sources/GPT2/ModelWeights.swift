@@ -74,14 +74,16 @@ final class ModelWeights: @unchecked Sendable {
             }
             resolved.append((name, tensor, role))
         }
-        // Layers beyond config.json's n_layer are loaded by no one: say so, as a mismatched
-        // config (a truncated copy of a bigger model's, say) is the usual cause.
+        // Layers beyond config.json's n_layer would be loaded by no one, and the model would
+        // write garbage: a mismatched config (a copy of another model's) is refused.
         let fileLayers = Set(checkpoint.tensors.keys.compactMap { name -> Int? in
             guard name.hasPrefix("h."), let number = name.dropFirst(2).split(separator: ".").first else { return nil }
             return Int(number)
         })
-        let unused = fileLayers.filter { $0 >= config.layerCount }.count
-        warnings = unused == 0 ? [] : ["\(path) holds \(unused) more layers than config.json's n_layer = \(config.layerCount); they are not used"]
+        if let last = fileLayers.max(), last >= config.layerCount {
+            throw CheckpointError.layerCountMismatch(path: path, config: config.layerCount, weights: last + 1)
+        }
+        warnings = []
         if let head = checkpoint.tensors["lm_head.weight"] {
             let shape = [config.vocabularySize, c]
             guard head.shape == shape else {

@@ -27,6 +27,11 @@ struct AdventureRecord: Codable, Sendable, FetchableRecord, MutablePersistableRe
     /// How the author's note is written into the context; `<|>` stands for the note.
     var noteTemplate: String
 
+    /// Dates are read by `StoredDate`, which cannot trap on a damaged value.
+    static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy {
+        .custom { StoredDate.read($0) }
+    }
+
     mutating func didInsert(_ inserted: InsertionSuccess) {
         id = inserted.rowID
     }

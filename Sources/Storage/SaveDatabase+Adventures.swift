@@ -92,7 +92,7 @@ extension SaveDatabase {
             return try rows.map { row in
                 AdventureSummary(id: try row.decode(forColumn: "id"), title: try row.decode(forColumn: "title"),
                                  scenario: try row.decode(forColumn: "scenario"), turns: try row.decode(forColumn: "turns"),
-                                 lastPlayed: try row.decode(forColumn: "lastPlayedAt"))
+                                 lastPlayed: StoredDate.read(row["lastPlayedAt"]))
             }
         }
     }

@@ -21,16 +21,23 @@ public struct AdventureSummary: Sendable, Equatable {
 /// (A flipped byte inside a stored text passes these checks: the text is shown sanitised.)
 public final class SaveDatabase: Sendable {
     public let path: String
-    let writer: DatabasePool
+    /// The file's connections; for a save opened to read, a read-only connection, or an
+    /// in-memory copy migrated there when the file's schema is older.
+    let writer: any DatabaseWriter
+    /// Opened by `init(readingFrom:)`: nothing is ever written to the file.
+    public let isReadOnly: Bool
     /// The clock for "last played"; injected so tests can pin it.
     let now: @Sendable () -> Date
 
     /// `PRAGMA application_id` of a dungeon save: "DGN1".
     static let applicationID: Int32 = 0x4447_4E31
 
+    /// Opens the save file to play, creating it when there is none and migrating it to the
+    /// current schema.
     public init(path: String, now: @escaping @Sendable () -> Date = { Date() }) throws {
         self.path = path
         self.now = now
+        isReadOnly = false
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(5)
@@ -46,6 +53,29 @@ public final class SaveDatabase: Sendable {
             try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
             try Self.migrator.migrate(pool)
             return pool
+        }
+    }
+
+    /// Opens an existing save only to read it (`list`, `export`, `context`, `backup`): the
+    /// file is never written, not even its change counter. A save from an older version is
+    /// migrated in memory, never on disk. Returns nil when there is no save file yet.
+    public init?(readingFrom path: String) throws {
+        guard try Self.mappingErrors(path: path, { try Self.checkHeader(path: path) }) else { return nil }
+        self.path = path
+        self.now = { Date() }
+        isReadOnly = true
+        writer = try Self.mappingErrors(path: path) {
+            try Self.checkExisting(path: path)
+            var configuration = Configuration()
+            configuration.readonly = true
+            configuration.busyMode = .timeout(5)
+            let file = try DatabaseQueue(path: path, configuration: configuration)
+            if try file.read(Self.migrator.hasCompletedMigrations) { return file }
+            let copy = try DatabaseQueue()
+            try file.backup(to: copy)
+            try file.close()
+            try Self.migrator.migrate(copy)
+            return copy
         }
     }
 
@@ -197,9 +227,24 @@ public final class SaveDatabase: Sendable {
         }
     }
 
-    /// Closes the file's connections (the write-ahead log is folded back into it).
+    /// Folds the write-ahead log back into the file and closes its connections, so the
+    /// `.sqlite` file alone holds every turn (a player may copy just that file).
     public func close() throws {
-        try Self.mappingErrors(path: path) { try writer.close() }
+        try Self.mappingErrors(path: path) {
+            if !isReadOnly { try writer.writeWithoutTransaction { try $0.checkpoint(.truncate) } }
+            try writer.close()
+        }
+    }
+
+    /// Writes a consistent copy of the whole save file to `target` (which must not exist),
+    /// even while a game is writing to it: SQLite's `VACUUM INTO` reads one snapshot.
+    public func backup(to target: String) throws {
+        guard !FileManager.default.fileExists(atPath: target) else {
+            throw StorageError.cannotOpen(path: target, reason: "a file is already there")
+        }
+        try Self.mappingErrors(path: target) {
+            try writer.writeWithoutTransaction { try $0.execute(sql: "VACUUM INTO ?", arguments: [target]) }
+        }
     }
 
     /// `PRAGMA integrity_check`, for tests and `dungeon doctor`-style checks.

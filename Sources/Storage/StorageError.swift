@@ -1,3 +1,5 @@
+import Story
+
 /// What went wrong with the save file, worded for the player.
 public enum StorageError: Error, Equatable, CustomStringConvertible {
     case notADatabase(path: String)
@@ -13,7 +15,12 @@ public enum StorageError: Error, Equatable, CustomStringConvertible {
     case adventureInUse(Int64)
     case failed(String)
 
+    /// One line, whatever bytes a damaged file put into it (a detail may quote stored text).
     public var description: String {
+        TextSanitizer.clean(sentence).replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\t", with: " ")
+    }
+
+    private var sentence: String {
         switch self {
         case .notADatabase(let path):
             return "\(path) is not a dungeon save file (not an SQLite database); it was left untouched"

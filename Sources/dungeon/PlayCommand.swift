@@ -17,8 +17,22 @@ struct SavesOptions: ParsableArguments {
 
     var folder: URL { Locations.saves(override: saves) }
 
+    /// Opens (or creates) the save file to write to it.
     func open() throws -> SaveDatabase {
         try SaveDatabase(path: Locations.database(in: folder))
+    }
+
+    /// Opens the save file only to read it, never changing it; nil when there is none.
+    func openForReading() throws -> SaveDatabase? {
+        try SaveDatabase(readingFrom: folder.appendingPathComponent("dungeon.sqlite").path)
+    }
+
+    /// `openForReading`, for a command that needs an adventure to exist.
+    func openExisting() throws -> SaveDatabase {
+        guard let database = try openForReading() else {
+            throw ValidationError("no saved adventures yet in \(folder.path)")
+        }
+        return database
     }
 }
 
@@ -59,7 +73,6 @@ struct PlayCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             try samplers.checkFlags()
-            let database = try savesOptions.open()
             let scenarios = ScenarioLibrary.load()
             let startEffects = try startEffects(scenarios: scenarios)
 
@@ -84,6 +97,9 @@ struct PlayCommand: ParsableCommand {
             if usePlain, worker == nil, startEffects.contains(where: { if case .createAdventure = $0 { return true }; return false }) {
                 throw ValidationError(problem ?? "no model")
             }
+            // Opened (and created, the first time) only now: a start that fails above leaves
+            // no saves folder and no empty save file behind.
+            let database = try savesOptions.open()
 
             // An unknown preset is refused before the game starts (saved ones count).
             _ = try samplers.apply(to: GenerationSettings(), saved: GameSession.savedPresets(in: database))

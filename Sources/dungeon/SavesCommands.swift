@@ -17,7 +17,7 @@ struct ListCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let saves = try savesOptions.open().list()
+            let saves = try savesOptions.openForReading()?.list() ?? []
             guard !saves.isEmpty else {
                 writeOut("No saved adventures yet. Start one with `dungeon`.\n")
                 return
@@ -95,7 +95,7 @@ struct ContextCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let adventure = try savesOptions.open().load(id: id)
+            let adventure = try savesOptions.openExisting().load(id: id)
             var tokenizerFolder = Locations.assets?.appendingPathComponent("gpt2-tokenizer")
             var window = 1024
             if case .success(let folder) = ModelLocator.resolve(explicit: model, modelsFolder: Locations.models(override: models)) {
@@ -130,7 +130,7 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let database = try savesOptions.open()
+            let database = try savesOptions.openExisting()
             let adventure = try database.load(id: id)
             let lastPlayed = try database.list().first { $0.id == id }?.lastPlayed ?? Date()
             let chosen = ExportFormat(name: format)!  // validated
@@ -172,6 +172,28 @@ struct ImportCommand: ParsableCommand {
             }
             let id = try savesOptions.open().create(result.adventure)
             writeOut("Imported \(what). It is adventure \(id).\n")
+        }
+    }
+}
+
+struct BackupCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup",
+        abstract: "Write a complete copy of the save file, safely even while a game is running.")
+    @OptionGroup var savesOptions: SavesOptions
+    @Argument(help: "The copy to write (default: dungeon-backup-DATE.sqlite in the saves folder).") var file: String?
+
+    func run() throws {
+        try reportingErrors {
+            let database = try savesOptions.openExisting()
+            let formatter = DateFormatter()
+            formatter.dateFormat = "yyyyMMdd-HHmmss"
+            let target = file.map { ($0 as NSString).expandingTildeInPath }
+                ?? savesOptions.folder.appendingPathComponent("dungeon-backup-\(formatter.string(from: Date())).sqlite").path
+            try database.backup(to: target)
+            // The copy is checked as any save is before it is trusted.
+            let count = try SaveDatabase(readingFrom: target)?.list().count ?? 0
+            writeOut("Wrote \(target): \(count == 1 ? "1 adventure" : "\(count) adventures").\n")
         }
     }
 }

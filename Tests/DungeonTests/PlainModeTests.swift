@@ -57,6 +57,8 @@ import Testing
         #expect(badScenario.status != 0)
         #expect(badScenario.error.contains("unknown scenario westerns"))
 
+        #expect(!FileManager.default.fileExists(atPath: folders.saves))  // failed starts create nothing
+        try FileManager.default.createDirectory(atPath: folders.saves, withIntermediateDirectories: true)
         try Data("not a database".utf8).write(to: URL(fileURLWithPath: folders.saves + "/dungeon.sqlite"))
         let corrupt = try runDungeon(["list", "--saves", folders.saves])
         #expect(corrupt.status == 1)

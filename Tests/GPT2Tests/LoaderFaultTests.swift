@@ -70,11 +70,12 @@ import Tokenizer
         #expect(refusal(broken).contains("billion parameters"))
     }
 
-    @Test func extraLayersAreAWarning() throws {
+    /// Found by the fault sweep: `n_layer` below the checkpoint's layers played garbage and
+    /// exited 0. Both numbers are named.
+    @Test func aConfigWithFewerLayersThanTheWeightsIsRefused() throws {
         let broken = try BrokenCheckpoint()
         try broken.writeConfig { $0["n_layer"] = 1 }
-        let model = try broken.load()
-        #expect(model.warnings == ["\(broken.weightsPath) holds 1 more layers than config.json's n_layer = 1; they are not used"])
+        #expect(refusal(broken) == "\(broken.weightsPath) holds 2 layers, but config.json says n_layer = 1: the config is another model's; use the config.json that came with these weights")
         #expect(try GPT2Model(directory: fixtureFolder("tiny-f32")).warnings.isEmpty)
     }
 
