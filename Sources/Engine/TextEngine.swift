@@ -19,6 +19,9 @@ public final class TextEngine {
     public private(set) var lastPromptTokensComputed = 0
     /// How long reading a prompt may take before `promptProgress` hears of it.
     public var promptProgressDelay: Duration = .milliseconds(500)
+    /// Asked between layers by every `generate` not given its own `shouldStop`: the game's
+    /// worker sets it to its stop flag, so quitting never waits out a chunk of the prompt.
+    public var stopCheck: (() -> Bool)?
     /// `breakerTokens` answers, by list.
     var breakerCache: [[String]: Set<Int>] = [:]
 
@@ -77,9 +80,9 @@ public final class TextEngine {
         try generate(promptTokens: tokenizer.encode(prompt), request: request, onText: onText)
     }
 
-    /// `shouldStop` is asked between the chunks the prompt is read in (a server's client that
-    /// hung up); when it says so, the result is `.cancelled` with no text, and what was read
-    /// stays cached.
+    /// `shouldStop` (or, when nil, `stopCheck`) is asked between layers while the prompt is
+    /// read and each token written: a player who quits, a server's client that hung up. When
+    /// it says so, the result is `.cancelled` with the text so far; what was read stays cached.
     public func generate(
         promptTokens: [Int], request: GenerationRequest, shouldStop: (() -> Bool)? = nil,
         onText: (String) -> Bool = { _ in true }
@@ -92,21 +95,20 @@ public final class TextEngine {
         let reused = session.reusableLength(for: prompt)
         let clock = ContinuousClock()
         let promptStart = clock.now
-        if let shouldStop {
-            // All but the last token, asking between chunks; `prefill` below then runs only the
-            // last one. Chunks as large as `prefill`'s: smaller ones read the weights more often
-            // (64-token chunks read a prompt 3.5 times slower with F16 weights).
-            try session.readAhead(Array(prompt.dropLast()), chunkRows: session.chunkRows, shouldStop: shouldStop)
-            if shouldStop() {
-                return GenerationResult(
-                    text: "", tokens: [], stopReason: .cancelled, promptTokens: prompt.count,
-                    promptTokensComputed: max(0, session.tokens.count - reused),
-                    promptSeconds: (clock.now - promptStart).seconds, generationSeconds: 0)
-            }
-        }
         let (report, delay) = (promptProgress, promptProgressDelay)
-        var logits = try session.prefill(prompt) { done, total in
-            if clock.now - promptStart >= delay { report?(done, total) }
+        // Asked between layers while the prompt is read and each token written.
+        session.stopCheck = shouldStop ?? stopCheck
+        defer { session.stopCheck = nil }
+        var logits: [Float]
+        do {
+            logits = try session.prefill(prompt) { done, total in
+                if clock.now - promptStart >= delay { report?(done, total) }
+            }
+        } catch InferenceError.stopped {
+            return GenerationResult(
+                text: "", tokens: [], stopReason: .cancelled, promptTokens: prompt.count,
+                promptTokensComputed: max(0, session.tokens.count - reused),
+                promptSeconds: (clock.now - promptStart).seconds, generationSeconds: 0)
         }
         let promptElapsed = clock.now - promptStart
         lastPromptTokensComputed = prompt.count - reused
@@ -168,7 +170,12 @@ public final class TextEngine {
                 for kept in generated { _ = decoder.append(kept) }
                 let before = session.tokens[promptCount + start - 1]
                 session.rewind(to: promptCount + start - 1)
-                logits = try session.append([before])
+                do {
+                    logits = try session.append([before])
+                } catch InferenceError.stopped {
+                    reason = .cancelled
+                    break
+                }
                 continue
             }
             if !emit(filter.push(watch.release())) {
@@ -184,7 +191,12 @@ public final class TextEngine {
                 reason = .contextFull
                 break
             }
-            logits = try session.append([token])
+            do {
+                logits = try session.append([token])
+            } catch InferenceError.stopped {
+                reason = .cancelled
+                break
+            }
         }
         if reason != .cancelled && reason != .stopSequence && reason != .bannedPhrase {
             watch.append(decoder.finish())

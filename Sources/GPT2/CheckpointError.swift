@@ -65,6 +65,8 @@ public enum InferenceError: Error, Equatable, CustomStringConvertible {
     case emptyInput
     /// The model computed NaN or infinity: its weights are damaged.
     case nonFiniteOutput(position: Int)
+    /// `InferenceSession.stopCheck` asked to stop between layers.
+    case stopped
 
     public var description: String {
         switch self {
@@ -76,6 +78,8 @@ public enum InferenceError: Error, Equatable, CustomStringConvertible {
             return "no tokens to process"
         case .nonFiniteOutput(let position):
             return "the model computed NaN or infinite numbers at position \(position): its weights are damaged; download or convert it again"
+        case .stopped:
+            return "stopped"
         }
     }
 }

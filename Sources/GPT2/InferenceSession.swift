@@ -18,6 +18,10 @@ public final class InferenceSession {
 
     /// Rows processed per pass over the prompt; bounds the scratch memory.
     public let chunkRows: Int
+    /// Asked between layers: when it says stop, the pass ends with `InferenceError.stopped`
+    /// and the cache keeps the tokens of the passes that finished. A chunk of a long prompt
+    /// can take a second on a big model; a layer takes a few milliseconds.
+    public var stopCheck: (() -> Bool)?
 
     public init(model: GPT2Model, chunkRows: Int = 256) {
         self.model = model
@@ -67,9 +71,19 @@ public final class InferenceSession {
         while common < min(tokens.count, prompt.count) && tokens[common] == prompt[common] { common += 1 }
         rewind(to: common)
         let step = max(1, min(chunkRows, self.chunkRows))
-        while tokens.count < prompt.count && !shouldStop() {
-            let end = min(tokens.count + step, prompt.count)
-            _ = forward(Array(prompt[tokens.count..<end]), logitRows: 0)
+        // Asked between layers too, so a newer request never waits out a whole chunk.
+        withoutActuallyEscaping(shouldStop) { shouldStop in
+            let outer = stopCheck
+            stopCheck = shouldStop
+            defer { stopCheck = outer }
+            while tokens.count < prompt.count && !shouldStop() {
+                let end = min(tokens.count + step, prompt.count)
+                do {
+                    _ = try forward(Array(prompt[tokens.count..<end]), logitRows: 0)
+                } catch {
+                    break  // stopped between layers: the chunk is not kept
+                }
+            }
         }
         return tokens.count - common
     }
@@ -106,7 +120,7 @@ public final class InferenceSession {
         while offset < newTokens.count {
             let chunk = Array(newTokens[offset..<min(offset + chunkRows, newTokens.count)])
             let isLast = offset + chunk.count == newTokens.count
-            let chunkLogits = forward(chunk, logitRows: allLogits ? chunk.count : (isLast ? 1 : 0))
+            let chunkLogits = try forward(chunk, logitRows: allLogits ? chunk.count : (isLast ? 1 : 0))
             logits += chunkLogits
             offset += chunk.count
             progress?(offset, newTokens.count)
@@ -121,7 +135,7 @@ public final class InferenceSession {
 
     /// One pass of the transformer over `chunk` at the end of the cache.
     /// Returns the logits of the last `logitRows` rows.
-    private func forward(_ chunk: [Int], logitRows: Int) -> [Float] {
+    private func forward(_ chunk: [Int], logitRows: Int) throws -> [Float] {
         let weights = model.weights
         let (t, c, f) = (chunk.count, config.hiddenSize, config.feedForwardSize)
         let (heads, headSize, capacity) = (config.headCount, config.headSize, config.contextLength)
@@ -135,6 +149,8 @@ public final class InferenceSession {
         }
 
         for (layer, w) in weights.layers.enumerated() {
+            // Keys and values written for positions past `tokens` are overwritten by the next pass.
+            if let stopCheck, stopCheck() { throw InferenceError.stopped }
             Kernels.layerNorm(s.normed, s.residual, gain: w.attentionNormGain, bias: w.attentionNormBias,
                               rows: t, size: c, epsilon: config.layerNormEpsilon)
             Kernels.linear(s.qkv, s.normed, weight: w.qkv, bias: w.qkvBias, rows: t)

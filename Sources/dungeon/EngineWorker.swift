@@ -41,6 +41,8 @@ final class EngineWorker: @unchecked Sendable {
             var teller = teller
             var random = SplitMix64(seed: seed)
             engine.promptProgress = { done, total in post(.promptProgress(done: done, total: total)) }
+            // Esc, Ctrl-C or quitting stop the model between layers, even mid-prompt.
+            engine.stopCheck = { self.lock.withLock { self.stopRequested } }
             do {
                 let outcome = try teller.writeReply(with: engine, random: &random, keepPartial: keepPartial) { piece in
                     post(.streamed(piece))
@@ -75,8 +77,8 @@ final class EngineWorker: @unchecked Sendable {
         }
     }
 
-    /// Stops the reply being written and waits until the engine's thread is idle, or
-    /// `seconds` pass (a long prompt is read in chunks that cannot be interrupted).
+    /// Stops the reply being written and waits until the engine's thread is idle (it stops
+    /// between layers, within milliseconds), or `seconds` pass.
     /// Returns whether the thread is idle.
     @discardableResult
     func shutdown(waitingAtMost seconds: Double) -> Bool {

@@ -51,6 +51,24 @@ import Testing
         #expect(maxDifference(again, fresh) < 1e-5)
     }
 
+    /// Quitting mid-prompt stops between layers; the cache keeps the whole passes before it
+    /// and a later prefill gives what a session never stopped gives.
+    @Test func aStopBetweenLayersKeepsTheFinishedPassesOnly() throws {
+        let model = try GPT2Model(directory: fixtureFolder("tiny-f32"))
+        let session = InferenceSession(model: model, chunkRows: 4)
+        let prompt = (0..<20).map { ($0 * 37) % model.config.vocabularySize }
+        var asked = 0
+        session.stopCheck = {
+            asked += 1
+            return asked > 2 * model.config.layerCount + 1  // in the third pass, after its first layer
+        }
+        #expect(throws: InferenceError.stopped) { try session.prefill(prompt) }
+        #expect(session.tokens == Array(prompt.prefix(8)))
+        session.stopCheck = nil
+        let resumed = try session.prefill(prompt)
+        #expect(resumed == (try InferenceSession(model: model, chunkRows: 4).prefill(prompt)))
+    }
+
     @Test func positionsNeverExceedTheWindow() throws {
         let model = try GPT2Model(directory: fixtureFolder("tiny-bf16-untied"))
         let session = InferenceSession(model: model)
