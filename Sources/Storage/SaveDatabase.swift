@@ -231,7 +231,7 @@ public final class SaveDatabase: Sendable {
     /// `.sqlite` file alone holds every turn (a player may copy just that file).
     public func close() throws {
         try Self.mappingErrors(path: path) {
-            if !isReadOnly { try writer.writeWithoutTransaction { try $0.checkpoint(.truncate) } }
+            if !isReadOnly { _ = try writer.writeWithoutTransaction { try $0.checkpoint(.truncate) } }
             try writer.close()
         }
     }
