@@ -2,6 +2,10 @@
 import Foundation
 
 public enum CheckpointError: Error, Equatable, CustomStringConvertible {
+    /// The model path itself does not exist.
+    case noModel(path: String)
+    /// The model path is a file in no model format.
+    case notAModel(path: String)
     case missingFile(path: String)
     case unreadable(path: String, reason: String)
     case invalidConfig(path: String, reason: String)
@@ -23,6 +27,10 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
+        case .noModel(let path):
+            return "there is no model at \(path): no such file or folder; pass a model folder (config.json, model.safetensors, vocab.json, merges.txt) or a .gguf or .bin file; `dungeon models` lists the installed ones"
+        case .notAModel(let path):
+            return "\(path) is a file, not a model; pass a model folder (config.json, model.safetensors, vocab.json, merges.txt) or a .gguf or .bin file"
         case .missingFile(let path):
             return "missing model file \(path)"
         case .unreadable(let path, let reason):

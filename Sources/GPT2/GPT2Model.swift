@@ -25,6 +25,7 @@ public final class GPT2Model: Sendable {
     /// stored where they can be; converted matrices are cached in `cacheDirectory` (default:
     /// the model's folder, or the user's cache folder when that is read-only).
     public convenience init(directory path: URL, precision: Precision? = nil, cacheDirectory: URL? = nil) throws {
+        try ModelFiles.check(path)
         let files = ModelFiles(path)
         let config = try files.config()
         // Refused before anything is mapped when it would not fit even at its smallest, then at
@@ -39,6 +40,7 @@ public final class GPT2Model: Sendable {
     /// The shape of the model at `path`, read from its config or headers alone, and the
     /// precision a player would choose for it.
     public static func describe(_ path: URL) throws -> (config: GPT2Config, precision: Precision) {
+        try ModelFiles.check(path)
         let files = ModelFiles(path)
         let config = try files.config()
         return (config, defaultPrecision(config: config, storageType: try files.storageType()))

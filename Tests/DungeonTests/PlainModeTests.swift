@@ -50,8 +50,18 @@ import Testing
         let folders = try GameFolders()
         let noModel = try runDungeon(["play", "--plain", "--new", "--prompt", "x", "--model", "/nonexistent/model", "--saves", folders.saves])
         #expect(noModel.status != 0)
-        #expect(noModel.error.hasPrefix("dungeon: missing model file /nonexistent/model/config.json"))
+        #expect(noModel.error.hasPrefix("dungeon: there is no model at /nonexistent/model: no such file or folder"))
         #expect(noModel.error.split(separator: "\n").count == 1)
+        // A file that is no model is named as one, not as a folder missing config.json.
+        let notes = folders.scratch.url.appendingPathComponent("notes.txt")
+        try Data("my notes".utf8).write(to: notes)
+        let notAModel = try runDungeon(["generate", "--model", notes.path, "--prompt", "x"])
+        #expect(notAModel.error == "dungeon: \(notes.path) is a file, not a model; pass a model folder (config.json, model.safetensors, vocab.json, merges.txt) or a .gguf or .bin file\n")
+        // An import in another encoding says which byte is not UTF-8.
+        let latin1 = folders.scratch.url.appendingPathComponent("story.json")
+        try Data([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0x63, 0x61, 0x66, 0xe9, 0x22, 0x7d]).write(to: latin1)
+        let badImport = try runDungeon(["import", latin1.path, "--saves", folders.saves])
+        #expect(badImport.status == 1 && badImport.error.contains("byte 9 is not UTF-8 text"), "\(badImport.error)")
 
         let badScenario = try runDungeon(["play", "--plain", "--new", "--scenario", "westerns", "--model", folders.model, "--saves", folders.saves])
         #expect(badScenario.status != 0)

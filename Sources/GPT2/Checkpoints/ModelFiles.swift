@@ -30,6 +30,19 @@ public enum ModelFiles: Sendable {
         self = .safetensors(folder: url)
     }
 
+    /// The model path as given, checked before any file in it is looked for: a path that does
+    /// not exist, or a file that is no model format, is named as such (not as a missing
+    /// config.json inside it).
+    public static func check(_ url: URL) throws {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) else {
+            throw CheckpointError.noModel(path: url.path)
+        }
+        if !isFolder.boolValue && !["gguf", "bin"].contains(url.pathExtension.lowercased()) {
+            throw CheckpointError.notAModel(path: url.path)
+        }
+    }
+
     /// The folder the model's other files (config, tokenizer, compact-weights cache) sit in.
     public var folder: URL {
         switch self {

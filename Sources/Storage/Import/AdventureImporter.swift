@@ -14,6 +14,20 @@ public enum AdventureImporter {
 
     /// Reads `data`; `fileName` (without its extension) names adventures whose format has
     /// no title and whose files the player named (Clover Edition, KoboldAI).
+    /// The offset of the first byte that does not belong to a valid UTF-8 sequence.
+    static func firstInvalidUTF8(_ data: Data) -> Int {
+        var offset = 0
+        var iterator = data.makeIterator()
+        var decoder = UTF8()
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar): offset += UTF8.width(scalar)
+            case .emptyInput: return offset
+            case .error: return offset
+            }
+        }
+    }
+
     public static func read(_ data: Data, fileName: String = "") throws -> ImportResult {
         guard data.count <= JSONExchange.maximumBytes else {
             throw ImportError.tooLarge(bytes: data.count, limit: JSONExchange.maximumBytes)
@@ -27,6 +41,12 @@ public enum AdventureImporter {
         do {
             parsed = try JSONSerialization.jsonObject(with: data)
         } catch {
+            // Name the real fault: bytes that are not UTF-8 (a file saved in another
+            // encoding), or JSON's own syntax.
+            if String(data: data, encoding: .utf8) == nil {
+                let offset = Self.firstInvalidUTF8(data)
+                throw ImportError.notJSON(detail: "byte \(offset) is not UTF-8 text; save the file as UTF-8 and import it again")
+            }
             throw ImportError.notJSON(detail: "it cannot be parsed")
         }
         guard let dictionary = parsed as? [String: Any] else { throw ImportError.unknownFormat(known: knownFormats) }
