@@ -58,10 +58,11 @@ public struct LineEditor: Equatable, Sendable {
         return true
     }
 
-    /// Takes the line as submitted: returns it, remembers it in history, clears the line.
-    public mutating func submit() -> String {
+    /// Takes the line as submitted: returns it, remembers it in history (unless it answered a
+    /// question, such as a new title, that Up should not bring back as an action), clears the line.
+    public mutating func submit(remembering: Bool = true) -> String {
         let line = string
-        if !line.trimmingCharacters(in: .whitespaces).isEmpty && history.last != line {
+        if remembering && !line.trimmingCharacters(in: .whitespaces).isEmpty && history.last != line {
             history.append(line)
             if history.count > Self.historyLimit { history.removeFirst() }
         }

@@ -213,7 +213,7 @@ func handlePromptKey(_ state: inout AppState, _ key: Key) -> [Effect] {
         state.editor.clear()
         return []
     case .enter:
-        let text = state.editor.submit().trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = state.editor.submit(remembering: false).trimmingCharacters(in: .whitespacesAndNewlines)
         let purpose = state.purpose
         state.purpose = .action
         return applyPrompt(&state, purpose, text)

@@ -18,7 +18,7 @@ func drawMenu(_ state: AppState, _ buffer: inout ScreenBuffer) {
         rows = scenario?.characters.map { "\($0.name.capitalized) — \($0.opening)" } ?? []
     case .load:
         title = "Load an adventure"
-        rows = state.saves.map { "\($0.title) · \($0.scenario) · \($0.turns) turns · \($0.lastPlayed)" }
+        rows = state.saves.map { "\($0.title) · \($0.scenario) · \($0.turns == 1 ? "1 turn" : "\($0.turns) turns") · \($0.lastPlayed)" }
         if rows.isEmpty { rows = ["(no saved adventures yet)"] }
         hint = "Enter load · d delete · r rename · Esc back"
     case .play:

@@ -85,23 +85,33 @@ public func overlayContent(_ state: AppState, _ overlay: Overlay, width: Int) ->
     case .memory:
         let memory = adventure?.memory ?? []
         var lines = memory.enumerated().map { StyledLine(text: "\($0.offset + 1). \($0.element)", role: .normal) }
-        if lines.isEmpty { lines = [StyledLine(text: "Nothing pinned yet. Press a to add, or /remember TEXT.", role: .dim)] }
+        if lines.isEmpty {
+            let how = state.plainMode ? "/remember TEXT pins one." : "Press a to add, or /remember TEXT."
+            lines = [StyledLine(text: "Nothing pinned yet. " + how, role: .dim)]
+        }
         return OverlayContent(title: "Memory", lines: lines, hint: listHint(state, count: memory.count),
                               selected: memory.isEmpty || !state.selectionShown ? nil : min(state.selection, memory.count - 1))
     case .worldInfo:
         let entries = adventure?.worldInfo ?? []
         var lines = entries.enumerated().map { index, entry in
-            let keys = entry.alwaysOn ? "always" : entry.keys.joined(separator: ", ")
+            // Every key matching uses: secondary keys (one must also appear) and anti-keys (none may).
+            var keys = entry.alwaysOn ? "always" : entry.keys.joined(separator: ", ")
+            if !entry.alwaysOn && !entry.secondaryKeys.isEmpty { keys += " + " + entry.secondaryKeys.joined(separator: ", ") }
+            if !entry.alwaysOn && !entry.antiKeys.isEmpty { keys += " not " + entry.antiKeys.joined(separator: ", ") }
             // A disabled entry (from a KoboldAI import) is listed, dimmed, but never reaches the model.
             return StyledLine(text: "\(index + 1). [\(keys)]\(entry.disabled ? " (off)" : "") \(entry.text)",
                               role: entry.disabled ? .dim : .normal)
         }
-        if lines.isEmpty { lines = [StyledLine(text: "No world info yet. Press a to add: keys, more keys: the text.", role: .dim)] }
+        if lines.isEmpty {
+            let how = state.plainMode ? "/world KEYS: TEXT adds one." : "Press a to add: keys, more keys: the text."
+            lines = [StyledLine(text: "No world info yet. " + how, role: .dim)]
+        }
         return OverlayContent(title: "World info", lines: lines, hint: listHint(state, count: entries.count, toggles: true),
                               selected: entries.isEmpty || !state.selectionShown ? nil : min(state.selection, entries.count - 1))
     case .note:
         let note = adventure?.authorsNote ?? ""
-        let lines = note.isEmpty ? [StyledLine(text: "No author's note. Press e to write one.", role: .dim)]
+        let lines = note.isEmpty
+            ? [StyledLine(text: state.plainMode ? "No author's note. /note TEXT writes one." : "No author's note. Press e to write one.", role: .dim)]
             : wrapped(note, width: width)
         return OverlayContent(title: "Author's note", lines: lines, hint: "e edit · Esc close", selected: nil)
     case .context:

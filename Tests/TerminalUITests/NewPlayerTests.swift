@@ -1,0 +1,48 @@
+import Story
+import Testing
+@testable import TerminalUI
+
+/// What a new player tripped on (the new-player issue's small oddities), each through the
+/// reducer and what is drawn.
+struct NewPlayerTests {
+    private func text(_ content: OverlayContent) -> String { content.lines.map(\.text).joined(separator: "\n") }
+
+    @Test func theLoadListSaysOneTurn() {
+        var state = AppState(width: 100, height: 24, scenarios: sampleScenarios(), modelName: "gpt2")
+        state.screen = .load
+        state.saves = [SavedAdventure(id: 1, title: "Short", scenario: "fantasy", turns: 1, lastPlayed: "today"),
+                       SavedAdventure(id: 2, title: "Long", scenario: "fantasy", turns: 2, lastPlayed: "today")]
+        let screen = framed(render(state))
+        #expect(screen.contains("Short · fantasy · 1 turn · today"))
+        #expect(screen.contains("Long · fantasy · 2 turns · today"))
+    }
+
+    @Test func plainModeSaysWhichCommandWritesWhatIsMissing() {
+        var state = playingState()
+        state.plainMode = true
+        #expect(text(overlayContent(state, .note, width: 78)).contains("/note TEXT writes one"))
+        #expect(!text(overlayContent(state, .note, width: 78)).contains("Press e"))
+        state.plainMode = false
+        #expect(text(overlayContent(state, .note, width: 78)).contains("Press e"))
+    }
+
+    @Test func aTitleTypedToRenameIsNotAnActionUpBringsBack() {
+        var state = playingState()
+        state.editor.set("look around")
+        _ = state.editor.submit()
+        startPrompt(&state, .rename(id: 1))
+        state.editor.set("The Glass Key, Second Edition")
+        _ = handlePromptKey(&state, .enter)
+        _ = state.editor.handle(.up)
+        #expect(state.editor.string == "look around")
+    }
+
+    @Test func theWorldInfoListShowsEveryKeyMatchingUses() {
+        var state = playingState()
+        var adventure = state.teller!.adventure
+        adventure.worldInfo = [WorldInfoEntry(keys: ["queen"], text: "She rules.", secondaryKeys: ["ship"], alwaysOn: false,
+                                              antiKeys: ["dream"])]
+        state.teller = StoryTeller(adventure: adventure)
+        #expect(text(overlayContent(state, .worldInfo, width: 78)).contains("[queen + ship not dream] She rules."))
+    }
+}
