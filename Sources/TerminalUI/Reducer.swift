@@ -170,12 +170,23 @@ func loopAdvice(_ settings: GenerationSettings) -> String {
     return "\(start); try a different action, /retry, or /set temperature \(min(1.5, settings.temperature + 0.2))"
 }
 
-/// Takes back an action that got no reply into the input line (with its mode), unless the
-/// player has typed something since. Returns whether there was one.
+/// Takes back an action that got no reply into the input line, unless the player has typed
+/// something since. Returns whether there was one.
+///
+/// The mode stays as it is: a prefix applies to its own line only. In Do, the line comes back
+/// with the prefix that sends it again as it was (`!` for narration, a quotation mark for
+/// speech); only an action no prefix can write in the current mode brings its mode back.
 func takeBack(_ state: inout AppState) -> Bool {
     guard let turn = state.teller?.takeBackUnansweredAction() else { return false }
-    if state.editor.isEmpty { state.editor.set(turn.input) }
-    if turn.mode != .continue { state.mode = turn.mode }
+    var line = turn.input
+    if turn.mode != state.mode && turn.mode != .continue {
+        switch (state.mode, turn.mode) {
+        case (.do, .story): line = "!" + line
+        case (.do, .say): if !(line.first == "\"" || line.first == "“") { line = "\"" + line }
+        default: state.mode = turn.mode
+        }
+    }
+    if state.editor.isEmpty { state.editor.set(line) }
     return true
 }
 

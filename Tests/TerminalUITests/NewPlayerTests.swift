@@ -45,4 +45,18 @@ struct NewPlayerTests {
         state.teller = StoryTeller(adventure: adventure)
         #expect(text(overlayContent(state, .worldInfo, width: 78)).contains("[queen + ship not dream] She rules."))
     }
+
+    /// A prefix applies to its own line: narration sent with `!` whose reply fails comes back
+    /// as `!…` in Do, and the next line is an action again, not narration.
+    @Test func aPrefixedLineThatGetsNoReplyLeavesTheModeAsItWas() {
+        var state = playingState()
+        #expect(state.mode == .do)
+        type("!The riders reach the station", into: &state)
+        #expect(pressEnter(&state) == [.save, .generate(keepPartial: false)])
+        #expect(state.adventure?.turns.last?.mode == .story)
+        _ = reduce(&state, .generationFailed("the model wrote nothing usable"))
+        #expect(state.mode == .do)
+        #expect(state.editor.string == "!The riders reach the station")
+        #expect(framed(render(state)).contains("Do >"))
+    }
 }

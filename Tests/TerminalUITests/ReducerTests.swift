@@ -205,8 +205,9 @@ import Testing
         #expect(adventure.opening == "You wake on a beach.")
     }
 
-    /// One rule for an action that got no reply: it is taken back into the input line, with
-    /// its mode, whether the reply was stopped, failed, or the game ended while writing it.
+    /// One rule for an action that got no reply: it is taken back into the input line, the
+    /// mode unchanged (in Do, with the prefix that sends it as it was), whether the reply was
+    /// stopped, failed, or the game ended while writing it.
     @Test func anUnansweredActionIsTakenBackOnEveryPath() {
         var state = AppState(width: 80, height: 24, modelName: "gpt2")
         var adventure = sampleAdventure()
@@ -214,17 +215,16 @@ import Testing
         #expect(reduce(&state, .adventureOpened(id: 1, adventure)) == [.save, .measureContext])
         #expect(!state.isGenerating)
         #expect(state.adventure?.turns.count == 2)
-        #expect(state.editor.string == "who goes there" && state.mode == .say)
+        #expect(state.editor.string == "\"who goes there" && state.mode == .do)
 
         // Stopped while writing: Esc, then the worker's cancelled outcome.
-        state.mode = .do
         #expect(pressEnter(&state) == [.save, .generate(keepPartial: false)])
+        #expect(state.adventure?.turns.last?.mode == .say)
         _ = reduce(&state, .key(.escape))
         let cancelled = ReplyOutcome(reply: nil, attempts: 1, repetitive: false, cancelled: true, tokensPerSecond: 0, ending: nil)
-        state.mode = .story
         #expect(reduce(&state, .replyFinished(state.teller!, cancelled)) == [.save, .measureContext])
         #expect(state.adventure?.turns.count == 2)
-        #expect(state.editor.string == "who goes there" && state.mode == .do)  // the mode it was sent in
+        #expect(state.editor.string == "\"who goes there" && state.mode == .do)
         #expect(state.notice?.text.hasPrefix("Stopped. Your action was taken back") == true)
         // The player can simply type again: nothing is refused.
         state.editor.set("run")
