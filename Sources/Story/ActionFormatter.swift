@@ -23,9 +23,10 @@ public enum ActionFormatter {
             return text.isEmpty ? "" : capitalizingFirst(withFinalPunctuation(text))
         case .do:
             guard !text.isEmpty else { return "" }
-            return marker + fixVerbAgreement("You " + withFinalPunctuation(secondPerson(droppingSubject(text))))
+            let body = formattingQuotedSpeech(lowercasingFirstWord(droppingSubject(text)))
+            return marker + fixVerbAgreement("You " + withFinalPunctuation(secondPerson(body)))
         case .say:
-            guard !text.isEmpty else { return "" }
+            guard hasWords(text) else { return "" }
             return marker + fixVerbAgreement("You " + speech(text))
         }
     }
@@ -70,6 +71,38 @@ public enum ActionFormatter {
             break
         }
         return "say \"" + withFinalPunctuation(capitalizingFirst(spoken.trimmingSpaces)) + "\""
+    }
+
+    /// Whether there is anything to say or do: not only quotation marks and punctuation.
+    public static func hasWords(_ text: String) -> Bool {
+        text.contains { $0.isLetter || $0.isNumber }
+    }
+
+    /// After "You", the sentence goes on: `Look around` is `You look around`. A word in
+    /// capitals (`NASA`) or "I" stays as it is.
+    private static func lowercasingFirstWord(_ text: String) -> String {
+        let word = text.prefix { $0.isLetter }
+        guard word.count > 1, let first = word.first, first.isUppercase,
+              word.dropFirst().allSatisfy({ $0.isLowercase }) else { return text }
+        return first.lowercased() + text.dropFirst()
+    }
+
+    /// Speech inside an action is written as Say writes it: `I whisper "run"` is
+    /// `You whisper "Run."` (a capital, and the sentence's end inside the quotation marks).
+    private static func formattingQuotedSpeech(_ text: String) -> String {
+        let opening: Set<Character> = ["\"", "“"], closing: Set<Character> = ["\"", "”"]
+        var result = ""
+        var rest = Substring(text)
+        while let open = rest.firstIndex(where: opening.contains) {
+            let inner = rest[rest.index(after: open)...]
+            guard let close = inner.firstIndex(where: closing.contains) else { break }
+            let spoken = String(inner[..<close]).trimmingSpaces
+            result += rest[...open]
+            result += spoken.isEmpty ? "" : withFinalPunctuation(capitalizingFirst(spoken))
+            result.append(inner[close])
+            rest = inner[inner.index(after: close)...]
+        }
+        return result + rest
     }
 
     // MARK: Person

@@ -64,8 +64,18 @@ func submit(_ state: inout AppState, _ line: String) -> [Effect] {
         } else if first == "!" {
             mode = .story
             text = String(text.dropFirst()).trimmingCharacters(in: .whitespaces)
-            if text.isEmpty { return [] }
         }
+    }
+    // A prefix, quotation marks or punctuation alone: say so, and leave the line to finish.
+    if mode != .continue && !ActionFormatter.hasWords(text) {
+        state.editor.set(trimmed)
+        let what = switch mode {
+        case .say: "Nothing to say yet: write the words after the quotation mark."
+        case .story: trimmed.hasPrefix("!") ? "Nothing to tell yet: write the narration after the !." : "Nothing to tell yet: write what happens."
+        default: "Nothing to do yet: write what you do."
+        }
+        state.notice = Notice(text: what, isError: true)
+        return []
     }
     // The runtime first measures it against the model's window (`.actionChecked`), so an
     // action that can never be answered is refused before it becomes a turn.

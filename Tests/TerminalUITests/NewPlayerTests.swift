@@ -59,4 +59,18 @@ struct NewPlayerTests {
         #expect(state.editor.string == "!The riders reach the station")
         #expect(framed(render(state)).contains("Do >"))
     }
+
+    /// A prefix with nothing after it is refused with a word, and the line stays to finish.
+    @Test func aLonePrefixIsRefusedWithAMessage() {
+        for (line, message) in [("!", "after the !"), ("\"", "after the quotation mark"), ("\"\"", "after the quotation mark"),
+                                ("?!", "write what you do")] {
+            var state = playingState()
+            let turns = state.adventure?.turns.count
+            type(line, into: &state)
+            #expect(reduce(&state, .key(.enter)) == [], "\(line)")
+            #expect(state.adventure?.turns.count == turns)
+            #expect(state.notice?.text.contains(message) == true, "\(line): \(state.notice?.text ?? "no notice")")
+            #expect(state.editor.string == line)
+        }
+    }
 }
