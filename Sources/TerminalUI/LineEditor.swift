@@ -72,6 +72,16 @@ public struct LineEditor: Equatable, Sendable {
         return line
     }
 
+    /// Clears the line without losing it: unsent text goes into the history, where Up finds it.
+    public mutating func stash() {
+        let line = string
+        if !line.trimmingCharacters(in: .whitespaces).isEmpty && history.last != line {
+            history.append(line)
+            if history.count > Self.historyLimit { history.removeFirst() }
+        }
+        clear()
+    }
+
     public mutating func clear() {
         text = []
         cursor = 0

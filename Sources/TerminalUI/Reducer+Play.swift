@@ -5,7 +5,7 @@ func handlePlayKey(_ state: inout AppState, _ key: Key) -> [Effect] {
     switch key {
     case .escape:
         if state.isGenerating { return stopGeneration(&state) }
-        state.editor.clear()
+        state.editor.stash()  // Up brings it back
         return []
     case .control("c"):
         return state.isGenerating ? stopGeneration(&state) : saveAndQuit(&state)

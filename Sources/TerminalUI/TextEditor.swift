@@ -55,10 +55,23 @@ public struct TextEditor: Equatable, Sendable {
             if cursor > 0 { text.remove(at: cursor - 1); cursor -= 1 }
         case .delete, .control("d"):
             if cursor < text.count { text.remove(at: cursor) }
-        case .left: cursor = max(0, cursor - 1)
-        case .right: cursor = min(text.count, cursor + 1)
+        case .left, .control("b"): cursor = max(0, cursor - 1)
+        case .right, .control("f"): cursor = min(text.count, cursor + 1)
         case .home, .control("a"): cursor = line(around: cursor).start
         case .end, .control("e"): cursor = line(around: cursor).end
+        // The one-line editor's cut keys, within the line the cursor is on.
+        case .control("k"): text.removeSubrange(cursor..<line(around: cursor).end)
+        case .control("u"):
+            let start = line(around: cursor).start
+            text.removeSubrange(start..<cursor)
+            cursor = start
+        case .control("w"):
+            let lineStart = line(around: cursor).start
+            var start = cursor
+            while start > lineStart && text[start - 1] == " " { start -= 1 }
+            while start > lineStart && text[start - 1] != " " { start -= 1 }
+            text.removeSubrange(start..<cursor)
+            cursor = start
         case .up, .down:
             let current = line(around: cursor)
             let column = cursor - current.start

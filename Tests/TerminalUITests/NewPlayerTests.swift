@@ -73,4 +73,34 @@ struct NewPlayerTests {
             #expect(state.editor.string == line)
         }
     }
+
+    @Test func escClearsTheLineIntoTheHistory() {
+        var state = playingState()
+        type("climb the north tower", into: &state)
+        _ = reduce(&state, .key(.escape))
+        #expect(state.editor.string.isEmpty)
+        _ = reduce(&state, .key(.up))
+        #expect(state.editor.string == "climb the north tower")
+    }
+
+    @Test func theMultiLineEditorHasTheOneLineEditorsCutKeys() {
+        var editor = TextEditor(target: .reply(turn: 1), text: "first line\nsecond line here")
+        _ = editor.handle(.control("w"))
+        #expect(editor.string == "first line\nsecond line ")
+        _ = editor.handle(.control("u"))
+        #expect(editor.string == "first line\n")
+        _ = editor.handle(.up)
+        _ = editor.handle(.control("a"))
+        _ = editor.handle(.control("k"))
+        #expect(editor.string == "\n")
+        var line = LineEditor()
+        line.set("first line")
+        for key in [Key.control("w"), .control("u"), .control("k"), .control("b"), .control("f")] {
+            var multi = TextEditor(target: .reply(turn: 1), text: "first line")
+            var single = line
+            _ = multi.handle(key)
+            _ = single.handle(key)
+            #expect(multi.string == single.string, "\(key)")
+        }
+    }
 }
