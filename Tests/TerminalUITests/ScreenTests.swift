@@ -190,4 +190,22 @@ struct CharacterCounter: TokenCounter {
         #expect(undone.hasPrefix("* Taken back; the story now ends: …"), "\(undone)")
         #expect(undone.hasSuffix("* Took back 1 turn; /redo brings back.\n"))
     }
+
+    /// A continuation that carries on the last paragraph prints only its own words: a screen
+    /// reader hears every sentence once.
+    @Test func aContinuationOfTheLastParagraphIsPrintedOnce() {
+        var state = playingState()
+        state.plainMode = true
+        var transcript = PlainTranscript()
+        let opening = transcript.update(state).text
+        _ = pressEnter(&state)  // continue
+        _ = reduce(&state, .streamed("A breeze blows from the east. In"))
+        let streamed = transcript.update(state).text
+        finish(&state, with: "A breeze blows from the east. In the light of the sun, the crate is empty.")
+        let finished = transcript.update(state).text
+        let all = opening + streamed + finished
+        #expect(all.components(separatedBy: "two green coins").count == 2, "\(all)")
+        #expect(all.components(separatedBy: "A breeze blows").count == 2, "\(all)")
+        #expect(all.hasSuffix("the crate is empty.\n"), "\(all)")
+    }
 }
