@@ -135,7 +135,8 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [Effect] {
 
 func handleKey(_ state: inout AppState, _ key: Key) -> [Effect] {
     if state.isTooSmall {
-        return key == .control("c") || key == .character("q") ? saveAndQuit(&state) : []
+        // Only Ctrl-C: a player resizing while typing must not quit by a letter.
+        return key == .control("c") ? saveAndQuit(&state) : []
     }
     if let overlay = state.overlay { return handleOverlayKey(&state, overlay, key) }
     if state.purpose != .action { return handlePromptKey(&state, key) }

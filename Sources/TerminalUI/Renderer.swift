@@ -18,7 +18,7 @@ public func render(_ state: AppState) -> ScreenBuffer {
 }
 
 private func drawTooSmall(_ buffer: inout ScreenBuffer) {
-    let lines = ["Window too small", "Make it at least", "\(AppState.minimumWidth)x\(AppState.minimumHeight)", "q quits"]
+    let lines = ["Window too small", "Make it at least", "\(AppState.minimumWidth)x\(AppState.minimumHeight)", "Ctrl-C quits"]
     let top = max(0, (buffer.height - lines.count) / 2)
     for (i, line) in lines.enumerated() where top + i < buffer.height {
         let x = max(0, (buffer.width - DisplayWidth.of(line)) / 2)

@@ -9,6 +9,11 @@ import GRDB
 enum FuzzTarget: String, CaseIterable {
     case safetensors, gguf, pickle, tensorflow, importers, saveRows, httpBodies
 
+    /// Builds what every run shares (the save-rows target's pristine save).
+    func prepare() {
+        if self == .saveRows { _ = SaveRows.pristine }
+    }
+
     func run(_ data: Data) {
         switch self {
         case .safetensors: _ = try? withFile(data, named: "model.safetensors") { try SafeTensors(file: MappedFile(path: $0)) }

@@ -103,4 +103,11 @@ struct NewPlayerTests {
             #expect(multi.string == single.string, "\(key)")
         }
     }
+
+    @Test func aLetterOnTheTooSmallScreenDoesNotQuit() {
+        var state = playingState(width: 20, height: 5)
+        #expect(state.isTooSmall)
+        #expect(reduce(&state, .key(.character("q"))) == [])
+        #expect(reduce(&state, .key(.control("c"))).contains(.quit))
+    }
 }
