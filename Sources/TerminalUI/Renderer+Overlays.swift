@@ -118,8 +118,8 @@ public func overlayContent(_ state: AppState, _ overlay: Overlay, width: Int) ->
         guard let prompt = state.contextPrompt else {
             return OverlayContent(title: "Context", lines: [StyledLine(text: "Measuring…", role: .dim)], hint: "Esc close", selected: nil)
         }
-        var lines = [StyledLine(text: "\(prompt.tokens) of \(prompt.window) tokens, \(prompt.reserved) kept for the reply; "
-                                + "\(prompt.turnsIncluded) turns in, \(prompt.turnsDropped) dropped", role: .notice)]
+        var lines = wrapped("\(prompt.tokens) of \(prompt.window) tokens, \(prompt.reserved) kept for the reply; "
+                            + "\(prompt.turnsIncluded) turns in, \(prompt.turnsDropped) dropped", width: width, role: .notice)
         for section in prompt.sections {
             lines.append(StyledLine(text: "", role: .normal))
             lines.append(StyledLine(text: "── \(section.kind.rawValue) · \(section.tokens) tokens", role: .title))

@@ -81,7 +81,13 @@ private func drawStatus(_ state: AppState, _ buffer: inout ScreenBuffer, y: Int)
     let right = " " + hint + " "
     let rightWidth = DisplayWidth.of(right)
     let room = max(0, state.width - rightWidth)
-    var left = " " + parts.joined(separator: " │ ")
+    // A part that does not fit is left out whole, never cut to a misleading number.
+    var left = ""
+    for part in parts {
+        let piece = (left.isEmpty ? " " : " │ ") + part
+        guard left.isEmpty || DisplayWidth.of(left + piece) <= room else { break }
+        left += piece
+    }
     if let title = state.adventure?.title {
         let space = room - DisplayWidth.of(left) - 4
         if space >= 4 { left += " │ " + DisplayWidth.truncate(title, to: space) }

@@ -110,4 +110,21 @@ struct NewPlayerTests {
         #expect(reduce(&state, .key(.character("q"))) == [])
         #expect(reduce(&state, .key(.control("c"))).contains(.quit))
     }
+
+    /// At 40 columns the status bar leaves out what does not fit, whole: never "story 83"
+    /// for 835/1024.
+    @Test func aNarrowStatusBarLeavesPartsOutWhole() {
+        var state = playingState(width: 40, height: 12)
+        state.contextUsed = 835
+        state.tokensPerSecond = 41.3
+        let status = framed(render(state)).split(separator: "\n").dropLast().last.map(String.init) ?? ""
+        #expect(!status.contains("story 83 ") && !status.contains("story 83│"), "\(status)")
+        if status.contains("story") { #expect(status.contains("story 835/1024"), "\(status)") }
+        for width in 32...80 {
+            state.width = width
+            let line = framed(render(state)).split(separator: "\n").dropLast().last.map(String.init) ?? ""
+            if line.contains("story ") { #expect(line.contains("story 835/1024"), "\(width): \(line)") }
+            if line.contains("tok/s") { #expect(line.contains("41.3 tok/s"), "\(width): \(line)") }
+        }
+    }
 }
