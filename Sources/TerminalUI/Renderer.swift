@@ -57,14 +57,36 @@ func drawInput(_ state: AppState, _ buffer: inout ScreenBuffer, y: Int) {
     let room = max(1, state.width - end - 1)
     // Scroll the line so the cursor stays visible.
     let characters = state.editor.text
-    var start = 0
-    func width(_ range: Range<Int>) -> Int { characters[range].reduce(0) { $0 + DisplayWidth.of($1) } }
-    while width(start..<state.editor.cursor) > room { start += 1 }
-    let visible = String(characters[start...])
-    buffer.write(visible, x: end, y: y, role: .input, maxX: state.width)
+    let shown = visibleWindow(characters, cursor: state.editor.cursor, room: room, width: DisplayWidth.of)
+    buffer.write(String(characters[shown]), x: end, y: y, role: .input, maxX: state.width)
     if state.overlay == nil {
-        buffer.cursor = (min(state.width - 1, end + width(start..<state.editor.cursor)), y)
+        let before = characters[shown.lowerBound..<state.editor.cursor].reduce(0) { $0 + DisplayWidth.of($1) }
+        buffer.cursor = (min(state.width - 1, end + before), y)
     }
+}
+
+/// The characters of a line shown in `room` columns with the cursor visible: found by
+/// walking out from the cursor, so the work is the room's, not the line's (a pasted
+/// 9,000-character action draws as fast as a short one).
+func visibleWindow(_ characters: [Character], cursor: Int, room: Int, width: (Character) -> Int) -> Range<Int> {
+    let cursor = min(max(0, cursor), characters.count)
+    var start = cursor
+    var used = 0
+    while start > 0 {
+        let next = width(characters[start - 1])
+        // Keep a column for the cursor itself at the line's end.
+        guard used + next <= room else { break }
+        used += next
+        start -= 1
+    }
+    var end = cursor
+    while end < characters.count {
+        let next = width(characters[end])
+        guard used + next <= room else { break }
+        used += next
+        end += 1
+    }
+    return start..<end
 }
 
 private func drawStatus(_ state: AppState, _ buffer: inout ScreenBuffer, y: Int) {

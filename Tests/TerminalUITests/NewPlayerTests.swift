@@ -127,4 +127,23 @@ struct NewPlayerTests {
             if line.contains("tok/s") { #expect(line.contains("41.3 tok/s"), "\(width): \(line)") }
         }
     }
+
+    /// Drawing the input line costs what the window shows, not what the line holds: the
+    /// work (characters measured) is counted for a short line and a 9,000-character paste.
+    @Test func aLongLineDrawsWithTheWorkOfAShortOne() {
+        func work(_ length: Int, cursorAt cursor: Int? = nil) -> Int {
+            var calls = 0
+            let characters = Array(String(repeating: "The rain falls on the roofs of Saltmarch. ", count: length / 42 + 1).prefix(length))
+            let range = visibleWindow(characters, cursor: cursor ?? characters.count, room: 70) { _ in calls += 1; return 1 }
+            #expect(range.count <= 70 && range.contains(max(0, (cursor ?? characters.count) - 1)))
+            return calls
+        }
+        #expect(work(9_000) <= 2 * 72)
+        #expect(work(9_000, cursorAt: 4_500) <= 2 * 72)
+        #expect(work(9_000) == work(300))
+        // The line shown ends at the cursor when it is at the end, and the cursor is visible.
+        var state = playingState()
+        state.editor.set(String(repeating: "a", count: 8_990) + "THE END")
+        #expect(framed(render(state)).contains("aaaaTHE END"))
+    }
 }
