@@ -128,7 +128,13 @@ private func choose(_ state: inout AppState, _ index: Int) -> [Effect] {
             state.screen = .characters(scenario: index)
             state.selection = 0
         } else if index == scenarioCount {
-            startPrompt(&state, .customOpening)
+            if state.plainMode {
+                startPrompt(&state, .customOpening)  // a line of standard input
+            } else {
+                // Several paragraphs, typed or pasted, as written: the multi-line editor.
+                state.textEditor = TextEditor(target: .opening, text: "")
+                state.overlay = .editor
+            }
         } else if scenarioCount > 0 {
             // Random start: a scenario and character picked from the selection position and
             // the number of saves, which keeps the reducer free of randomness.

@@ -94,6 +94,8 @@ func openEditor(_ state: inout AppState, _ target: EditTarget) {
         if text.hasPrefix(ActionFormatter.marker) { text.removeFirst(ActionFormatter.marker.count) }
         if state.plainMode { return startPrompt(&state, .editAction(turn: turn), prefill: text) }
         state.textEditor = TextEditor(target: target, text: text)
+    case .opening:
+        return  // opened from the scenario menu, before there is an adventure
     }
     state.overlay = .editor
 }
@@ -113,15 +115,25 @@ func actionLine(_ text: String, turn: Int, in adventure: Adventure) -> String {
 }
 
 private func editorKey(_ state: inout AppState, _ key: Key) -> [Effect] {
-    guard var editor = state.textEditor, state.teller != nil else {
+    guard var editor = state.textEditor, state.teller != nil || editor.target == .opening else {
         state.overlay = nil
         return []
+    }
+    if editor.target == .opening, key == .control("s") {
+        let text = editor.string.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else {
+            state.notice = Notice(text: "Write the opening first (Esc goes back).", isError: true)
+            return []
+        }
+        state.overlay = nil
+        state.textEditor = nil
+        return [.createAdventure(Scenario.custom(opening: text))]
     }
     switch key {
     case .escape:
         state.overlay = nil
         state.textEditor = nil
-        state.notice = Notice(text: "Edit cancelled; nothing changed.", isError: false)
+        state.notice = editor.target == .opening ? nil : Notice(text: "Edit cancelled; nothing changed.", isError: false)
         return []
     case .control("s"):
         guard !state.isGenerating else {
@@ -137,6 +149,8 @@ private func editorKey(_ state: inout AppState, _ key: Key) -> [Effect] {
             case .action(let turn):
                 let branched = try state.teller!.edit(turn: turn, action: actionLine(text, turn: turn, in: state.adventure!))
                 state.notice = Notice(text: editNotice("action", turn: turn, branched: branched), isError: false)
+            case .opening:
+                break  // saved above, before the adventure exists
             }
         } catch {
             report(&state, error)

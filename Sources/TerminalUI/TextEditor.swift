@@ -5,11 +5,14 @@ import Story
 public enum EditTarget: Equatable, Sendable {
     case reply(turn: Int)
     case action(turn: Int)
+    /// A new adventure's own opening (several paragraphs, often pasted).
+    case opening
 
     var title: String {
         switch self {
         case .reply(let turn): return "Edit reply \(turn)"
         case .action(let turn): return "Edit action \(turn)"
+        case .opening: return "Your opening"
         }
     }
 }

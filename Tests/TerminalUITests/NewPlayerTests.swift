@@ -146,4 +146,17 @@ struct NewPlayerTests {
         state.editor.set(String(repeating: "a", count: 8_990) + "THE END")
         #expect(framed(render(state)).contains("aaaaTHE END"))
     }
+
+    /// A pasted custom opening keeps its paragraphs: full screen opens the multi-line editor.
+    @Test func aPastedOpeningKeepsItsParagraphs() {
+        var state = AppState(width: 80, height: 24, scenarios: sampleScenarios(), modelName: "gpt2")
+        state.screen = .scenarios
+        state.selection = state.scenarios.count  // "Your own opening"
+        _ = reduce(&state, .key(.enter))
+        #expect(state.overlay == .editor)
+        let opening = "The storm broke at dusk.\n\nYou are the lighthouse keeper.\n\nThe lamp has gone out."
+        _ = reduce(&state, .paste(opening))
+        #expect(reduce(&state, .key(.control("s"))) == [.createAdventure(Scenario.custom(opening: opening))])
+        #expect(state.overlay == nil)
+    }
 }

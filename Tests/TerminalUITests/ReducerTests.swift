@@ -196,9 +196,9 @@ import Testing
         _ = reduce(&state, .key(.up))
         _ = reduce(&state, .key(.up))  // "Custom start" row
         _ = pressEnter(&state)
-        #expect(state.purpose == .customOpening)
+        #expect(state.overlay == .editor)  // several paragraphs: the multi-line editor
         type("You wake on a beach.", into: &state)
-        guard case .createAdventure(let adventure)? = pressEnter(&state).first else {
+        guard case .createAdventure(let adventure)? = reduce(&state, .key(.control("s"))).first else {
             Issue.record("no adventure created")
             return
         }
