@@ -10,6 +10,10 @@ enum KoboldExport {
     static func render(_ adventure: Adventure) throws -> String {
         var chunks: [String] = []
         var metadata: [String: Any] = [:]
+        // What only dungeon reads back (KoboldAI ignores keys it does not know): who wrote
+        // each chunk, each action's mode and input, and where the selected reply stands
+        // among its versions, so a dungeon → KoboldAI → dungeon round trip changes nothing.
+        var described: [[String: Any]] = []
         let tree = adventure.tree
         for turn in adventure.turns {
             switch turn.mode {
@@ -20,12 +24,15 @@ enum KoboldExport {
             case .continue:
                 break
             }
+            if turn.mode != .continue { described.append(["by": "player", "mode": turn.mode.rawValue, "input": turn.input]) }
             guard let reply = turn.reply else { continue }
             // A reply after an action follows it directly; one that goes on by itself is a new paragraph.
             chunks.append((turn.mode == .do || turn.mode == .say ? "" : "\n\n") + reply.text)
-            let others = tree.siblings(of: turn.id).compactMap { tree.turns[$0] }
-                .filter { $0.id != turn.id && $0.action == turn.action && $0.mode == turn.mode }
-                .compactMap(\.reply?.text)
+            let versions = tree.siblings(of: turn.id).compactMap { tree.turns[$0] }
+                .filter { $0.action == turn.action && $0.mode == turn.mode && $0.reply != nil }
+            described.append(["by": "model", "continues": turn.mode == .continue,
+                              "selected": versions.firstIndex { $0.id == turn.id } ?? 0])
+            let others = versions.filter { $0.id != turn.id }.compactMap(\.reply?.text)
             if !others.isEmpty {
                 // KoboldAI lists the most recent earlier selection first.
                 metadata[String(chunks.count - 1)] = [
@@ -46,6 +53,7 @@ enum KoboldExport {
             "gamestarted": true, "prompt": adventure.opening, "memory": adventure.memory.joined(separator: "\n"),
             "authorsnote": adventure.authorsNote, "anotetemplate": adventure.noteTemplate, "actions": chunks,
             "actions_metadata": metadata, "worldinfo": worldInfo, "wifolders_d": [String: Any](), "wifolders_l": [Any](),
+            "dungeon": ["title": adventure.title, "chunks": described],
         ]
         let data = try JSONSerialization.data(withJSONObject: save, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self) + "\n"

@@ -164,7 +164,9 @@ struct ImportCommand: ParsableCommand {
             guard let data = FileManager.default.contents(atPath: url.path) else {
                 throw ImportError.unreadable(path: url.path)
             }
-            let result = try AdventureImporter.read(data, fileName: url.deletingPathExtension().lastPathComponent)
+            var name = url.deletingPathExtension().lastPathComponent
+            if name.hasSuffix(".kobold") { name = String(name.dropLast(".kobold".count)) }  // dungeon's own export name
+            let result = try AdventureImporter.read(data, fileName: name)
             let what = "\"\(result.adventure.title)\" (\(result.format) save): \(result.summary)"
             if dryRun {
                 writeOut("Would import \(what). Nothing was saved (--dry-run).\n")

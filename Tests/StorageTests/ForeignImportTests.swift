@@ -231,6 +231,36 @@ import Story
         #expect(AdventureExporter.losses(original, in: .kobold) == ["branches other than the story on screen (only other replies to the same action are kept)"])
     }
 
+    /// dungeon → KoboldAI → dungeon changes nothing on screen: every turn, who wrote it
+    /// (narration stays the player's), its mode, its versions and which one is selected, and
+    /// the title; KoboldAI itself sees an ordinary save (it ignores the `dungeon` key).
+    @Test func aDungeonStoryRoundTripsThroughAKoboldSave() throws {
+        var original = sampleAdventure()  // Do with 2 replies (2nd selected), Say, Story, Continue
+        // The last turn retried, then its first version chosen again (/alt): selected 1 of 2.
+        let last = try #require(original.turns.last)
+        original.tree.add(after: last.parent, mode: last.mode, input: last.input, action: last.action,
+                          reply: Reply(text: "Another ending: the rain stops.", seed: 4, settings: GenerationSettings()))
+        original.tree.select(last.id)
+        #expect(original.turns.contains { $0.id == last.id } && original.tree.siblings(of: last.id).first == last.id)
+        #expect(original.tree.siblings(of: last.id).count == 2)
+        let text = try AdventureExporter.export(original, as: .kobold, date: Date())
+        let back = try AdventureImporter.read(Data(text.utf8), fileName: "the-glass-key.kobold").adventure
+        #expect(back.title == original.title)
+        #expect(back.turns.count == original.turns.count)
+        #expect(back.turns.map(\.mode) == original.turns.map(\.mode))
+        #expect(back.turns.map(\.input) == original.turns.map(\.input))
+        #expect(back.turns.map(\.action) == original.turns.map(\.action))
+        #expect(back.turns.map(\.replyText) == original.turns.map(\.replyText))
+        let versions = { (adventure: Adventure) in
+            adventure.turns.map { turn in adventure.tree.siblings(of: turn.id).compactMap { adventure.tree.turns[$0]?.replyText } }
+        }
+        #expect(versions(back) == versions(original))
+        let selected = { (adventure: Adventure) in
+            adventure.turns.map { turn in adventure.tree.siblings(of: turn.id).firstIndex(of: turn.id) }
+        }
+        #expect(selected(back) == selected(original))
+    }
+
     @Test(arguments: [
         ("{\"storyContainerVersion\": 1, \"metadata\": {}, \"content\": {}}", "NovelAI's story format is not public"),
         ("{\"file_version\": 3, \"actions\": {}}", "KoboldAI United story of file version 3"),

@@ -23,7 +23,8 @@ enum KoboldImport {
         let metadata = try Self.metadata(json)
         var dropped: [String] = []
 
-        let title = fileName.isEmpty ? AdventureImporter.title(fromStory: prompt) : fileName
+        let ownTitle = (try? json.object("dungeon")).flatMap { try? $0.string("title", default: "") } ?? ""
+        let title = !ownTitle.isEmpty ? ownTitle : fileName.isEmpty ? AdventureImporter.title(fromStory: prompt) : fileName
         var adventure = Adventure(title: AdventureImporter.clean(title), scenario: "KoboldAI",
                                   opening: AdventureImporter.clean(prompt))
         try setContext(of: &adventure, memory: json.string("memory", default: ""), note: json.string("authorsnote", default: ""),
@@ -31,8 +32,9 @@ enum KoboldImport {
         adventure.worldInfo = try worldInfo(json, dropped: &dropped)
 
         let alternatives = { (index: Int) in metadata[index].map(Self.alternatives) ?? [] }
-        let story = Self.story(prompt: prompt, chunks: chunks.enumerated().map { Chunk(text: $0.element, alternatives: alternatives($0.offset)) },
-                               dropped: &dropped)
+        let story = Self.exported(json, prompt: prompt, chunks: chunks, alternatives: alternatives)
+            ?? Self.story(prompt: prompt, chunks: chunks.enumerated().map { Chunk(text: $0.element, alternatives: alternatives($0.offset)) },
+                          dropped: &dropped)
         adventure.opening = AdventureImporter.clean(story.opening)
         // Metadata past the last chunk holds chunks taken back with Back: a branch redo brings back.
         let takenBack = metadata.keys.filter { $0 >= chunks.count }.sorted().compactMap { index in
@@ -80,6 +82,39 @@ enum KoboldImport {
             dropped.append("\(ImportResult.count(lostVersions, "other version")) of the text continuing the opening (not supported)")
         }
         return (opening, turns)
+    }
+
+    /// A save dungeon exported, read by the description it wrote beside the chunks (who
+    /// wrote each, the actions' modes and inputs, the selected reply's place among its
+    /// versions); nil when there is none or it no longer matches the chunks (the story was
+    /// changed in KoboldAI), and the chunks are then read as any KoboldAI save.
+    static func exported(_ json: JSONObject, prompt: String, chunks: [String],
+                         alternatives: (Int) -> [String]) -> (opening: String, turns: [LinearTurn])? {
+        guard let described = try? json.object("dungeon")?.objects("chunks"), described.count == chunks.count else { return nil }
+        var turns: [LinearTurn] = []
+        for (index, (text, about)) in zip(chunks, described).enumerated() {
+            if (try? about.string("by", default: "")) == "player" {
+                guard let mode = (try? about.string("mode", default: "")).flatMap(ActionMode.init(rawValue:)), mode != .continue else { return nil }
+                let input = AdventureImporter.clean((try? about.string("input", default: "")) ?? "")
+                var action = AdventureImporter.clean(text.drop(while: { $0.isWhitespace }).description)
+                if mode == .do || mode == .say {
+                    guard action.hasPrefix(">") else { return nil }
+                    action = ActionFormatter.marker + AdventureImporter.clean(String(action.dropFirst()))
+                }
+                turns.append(LinearTurn(mode: mode, input: input, action: action))
+            } else {
+                var versions = alternatives(index).map(AdventureImporter.reply)
+                let selected = min(max(0, about.number("selected").map(Int.init) ?? versions.count), versions.count)
+                versions.insert(AdventureImporter.reply(text), at: selected)
+                if about.bool("continues") == true || turns.last.map({ !$0.replies.isEmpty }) ?? true {
+                    turns.append(LinearTurn(mode: .continue, input: "", action: "", replies: versions, chosen: selected))
+                } else {
+                    turns[turns.count - 1].replies = versions
+                    turns[turns.count - 1].chosen = selected
+                }
+            }
+        }
+        return (prompt, turns)
     }
 
     /// Chunks taken back with Back, as the undone turns redo brings back (each a paragraph
