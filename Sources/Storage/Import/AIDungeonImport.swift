@@ -48,7 +48,7 @@ enum AIDungeonImport {
             temperature: json.number("temp"), topK: json.number("top-keks"), topP: json.number("top-p"),
             repetitionPenalty: json.number("rep-pen"), replyLength: nil, dropped: &dropped)
         var settings = cloverSettings
-        if let range = json.number("rep-pen-range"), (0...4096).contains(range) { settings.repetitionRange = Int(range) }
+        if let range = json.number("rep-pen-range"), (0...4096).contains(range) { settings.repetitionRange = range.saturatingInt }
         // Clover's slope is KoboldAI's sigmoid over the range, not KoboldCpp's two halves.
         if json.has("rep-pen-slope") { dropped.append("repetition penalty slope (Clover's curve is not dungeon's)") }
 

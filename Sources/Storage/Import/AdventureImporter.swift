@@ -65,7 +65,7 @@ public enum AdventureImporter {
             result = try AIDungeonImport.clover(json, fileName: fileName)
         } else if json.has("file_version") && json.has("actions") {
             guard json.number("file_version") == 2 else {
-                throw ImportError.unsupported("a KoboldAI United story of file version \(json.number("file_version").map { String(Int($0)) } ?? "?"): "
+                throw ImportError.unsupported("a KoboldAI United story of file version \(json.number("file_version").map(formatted) ?? "?"): "
                                               + "dungeon reads version 2")
             }
             result = try KoboldImport.united(json, fileName: fileName)
@@ -130,14 +130,14 @@ public enum AdventureImporter {
             if trial.problem == nil { settings = trial } else { dropped.append("\(name) \(formatted(value)) (outside dungeon's range)") }
         }
         take(temperature, "temperature") { $0.temperature = $1 }
-        take(topK, "top-k") { $0.topK = Int($1) }
+        take(topK, "top-k") { $0.topK = $1.saturatingInt }
         take(topP, "top-p") { $0.topP = $1 }
         take(repetitionPenalty, "repetition penalty") { $0.repetitionPenalty = $1 }
-        take(replyLength, "reply length") { $0.replyLength = Int($1) }
+        take(replyLength, "reply length") { $0.replyLength = $1.saturatingInt }
         return settings
     }
 
     private static func formatted(_ value: Double) -> String {
-        value == value.rounded() ? String(Int(value)) : String(value)
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
     }
 }

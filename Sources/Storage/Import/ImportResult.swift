@@ -107,3 +107,14 @@ struct JSONObject {
         (values[key] as? [Any])?.compactMap { $0 as? String }
     }
 }
+
+extension Double {
+    /// The nearest Int, for a number read from another program's file: never traps (a
+    /// damaged or hostile file may hold 1e300, infinity or NaN where a count belongs).
+    var saturatingInt: Int {
+        guard isFinite else { return self > 0 ? Int.max : self < 0 ? Int.min : 0 }
+        if self >= 9.2e18 { return Int.max }
+        if self <= -9.2e18 { return Int.min }
+        return Int(self)
+    }
+}

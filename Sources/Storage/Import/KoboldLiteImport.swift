@@ -10,7 +10,7 @@ extension KoboldImport {
     static func lite(_ json: JSONObject, fileName: String) throws -> ImportResult {
         var dropped: [String] = []
         let settings = try json.object("savedsettings")
-        let opmode = Int(settings?.number("opmode") ?? 0)
+        let opmode = (settings?.number("opmode") ?? 0).saturatingInt
         let chatName = AdventureImporter.clean((try? settings?.string("chatname", default: "")) ?? "")
         let prompt = try json.string("prompt", default: "")
         let chunks = try Self.chunks(json).map { text -> Chunk in

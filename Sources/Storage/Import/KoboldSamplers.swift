@@ -13,7 +13,7 @@ enum KoboldSamplers {
             apply(&trial, value)
             if trial.problem == nil { adventure = trial } else { dropped.append("\(name) \(value) (outside dungeon's range)") }
         }
-        take("rep_pen_range", "repetition range") { $0.repetitionRange = Int($1) }
+        take("rep_pen_range", "repetition range") { $0.repetitionRange = $1.saturatingInt }
         take("rep_pen_slope", "repetition slope") { $0.repetitionSlope = $1 }
         take("presence_penalty", "presence penalty") { $0.presencePenalty = $1 }
         take("min_p", "min-p") { $0.minP = $1 }
@@ -22,7 +22,7 @@ enum KoboldSamplers {
         take("tfs_s", "tail-free") { $0.tailFree = $1 }
         take("dry_multiplier", "DRY multiplier") { $0.dryMultiplier = $1 }
         take("dry_base", "DRY base") { $0.dryBase = $1 }
-        take("dry_allowed_length", "DRY allowed length") { $0.dryAllowedLength = Int($1) }
+        take("dry_allowed_length", "DRY allowed length") { $0.dryAllowedLength = $1.saturatingInt }
         take("xtc_threshold", "XTC threshold") { $0.xtcThreshold = $1 }
         take("xtc_probability", "XTC probability") { $0.xtcProbability = $1 }
         if let breakers = settings?.textList("dry_sequence_breakers") {

@@ -19,7 +19,7 @@ extension KoboldImport {
                        template: json.string("authornotetemplate", default: Adventure.defaultNoteTemplate), dropped: &dropped)
 
         guard let register = try json.object("actions") else { throw ImportError.invalid("actions is missing") }
-        let count = Int(register.number("action_count") ?? -1)
+        let count = (register.number("action_count") ?? -1).saturatingInt
         guard let table = try register.object("actions") else { throw ImportError.invalid("actions.actions is missing") }
         var entries: [(Int, JSONObject)] = []
         for (key, value) in table.values {
