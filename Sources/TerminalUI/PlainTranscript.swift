@@ -86,15 +86,21 @@ public struct PlainTranscript: Sendable {
             return out
         }
 
-        if let index = replacing, common == index, texts.count == index + 1, texts[index].hasPrefix(streamedShown) {
+        if let index = replacing, common == index, texts.count == index + 1,
+           let rest = Self.remainder(of: texts[index], after: streamedShown) {
             // The retry finished: the rest of its reply, after what was streamed.
-            out += String(texts[index].dropFirst(streamedShown.count)) + "\n"
+            out += rest + "\n"
         } else {
             if !streamedShown.isEmpty {
                 // A stopped reply: what was shown is not in the story (or is, as a kept part).
-                if common == texts.count - 1, printed.count == common, texts[common].hasPrefix(streamedShown) {
-                    out += String(texts[common].dropFirst(streamedShown.count)) + "\n"
+                if common == texts.count - 1, printed.count == common,
+                   let rest = Self.remainder(of: texts[common], after: streamedShown) {
+                    out += rest + "\n"
                     common += 1
+                } else if common == texts.count - 1, printed.count == common {
+                    // Cleanup changed what was already shown: say so before the reply as kept,
+                    // so a listener knows why they hear it again.
+                    out += "\n* The reply as kept:\n"
                 } else {
                     out += "\n"
                 }
@@ -142,5 +148,26 @@ public struct PlainTranscript: Sendable {
         for (index, row) in menuRows(state).enumerated() { out += "  \(index + 1). \(row)\n" }
         out += "Type a number and press Enter.\n"
         return out
+    }
+
+    /// What `text` holds after `shown`, when `shown` is its beginning up to whitespace and
+    /// closing quotation marks (the streamed sentences may space paragraphs differently, and
+    /// cleanup closes a quotation a finished reply goes on inside); nil when the words differ.
+    static func remainder(of text: String, after shown: String) -> String? {
+        func skippable(_ c: Character) -> Bool { c.isWhitespace || c == "\"" || c == "“" || c == "”" }
+        let wanted = shown.filter { !skippable($0) }
+        var matched = wanted.startIndex
+        var index = text.startIndex
+        var end = text.startIndex  // just after the last character matched
+        while matched < wanted.endIndex {
+            guard index < text.endIndex else { return nil }
+            if !skippable(text[index]) {
+                guard text[index] == wanted[matched] else { return nil }
+                matched = wanted.index(after: matched)
+                end = text.index(after: index)
+            }
+            index = text.index(after: index)
+        }
+        return String(text[end...])
     }
 }

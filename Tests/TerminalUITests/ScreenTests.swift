@@ -208,4 +208,32 @@ struct CharacterCounter: TokenCounter {
         #expect(all.components(separatedBy: "A breeze blows").count == 2, "\(all)")
         #expect(all.hasSuffix("the crate is empty.\n"), "\(all)")
     }
+
+    /// A finished reply whose paragraphs are spaced differently from the streamed sentences
+    /// prints only what is new (the fault sweep heard whole paragraphs twice), and one whose
+    /// words changed says so with a `*` line before it is printed again.
+    @Test func aFinishedReplyNeverRepeatsWhatWasStreamedUnannounced() {
+        var state = playingState()
+        state.plainMode = true
+        var transcript = PlainTranscript()
+        _ = transcript.update(state)
+        type("!The tide comes in", into: &state)
+        _ = pressEnter(&state)
+        var all = transcript.update(state).text
+        // Cleanup closes the open quotation of what was streamed so far; the reply goes on inside it.
+        _ = reduce(&state, .streamed("\"Oh, no!\" he murmured.\n\n\"Yes, yes; I saw you! And"))
+        all += transcript.update(state).text
+        finish(&state, with: "\"Oh, no!\" he murmured.\n\n \"Yes, yes; I saw you! And I know you are dead.\"")
+        all += transcript.update(state).text
+        #expect(all.components(separatedBy: "he murmured").count == 2, "\(all)")
+        #expect(all.hasSuffix(" And I know you are dead.\"\n"), "\(all)")
+
+        type("/retry", into: &state)
+        _ = pressEnter(&state)
+        _ = reduce(&state, .streamed("The sea rises. It"))
+        var retried = transcript.update(state).text
+        finish(&state, with: "The water rises. It floods the stair.")
+        retried += transcript.update(state).text
+        #expect(retried.contains("* The reply as kept:\nThe water rises. It floods the stair.\n") || retried.contains("* Changed"), "\(retried)")
+    }
 }
