@@ -46,6 +46,27 @@ import Testing
         #expect(markdown.contains("You wake in a cold cell."))
     }
 
+    /// The new-player issue's plain-mode paths, through the binary: a lone prefix is refused
+    /// with a word, an empty note names the command that writes one, and a story exported
+    /// to KoboldAI imports back with its title, turns and narration.
+    @Test func plainModeNewPlayerPaths() throws {
+        let folders = try GameFolders()
+        let played = try runDungeon(
+            ["play", "--plain", "--new", "--prompt", "You are Mara, the keeper.", "--model", folders.model, "--saves", folders.saves,
+             "--seed", "5"],
+            input: "!\nLook around.\n!The tide comes in\n/note\n/export kobold\n/quit\n")
+        #expect(played.status == 0, "\(played.error)")
+        #expect(played.output.contains("! Nothing to tell yet: write the narration after the !."))
+        #expect(played.output.contains("> You look around.\n"))
+        #expect(played.output.contains("No author's note. /note TEXT writes one."))
+        let exports = folders.saves + "/exports"
+        let file = try #require(try FileManager.default.contentsOfDirectory(atPath: exports).first { $0.hasSuffix(".kobold.json") })
+        let imported = try runDungeon(["import", exports + "/" + file, "--saves", folders.saves])
+        #expect(imported.status == 0 && imported.output.contains("imported 2 turns"), "\(imported.output)\(imported.error)")
+        let list = try runDungeon(["list", "--saves", folders.saves]).output.split(separator: "\n")
+        #expect(list.filter { $0.contains("You are Mara, the keeper.") && $0.contains(" 2 ") }.count == 2, "\(list)")
+    }
+
     @Test func badInputGetsOneLineErrors() throws {
         let folders = try GameFolders()
         let noModel = try runDungeon(["play", "--plain", "--new", "--prompt", "x", "--model", "/nonexistent/model", "--saves", folders.saves])
