@@ -11,7 +11,7 @@ enum FuzzTarget: String, CaseIterable {
 
     /// Builds what every run shares (the save-rows target's pristine save).
     func prepare() {
-        if self == .saveRows { _ = SaveRows.pristine }
+        if self == .saveRows { SaveRows.writePristine() }
     }
 
     func run(_ data: Data) {
@@ -57,17 +57,22 @@ func withFile<T>(_ data: Data, named name: String, _ body: (String) throws -> T)
 /// and a value (text, blob, integer or real) written into a real save, which is then listed
 /// and loaded.
 enum SaveRows {
-    static let pristine: Data = {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dungeon-fuzz-pristine-\(getpid())")
-        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let path = folder.appendingPathComponent("dungeon.sqlite").path
-        try? FileManager.default.removeItem(atPath: path)
+    /// The save every run starts from, written once by `prepare` into a folder of this
+    /// process's. Kept on disk, not in a global: LeakSanitizer does not see through the
+    /// spare bits Swift packs into a global Data's reference, and reported it as a leak.
+    static var pristinePath: String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("dungeon-fuzz-pristine-\(getpid())/dungeon.sqlite").path
+    }
+
+    static func writePristine() {
+        let path = pristinePath
+        guard !FileManager.default.fileExists(atPath: path) else { return }
+        try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         if let database = try? SaveDatabase(path: path) {
             _ = try? database.create(FuzzAdventure.make())
             try? database.close()
         }
-        return FileManager.default.contents(atPath: path) ?? Data()
-    }()
+    }
 
     static let columns: [(String, String)] = [
         ("adventure", "title"), ("adventure", "settings"), ("adventure", "createdAt"), ("adventure", "lastPlayedAt"),
@@ -88,6 +93,8 @@ enum SaveRows {
         case 2: value = payload.prefix(8).reduce(Int64(0)) { $0 << 8 | Int64($1) }.databaseValue
         default: value = Double(bitPattern: payload.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }).databaseValue
         }
+        SaveRows.writePristine()
+        guard let pristine = FileManager.default.contents(atPath: pristinePath) else { return }
         _ = try? withFile(pristine, named: "dungeon.sqlite") { path -> Int in
             let queue = try DatabaseQueue(path: path)
             try? queue.write { try $0.execute(sql: "UPDATE \"\(table)\" SET \"\(column)\" = ?", arguments: [value]) }
