@@ -17,6 +17,7 @@ struct ServeCommand: ParsableCommand {
     )
 
     @OptionGroup var modelOptions: ModelOptions
+    @Option(help: "The models folder to find the model in when --model is not given (DUNGEON_MODELS).") var models: String?
     @Option(help: "The address to listen on. Anything but this machine needs --api-key.") var host = "127.0.0.1"
     @Option(help: "The port to listen on (0: any free port).") var port = 5001
     @Option(name: .customLong("api-key"), help: "The key clients must send as 'Authorization: Bearer KEY' (or set DUNGEON_API_KEY).")
@@ -25,7 +26,6 @@ struct ServeCommand: ParsableCommand {
     @Flag(help: "No line per request on standard error.") var quiet = false
 
     func validate() throws {
-        try modelOptions.requireModel()
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard (1...1024).contains(queue) else { throw ValidationError("--queue must be between 1 and 1024") }
     }
@@ -37,8 +37,10 @@ struct ServeCommand: ParsableCommand {
             options.port = port
             options.apiKey = APIKey(apiKey ?? ProcessInfo.processInfo.environment["DUNGEON_API_KEY"])
             try Server.checkBinding(options)  // before the model loads, so a refusal is quick
+            // The model named, else the one `dungeon` plays (DUNGEON_MODEL, then the models folder).
+            let folder = try ModelLocator.resolve(explicit: modelOptions.model, modelsFolder: Locations.models(override: models)).get()
             ComputePool.configure(threads: modelOptions.threads ?? ProcessInfo.processInfo.activeProcessorCount)
-            let engine = try ModelLoading.load(modelOptions.modelURL, precision: modelOptions.precision)
+            let engine = try ModelLoading.load(folder, precision: modelOptions.precision)
             let engineHost = EngineHost(engine: engine, capacity: queue)
             let log = RequestLog(quiet: quiet)
             let stop = StopOnSignals(engineHost)

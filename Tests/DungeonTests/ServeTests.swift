@@ -195,6 +195,14 @@ struct ServeTests {
         #expect(result.error.contains("--api-key") && result.error.split(separator: "\n").count == 1, "\(result.error)")
     }
 
+    @Test func withoutAModelTheServerSaysWhereItLooked() throws {
+        let empty = try ScratchFolder()
+        let result = try runDungeon(["serve", "--port", "0"], environment: ["DUNGEON_MODEL": "", "DUNGEON_MODELS": empty.url.path],
+                                    timeout: 30)
+        #expect(result.status == 1 && result.error.contains("No GPT-2 model found in \(empty.url.path)"), "\(result.error)")
+        #expect(result.error.split(separator: "\n").count == 1)
+    }
+
     @Test func aFloodOfSmallRequestsIsAnsweredWithBoundedMemory() throws {
         let server = try ServedModel(model: folders.model)
         _ = try clients("flood", server.url, ["count": 200])  // warm: buffers and caches reach their size
