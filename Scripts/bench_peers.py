@@ -20,8 +20,6 @@ import statistics
 import subprocess
 import sys
 import tarfile
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,14 +44,17 @@ def build_llama(work):
     binaries = work / "llama.cpp" / "build" / "bin"
     if (binaries / "llama-bench").exists():
         return binaries
-    index = json.load(urllib.request.urlopen("https://pypi.org/pypi/llama-cpp-python/json"))
-    source = next(u for u in index["urls"] if u["packagetype"] == "sdist")
-    archive = work / source["filename"]
-    if not archive.exists():
-        urllib.request.urlretrieve(urllib.parse.urljoin("https://pypi.org/pypi/llama-cpp-python/json", source["url"]), archive)
+    # The source package, from whatever index or mirror pip is configured with.
+    downloads = work / "sdist"
+    if not any(downloads.glob("llama_cpp_python-*.tar.gz")):
+        # Only the package itself as source: its build tools may come as wheels (with
+        # `--no-binary :all:` pip builds cmake and ninja from source first, for many minutes).
+        run([sys.executable, "-m", "pip", "download", "--no-binary", "llama-cpp-python", "--no-deps", "--dest", downloads,
+             "llama-cpp-python"])
+    archive = sorted(downloads.glob("llama_cpp_python-*.tar.gz"))[-1]
     with tarfile.open(archive) as tar:
         tar.extractall(work, filter="data")
-    vendored = work / source["filename"].removesuffix(".tar.gz") / "vendor" / "llama.cpp"
+    vendored = work / archive.name.removesuffix(".tar.gz") / "vendor" / "llama.cpp"
     (work / "llama.cpp").unlink(missing_ok=True)
     (work / "llama.cpp").symlink_to(vendored)
     run(["cmake", "-S", vendored, "-B", vendored / "build", "-DCMAKE_BUILD_TYPE=Release", "-DLLAMA_CURL=OFF", "-DGGML_NATIVE=ON"])
