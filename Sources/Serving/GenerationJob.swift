@@ -11,8 +11,8 @@ public enum JobEvent: Sendable, Equatable {
 
 /// One request in the engine's queue: its events as they happen, and a way to stop it.
 ///
-/// `@unchecked Sendable`: `cancelled` and `written` are read and written only under `lock`;
-/// the stream's continuation is itself thread-safe.
+/// `@unchecked Sendable`: `cancelled`, `written`, `outcome` and `waiters` are read and written
+/// only under `lock`; the stream's continuation is itself thread-safe.
 public final class GenerationJob: @unchecked Sendable {
     public let request: CompletionRequest
     /// Every piece of text, then `.finished` or `.failed`; the stream then ends.
@@ -21,6 +21,8 @@ public final class GenerationJob: @unchecked Sendable {
     private let lock = NSLock()
     private var cancelled = false
     private var written = ""
+    private var outcome: JobEvent?
+    private var waiters: [CheckedContinuation<JobEvent, Never>] = []
 
     init(request: CompletionRequest) {
         self.request = request
@@ -44,17 +46,34 @@ public final class GenerationJob: @unchecked Sendable {
     func finish(_ event: JobEvent) {
         continuation.yield(event)
         continuation.finish()
+        let waiting = lock.withLock { () -> [CheckedContinuation<JobEvent, Never>] in
+            outcome = event
+            defer { waiters.removeAll() }
+            return waiters
+        }
+        waiting.forEach { $0.resume(returning: event) }
+    }
+
+    /// The last event (`.finished` or `.failed`), once the engine is done with the job. Not
+    /// ended by task cancellation, unlike `events`: a handler whose client left still learns
+    /// how the job ended (it ends within a layer once cancelled).
+    public func finalEvent() async -> JobEvent {
+        await withCheckedContinuation { waiter in
+            let ready = lock.withLock { () -> JobEvent? in
+                if let outcome { return outcome }
+                waiters.append(waiter)
+                return nil
+            }
+            if let ready { waiter.resume(returning: ready) }
+        }
     }
 
     /// Waits for the whole completion (a request that does not stream).
     public func completion() async throws -> Completion {
-        for await event in events {
-            switch event {
-            case .text: continue
-            case .finished(let completion): return completion
-            case .failed(let message): throw ServingError.engine(message)
-            }
+        switch await finalEvent() {
+        case .finished(let completion): return completion
+        case .failed(let message): throw ServingError.engine(message)
+        case .text: throw ServingError.engine("the generation ended without a result")
         }
-        throw ServingError.engine("the generation ended without a result")
     }
 }

@@ -85,11 +85,9 @@ extension Server {
                 }
                 try await writer.finish(nil)
             } catch {
-                host.withdraw(job)  // the write failed: the client is gone
-                while let event = await events.next() {
-                    if case .finished(let completion) = event {
-                        summary = RequestLog.describe(completion, seconds: (ContinuousClock.now - start).seconds, ignored: ignored)
-                    }
+                host.withdraw(job)  // the write failed, or the task was cancelled: the client is gone
+                if case .finished(let completion) = await job.finalEvent() {
+                    summary = RequestLog.describe(completion, seconds: (ContinuousClock.now - start).seconds, ignored: ignored)
                 }
                 log.write("\(line) 200 (stream): \(summary)")
                 throw error

@@ -112,7 +112,7 @@ struct ServeTests {
                                      #"{"prompt": "Go.", "max_length": 1000, "ban_eos_token": true}"#])
         #expect(reader.waitFor("data: "))
         reader.kill()
-        #expect(server.waitForLog("stopped by the client"))
+        #expect(server.waitForLog("stopped by the client"), "\(server.log)")
         let line = server.log.split(separator: "\n").first { $0.contains("stopped by the client") } ?? ""
         let generated = line.components(separatedBy: ", ").first { $0.hasSuffix("tok/s") }?.split(separator: " ").first.flatMap { Int($0) }
         #expect((generated ?? 1000) < 1000, "\(line)")
