@@ -35,7 +35,6 @@ public final class TextEngine {
     /// Loads a Hugging Face GPT-2 folder: config, safetensors weights and tokenizer files,
     /// at `precision` (default: the one a player would choose for the model's size).
     public convenience init(directory: URL, precision: Precision? = nil) throws {
-        try ModelFiles.check(directory)
         let files = ModelFiles(directory)
         // The tokenizer's files are parsed on another core while the weights load: on a warm
         // start the two take about as long as each other.

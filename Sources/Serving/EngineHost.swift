@@ -69,11 +69,7 @@ public final class EngineHost: @unchecked Sendable {
         } else {
             target = waiting.isEmpty ? running : nil
         }
-        target?.cancel()
-        if let target, let index = waiting.firstIndex(where: { $0 === target }) {
-            waiting.remove(at: index)
-            target.finish(.finished(Self.cancelledBeforeStart(target)))
-        }
+        if let target { stop(target) }
         return target != nil
     }
 
@@ -87,9 +83,14 @@ public final class EngineHost: @unchecked Sendable {
 
     /// Removes a cancelled job from the queue at once, so a client that hung up frees its place.
     public func withdraw(_ job: GenerationJob) {
-        job.cancel()
         condition.lock()
         defer { condition.unlock() }
+        stop(job)
+    }
+
+    /// Cancels `job`; a waiting one leaves the queue and ends now. Called with the lock held.
+    private func stop(_ job: GenerationJob) {
+        job.cancel()
         if let index = waiting.firstIndex(where: { $0 === job }) {
             waiting.remove(at: index)
             job.finish(.finished(Self.cancelledBeforeStart(job)))

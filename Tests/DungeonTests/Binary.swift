@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import TestSupport
 
 /// The built `dungeon` executable, beside the test bundle in .build/<configuration>/.
@@ -48,6 +49,17 @@ func runDungeon(_ arguments: [String], input: String = "", environment: [String:
 }
 
 struct TimeoutError: Error { var command: String }
+
+/// Runs a Python script with one argument (a test's way to edit a save file as another
+/// program would); fails the test if the script fails.
+func runPython(_ script: String, _ argument: String) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", script, argument]
+    try process.run()
+    process.waitUntilExit()
+    try #require(process.terminationStatus == 0)
+}
 
 final class DataBox: @unchecked Sendable {
     // @unchecked: `data` is only touched under `lock`.

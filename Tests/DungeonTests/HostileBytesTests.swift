@@ -55,12 +55,7 @@ import Testing
             db.execute("UPDATE node SET replyText = 'Clear' || char(27) || '[2J screen' || char(155) || '31m and' || char(27) || ']52;c;aGk=' || char(7) || ' clip.'")
             db.commit()
             """
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", "-c", script, database]
-        try python.run()
-        python.waitUntilExit()
-        try #require(python.terminationStatus == 0)
+        try runPython(script, database)
 
         let list = try runDungeon(["list", "--saves", folders.saves])
         #expect(list.output.contains("Evil title"), "\(list.output)")

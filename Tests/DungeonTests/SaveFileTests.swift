@@ -19,7 +19,7 @@ import Testing
         #expect(try play(folders, "look around\nwait\n").status == 0)
         let database = folders.saves + "/dungeon.sqlite"
         // A game still running keeps turns in the log: write one there and leave it unfolded.
-        try python("""
+        try runPython("""
             import sqlite3, sys, os
             db = sqlite3.connect(sys.argv[1])
             db.execute("PRAGMA wal_autocheckpoint = 0")
@@ -88,14 +88,5 @@ import Testing
         let list = try runDungeon(["list", "--saves", copy.url.path])
         #expect(list.status == 0 && list.output.contains("1 "), "\(list.output)")
         #expect(try runDungeon(["backup", target, "--saves", folders.saves]).status == 1)  // never over a file
-    }
-
-    private func python(_ script: String, _ argument: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, argument]
-        try process.run()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0)
     }
 }

@@ -220,10 +220,7 @@ import Story
         #expect(back.turns.map(\.mode) == original.turns.map(\.mode))
         #expect(back.turns.map(\.action) == original.turns.map(\.action))
         #expect(back.turns.map(\.replyText) == original.turns.map(\.replyText))
-        let versions = { (adventure: Adventure) in
-            adventure.turns.map { turn in adventure.tree.siblings(of: turn.id).compactMap { adventure.tree.turns[$0]?.replyText } }
-        }
-        #expect(versions(back) == versions(original))
+        #expect(replyVersions(back) == replyVersions(original))
         #expect(back.opening == original.opening && back.memory == original.memory)
         #expect(back.authorsNote == original.authorsNote && back.noteTemplate == original.noteTemplate)
         #expect(back.worldInfo == original.worldInfo)
@@ -251,10 +248,7 @@ import Story
         #expect(back.turns.map(\.input) == original.turns.map(\.input))
         #expect(back.turns.map(\.action) == original.turns.map(\.action))
         #expect(back.turns.map(\.replyText) == original.turns.map(\.replyText))
-        let versions = { (adventure: Adventure) in
-            adventure.turns.map { turn in adventure.tree.siblings(of: turn.id).compactMap { adventure.tree.turns[$0]?.replyText } }
-        }
-        #expect(versions(back) == versions(original))
+        #expect(replyVersions(back) == replyVersions(original))
         let selected = { (adventure: Adventure) in
             adventure.turns.map { turn in adventure.tree.siblings(of: turn.id).firstIndex(of: turn.id) }
         }
@@ -277,4 +271,9 @@ import Story
             "\(error)".contains(message) && !"\(error)".contains("\n")
         }
     }
+}
+
+/// Each turn of the story on screen with the replies of all its versions, in tree order.
+func replyVersions(_ adventure: Adventure) -> [[String]] {
+    adventure.turns.map { turn in adventure.tree.siblings(of: turn.id).compactMap { adventure.tree.turns[$0]?.replyText } }
 }
