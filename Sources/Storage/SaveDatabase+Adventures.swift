@@ -12,6 +12,7 @@ extension SaveDatabase {
             let id = record.id!  // set by didInsert
             for turn in adventure.tree.turns.values { try Self.record(turn, of: adventure.tree, adventureID: id).insert(db) }
             try Self.insertLore(of: adventure, id: id, db: db)
+            if hasFullTextSearch { try Self.indexAdventure(id, db: db) }
             try SettingRecord(key: Self.lastAdventureKey, value: String(id)).save(db)
             return id
         }
@@ -28,6 +29,7 @@ extension SaveDatabase {
             let record = try AdventureRecord(adventure, id: id, createdAt: existing.createdAt, lastPlayedAt: now())
             try record.update(db)
             let tree = adventure.tree
+            let indexed = try hasFullTextSearch && Self.keepsIndex(id, db: db)
             if let saved, saved.treeChanges <= tree.changes.count {
                 for number in Set(tree.changes[saved.treeChanges...]) {
                     if let turn = tree.turns[number] {
@@ -35,10 +37,15 @@ extension SaveDatabase {
                     } else {
                         try NodeRecord.deleteOne(db, key: ["adventureId": id, "number": number])
                     }
+                    if indexed { try Self.reindex(tree.turns[number], number: number, adventure: id, db: db) }
+                }
+                if indexed && existing.opening != adventure.opening {
+                    try Self.reindexOpening(adventure.opening, adventure: id, db: db)
                 }
             } else {
                 try NodeRecord.filter(Column("adventureId") == id).deleteAll(db)
                 for turn in tree.turns.values { try Self.record(turn, of: tree, adventureID: id).insert(db) }
+                if indexed { try Self.indexAdventure(id, db: db) }
             }
             if saved?.loreEdits != adventure.loreEdits {  // also when there is no saved revision
                 try MemoryRecord.filter(Column("adventureId") == id).deleteAll(db)
@@ -121,6 +128,7 @@ extension SaveDatabase {
     public func delete(id: Int64) throws {
         try write { db in
             guard try AdventureRecord.deleteOne(db, key: id) else { throw StorageError.noSuchAdventure(id) }
+            if try db.tableExists(Self.passageTable), hasFullTextSearch { try Self.removePassages(adventure: id, db: db) }
         }
     }
 

@@ -3,7 +3,7 @@ import GRDB
 extension SaveDatabase {
     /// The schema version written to `PRAGMA user_version`; a file with a higher one was
     /// written by a newer dungeon. A new migration raises it (and sets it in its body).
-    static let schemaVersion = 5
+    static let schemaVersion = 6
 
     /// The migrations of saves written before the application id was: such a file is
     /// recognised as ours by these names and its tables.
@@ -86,6 +86,14 @@ extension SaveDatabase {
                 t.add(column: "noteTemplate", .text).notNull().defaults(to: "[Author's note: <|>]")
             }
             try db.execute(sql: "PRAGMA user_version = 5")
+        }
+        migrator.registerMigration("passageIndex") { db in
+            // Which adventures the full-text index holds (SaveDatabase+Passages makes the index
+            // itself, where SQLite has FTS5, and indexes every adventure not yet in it).
+            try db.alter(table: "adventure") { t in
+                t.add(column: "passagesIndexed", .boolean).notNull().defaults(to: false)
+            }
+            try db.execute(sql: "PRAGMA user_version = 6")
         }
         return migrator
     }

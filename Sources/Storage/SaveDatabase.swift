@@ -28,13 +28,19 @@ public final class SaveDatabase: Sendable {
     public let isReadOnly: Bool
     /// The clock for "last played"; injected so tests can pin it.
     let now: @Sendable () -> Date
+    /// Whether SQLite here has FTS5, so the story is indexed for recall and search.
+    public let hasFullTextSearch: Bool
 
     /// `PRAGMA application_id` of a dungeon save: "DGN1".
     static let applicationID: Int32 = 0x4447_4E31
 
-    /// Opens the save file to play, creating it when there is none and migrating it to the
-    /// current schema.
-    public init(path: String, now: @escaping @Sendable () -> Date = { Date() }) throws {
+    /// Opens the save file to play, creating it when there is none, migrating it to the
+    /// current schema and indexing for recall any story not yet indexed (`progress` hears
+    /// turns done of the total). `fullTextSearch: false` plays as a SQLite without FTS5 does.
+    public init(
+        path: String, now: @escaping @Sendable () -> Date = { Date() }, fullTextSearch: Bool = true,
+        progress: ((_ done: Int, _ total: Int) -> Void)? = nil
+    ) throws {
         self.path = path
         self.now = now
         isReadOnly = false
@@ -54,12 +60,14 @@ public final class SaveDatabase: Sendable {
             try Self.migrator.migrate(pool)
             return pool
         }
+        hasFullTextSearch = fullTextSearch && (try? writer.writeWithoutTransaction(Self.detectFullTextSearch)) == true
+        try preparePassageIndex(progress: progress)
     }
 
     /// Opens an existing save only to read it (`list`, `export`, `context`, `backup`): the
     /// file is never written, not even its change counter. A save from an older version is
     /// migrated in memory, never on disk. Returns nil when there is no save file yet.
-    public init?(readingFrom path: String) throws {
+    public init?(readingFrom path: String, fullTextSearch: Bool = true) throws {
         guard try Self.mappingErrors(path: path, { try Self.checkHeader(path: path) }) else { return nil }
         self.path = path
         self.now = { Date() }
@@ -77,6 +85,7 @@ public final class SaveDatabase: Sendable {
             try Self.migrator.migrate(copy)
             return copy
         }
+        hasFullTextSearch = fullTextSearch && (try? writer.read(Self.detectFullTextSearch)) == true
     }
 
     /// The writer's `PRAGMA synchronous` (2 is FULL: each commit is synced before it returns).
@@ -154,7 +163,11 @@ public final class SaveDatabase: Sendable {
     /// One line per table, column, index and foreign key.
     private static func schema(_ db: Database) throws -> Set<String> {
         var lines = Set<String>()
-        let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        // The full-text index is not a migration's (see SaveDatabase+Passages): left out.
+        let tables = try String.fetchAll(db, sql: """
+            SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+            AND name != 'passage' AND name NOT LIKE 'passage\\_%' ESCAPE '\\'
+            """)
         for table in tables {
             lines.insert("table \(table)")
             let quoted = table.quotedDatabaseIdentifier

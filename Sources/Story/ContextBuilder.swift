@@ -1,7 +1,7 @@
 /// One labelled part of the prompt, for the context inspector.
 public struct ContextSection: Sendable, Equatable {
     public enum Kind: String, Sendable, Equatable {
-        case memory = "Memory", worldInfo = "World info", story = "Story"
+        case memory = "Memory", worldInfo = "World info", story = "Story", recall = "Recall"
         case authorsNote = "Author's note", action = "Action"
     }
 
@@ -25,6 +25,10 @@ public struct ContextPrompt: Sendable, Equatable {
     /// How many turns of the story made it in (the oldest are dropped first).
     public var turnsIncluded: Int
     public var turnsDropped: Int
+    /// The passages recall put in (from turns no longer in the story section).
+    public var recalled: [RecalledPassage] = []
+    /// The words recall searched for.
+    public var recallWords: [String] = []
 }
 
 /// Builds the model's prompt from an adventure within the context window:
@@ -32,8 +36,10 @@ public struct ContextPrompt: Sendable, Equatable {
 ///     pinned memory
 ///     as many recent turns as fit, oldest dropped first, whole turns at a time
 ///       ... then, about `noteDepth` tokens before the story's end:
+///       passages recalled from turns that scrolled out, by the latest turn's words
 ///       world info triggered by the recent story
 ///       the author's note
+///     passages recalled by words only the current action has
 ///     world info that only the current action triggers
 ///     the current action
 ///
@@ -65,6 +71,11 @@ public struct ContextBuilder {
     public var actionAllowance = 64
     /// How many recent turns are searched for world-info keys.
     public var worldInfoScanTurns = 4
+    /// Where recall searches the story; nil turns recall off.
+    public var recall: (any StoryIndex)?
+    /// Tokens reserved every turn for recalled passages (used or not, so recall never moves
+    /// the story's start); 0 turns recall off.
+    public var recallTokens = 0
 
     public init(counter: any TokenCounter, window: Int, reserved: Int) {
         self.counter = counter
@@ -115,7 +126,9 @@ public struct ContextBuilder {
         }
         // The story's room leaves the action's allowance free, where there is room for it.
         let actionShare = max(actionTokens + max(0, worldTokens - storyWorldTokens), min(actionAllowance, budget / 8))
-        let fixed = max(needed, min(budget - 4, memoryTokens + storyWorldTokens + actionShare + noteTokens))
+        let base = max(needed, min(budget - 4, memoryTokens + storyWorldTokens + actionShare + noteTokens))
+        let recallAllowance = recall == nil ? 0 : max(0, min(recallTokens, budget - 4 - base))
+        let fixed = base + recallAllowance
 
         // Story paragraphs: the opening, then each earlier turn's action and reply.
         let paragraphs = [Paragraph(text: adventure.opening, turn: -1)]
@@ -134,10 +147,17 @@ public struct ContextBuilder {
         }
         if first > 0 { first = alignedToBlock(first, paragraphs: paragraphs) }
 
+        let lore = [memoryText, storyWorldText, actionWorldText, note].joined(separator: "\n")
         while true {
-            let candidate = assemble(adventure: adventure, memory: memoryText, world: storyWorldText, actionWorld: actionWorldText,
+            let recalled = recallAllowance == 0 ? RecallSections() : recallSections(
+                history: history, firstKept: paragraphs[first...].first.map { max(0, $0.turn) } ?? history.count,
+                openingKept: first == 0, known: known(lore: lore, paragraphs: paragraphs[first...], latest: history.count - 1),
+                actionSource: actionText, allowance: recallAllowance)
+            var candidate = assemble(adventure: adventure, memory: memoryText, world: storyWorldText, actionWorld: actionWorldText,
                                      paragraphs: Array(paragraphs[first...]), counts: Array(counts[first...]),
-                                     action: actionText)
+                                     action: actionText, recalled: recalled)
+            candidate.recalled = recalled.story + recalled.action
+            candidate.recallWords = recalled.words
             if candidate.tokens <= budget || first == paragraphs.count {
                 guard candidate.tokens <= budget else {
                     throw StoryError.memoryTooLarge(tokens: candidate.tokens, budget: budget)
@@ -162,6 +182,11 @@ public struct ContextBuilder {
     static func noteText(_ note: String, template: String = Adventure.defaultNoteTemplate) -> String {
         let template = template.contains("<|>") ? template : Adventure.defaultNoteTemplate
         return template.replacingOccurrences(of: "<|>", with: note) + "\n"
+    }
+
+    /// The words the prompt already holds apart from the latest turn: recall does not search for them.
+    private func known(lore: String, paragraphs: ArraySlice<Paragraph>, latest: Int) -> Set<String> {
+        RecallWords.vocabulary(lore + "\n" + paragraphs.filter { $0.turn != latest }.map(\.text).joined(separator: "\n"))
     }
 
     static func paragraphs(of turn: Turn) -> [String] {
@@ -190,7 +215,7 @@ public struct ContextBuilder {
 
     private func assemble(
         adventure: Adventure, memory: String, world: String, actionWorld: String, paragraphs: [Paragraph], counts: [Int],
-        action: String
+        action: String, recalled: RecallSections
     ) -> ContextPrompt {
         var sections: [ContextSection] = []
         if !memory.isEmpty { sections.append(ContextSection(kind: .memory, text: memory + "\n", tokens: 0)) }
@@ -199,7 +224,7 @@ public struct ContextBuilder {
         // of story remain (the action not counted, so the place does not depend on it).
         let note = adventure.authorsNote.trimmingSpaces
         var noteIndex = paragraphs.count
-        if !note.isEmpty || !world.isEmpty {
+        if !note.isEmpty || !world.isEmpty || !recalled.storyText.isEmpty {
             var depth = 0
             while noteIndex > 0 && depth < noteDepth {
                 noteIndex -= 1
@@ -209,10 +234,12 @@ public struct ContextBuilder {
         let before = paragraphs[..<noteIndex].map { $0.text + "\n" }.joined()
         let after = paragraphs[noteIndex...].map { $0.text + "\n" }.joined()
         if !before.isEmpty { sections.append(ContextSection(kind: .story, text: before, tokens: 0)) }
+        if !recalled.storyText.isEmpty { sections.append(ContextSection(kind: .recall, text: recalled.storyText, tokens: 0)) }
         if !world.isEmpty { sections.append(ContextSection(kind: .worldInfo, text: world + "\n", tokens: 0)) }
         if !note.isEmpty { sections.append(ContextSection(kind: .authorsNote, text: Self.noteText(note, template: adventure.noteTemplate), tokens: 0)) }
         if !after.isEmpty { sections.append(ContextSection(kind: .story, text: after, tokens: 0)) }
-        // Entries only the action triggers go just before it: Enter reads them with the action.
+        // Recall and entries only the action triggers go just before it: Enter reads them with the action.
+        if !recalled.actionText.isEmpty { sections.append(ContextSection(kind: .recall, text: recalled.actionText, tokens: 0)) }
         if !actionWorld.isEmpty { sections.append(ContextSection(kind: .worldInfo, text: actionWorld + "\n", tokens: 0)) }
         if !action.isEmpty { sections.append(ContextSection(kind: .action, text: action, tokens: 0)) }
 

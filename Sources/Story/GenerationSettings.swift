@@ -38,6 +38,12 @@ public struct GenerationSettings: Sendable, Equatable, Hashable {
     /// Whether a reply that slips from "you" into "I" or "we" is retried like a loop; nil
     /// decides from the opening (on for a story told in the second person).
     public var firstPersonGuard: Bool?
+    /// Tokens kept every turn for passages recalled from turns that scrolled out of the
+    /// window (`/set recall N`, 0 off); nil: `defaultRecallTokens`.
+    public var recallTokens: Int?
+    /// Chosen by measurement: `RecallStoryTests` plays a 400-turn story at several allowances.
+    public static let defaultRecallTokens = 96
+    public var recallAllowance: Int { recallTokens ?? Self.defaultRecallTokens }
 
     public static let defaultBreakers = ["\n", ":", "\"", "*"]
 
@@ -81,6 +87,7 @@ public struct GenerationSettings: Sendable, Equatable, Hashable {
             return "a banned phrase must have 1 to 200 characters and not be only spaces"
         }
         if Set(samplerOrder).count != samplerOrder.count { return "the sampler order names a sampler twice" }
+        if !(0...512).contains(recallAllowance) { return "recall must be between 0 (off) and 512 tokens" }
         return nil
     }
 }
@@ -140,6 +147,7 @@ extension GenerationSettings: Codable {
         case repetitionRange, repetitionSlope, presencePenalty, frequencyPenalty, minP, typical, tailFree, topA
         case dryMultiplier, dryBase, dryAllowedLength, dryRange, drySequenceBreakers
         case xtcThreshold, xtcProbability, logitBias, bannedPhrases, samplerOrder, firstPersonGuard
+        case recallTokens
     }
 
     public init(from decoder: any Decoder) throws {
@@ -171,6 +179,7 @@ extension GenerationSettings: Codable {
         try take(.bannedPhrases, &bannedPhrases)
         try take(.samplerOrder, &samplerOrder)
         firstPersonGuard = try c.decodeIfPresent(Bool.self, forKey: .firstPersonGuard)
+        recallTokens = try c.decodeIfPresent(Int.self, forKey: .recallTokens)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -204,6 +213,7 @@ extension GenerationSettings: Codable {
         try put(.bannedPhrases, bannedPhrases, off.bannedPhrases)
         try put(.samplerOrder, samplerOrder, off.samplerOrder)
         try c.encodeIfPresent(firstPersonGuard, forKey: .firstPersonGuard)
+        try c.encodeIfPresent(recallTokens, forKey: .recallTokens)
     }
 }
 

@@ -75,29 +75,35 @@ public struct StoryTeller: Sendable, Equatable {
         return turn
     }
 
-    /// The builder for `generator`'s window, keeping room for a reply and its sentence end.
-    public func contextBuilder(for generator: any TokenCounter, window: Int) -> ContextBuilder {
-        ContextBuilder(counter: generator, window: window, reserved: adventure.settings.replyLength + sentenceExtension)
+    /// The builder for `generator`'s window, keeping room for a reply and its sentence end,
+    /// recalling from `recall` (the save file's index of this adventure) when there is one.
+    public func contextBuilder(for generator: any TokenCounter, window: Int, recall: (any StoryIndex)? = nil) -> ContextBuilder {
+        var builder = ContextBuilder(counter: generator, window: window, reserved: adventure.settings.replyLength + sentenceExtension)
+        builder.recall = recall
+        builder.recallTokens = adventure.settings.recallAllowance
+        return builder
     }
 
     /// The exact prompt the next reply would get: for the action awaiting its reply or, when
     /// every turn has its reply, for letting the story continue. Used by the context inspector.
-    public func nextPrompt(counter: any TokenCounter, window: Int) throws -> ContextPrompt {
+    public func nextPrompt(counter: any TokenCounter, window: Int, recall: (any StoryIndex)? = nil) throws -> ContextPrompt {
         let turns = awaitingReply ? adventure.turns : adventure.turns + [Self.turn(for: "", mode: .continue)]
-        return try contextBuilder(for: counter, window: window).prompt(for: adventure, turns: turns)
+        return try contextBuilder(for: counter, window: window, recall: recall).prompt(for: adventure, turns: turns)
     }
 
     /// The prompt acting `input` in `mode` would lead to, without acting: an action that
     /// can never fit beside the memory is refused before it becomes a turn.
-    public func prompt(forAction input: String, mode: ActionMode, counter: any TokenCounter, window: Int) throws -> ContextPrompt {
+    public func prompt(
+        forAction input: String, mode: ActionMode, counter: any TokenCounter, window: Int, recall: (any StoryIndex)? = nil
+    ) throws -> ContextPrompt {
         if awaitingReply { throw StoryError.replyPending }
-        return try contextBuilder(for: counter, window: window)
+        return try contextBuilder(for: counter, window: window, recall: recall)
             .prompt(for: adventure, turns: adventure.turns + [Self.turn(for: input, mode: mode)])
     }
 
     /// The exact prompt the next reply would be generated from.
-    public func prompt(for generator: any TextGenerator) throws -> ContextPrompt {
-        try contextBuilder(for: generator, window: generator.contextLength).prompt(for: adventure)
+    public func prompt(for generator: any TextGenerator, recall: (any StoryIndex)? = nil) throws -> ContextPrompt {
+        try contextBuilder(for: generator, window: generator.contextLength, recall: recall).prompt(for: adventure)
     }
 
     /// Writes the reply to the current turn's action. When the turn has its reply already,
@@ -108,11 +114,11 @@ public struct StoryTeller: Sendable, Equatable {
     ///
     /// When `onText` stops the generation, the partial reply is kept only if `keepPartial`.
     public mutating func writeReply<R: RandomNumberGenerator>(
-        with generator: any TextGenerator, random: inout R, keepPartial: Bool = false,
+        with generator: any TextGenerator, random: inout R, keepPartial: Bool = false, recall: (any StoryIndex)? = nil,
         onText: (String) -> Bool = { _ in true }
     ) throws -> ReplyOutcome {
         guard let current = adventure.turns.last else { throw StoryError.nothingToRetry }
-        let prompt = try self.prompt(for: generator)
+        let prompt = try self.prompt(for: generator, recall: recall)
         let siblings = adventure.tree.siblings(of: current.id).compactMap { adventure.tree.turns[$0]?.reply?.text }
         let recent = adventure.turns.dropLast().suffix(3).map(\.replyText) + siblings.suffix(2)
 

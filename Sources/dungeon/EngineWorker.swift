@@ -32,7 +32,10 @@ final class EngineWorker: @unchecked Sendable {
 
     /// Writes a reply to the teller's last turn; posts `.streamed` pieces, then `.replyFinished`
     /// or `.generationFailed`.
-    func generate(teller: StoryTeller, keepPartial: Bool, seed: UInt64, post: @escaping @Sendable (AppAction) -> Void) {
+    func generate(
+        teller: StoryTeller, keepPartial: Bool, seed: UInt64, recall: (any StoryIndex)? = nil,
+        post: @escaping @Sendable (AppAction) -> Void
+    ) {
         lock.withLock {
             stopRequested = false
             ticket += 1
@@ -44,7 +47,7 @@ final class EngineWorker: @unchecked Sendable {
             // Esc, Ctrl-C or quitting stop the model between layers, even mid-prompt.
             engine.stopCheck = { self.lock.withLock { self.stopRequested } }
             do {
-                let outcome = try teller.writeReply(with: engine, random: &random, keepPartial: keepPartial) { piece in
+                let outcome = try teller.writeReply(with: engine, random: &random, keepPartial: keepPartial, recall: recall) { piece in
                     post(.streamed(piece))
                     return !self.lock.withLock { self.stopRequested }
                 }

@@ -138,7 +138,7 @@ final class GameSession {
                     return [.generationFailed("no model is loaded")]
                 }
                 let inbox = self.inbox
-                worker.generate(teller: teller, keepPartial: keepPartial, seed: seeds.next()) { inbox.post($0) }
+                worker.generate(teller: teller, keepPartial: keepPartial, seed: seeds.next(), recall: recall(state)) { inbox.post($0) }
                 return []
             case .checkAction(let text, let mode):
                 return [.actionChecked(text, mode: mode, refusal: refusal(of: text, mode: mode, state: state))]
@@ -223,8 +223,13 @@ final class GameSession {
         if let samplerOverride {
             adventure.settings = samplerOverride(adventure.settings)
         }
+        guard database.hasFullTextSearch else {
+            return [.adventureOpened(id: id, adventure), .notice(Self.noRecall, isError: false)]
+        }
         return [.adventureOpened(id: id, adventure)]
     }
+
+    static let noRecall = "This SQLite has no full-text search (FTS5): recall is off, and the story plays on without it."
 
     private func takeLock(_ id: Int64) throws {
         lock?.release()
@@ -237,7 +242,7 @@ final class GameSession {
         guard let worker, let teller = state.teller else { return nil }
         do {
             _ = try teller.prompt(forAction: text, mode: mode, counter: TokenizerCounter(tokenizer: worker.tokenizer),
-                                  window: worker.contextLength)
+                                  window: worker.contextLength, recall: recall(state))
         } catch let error as StoryError {
             if case .actionTooLarge = error { return error.description }
         } catch {}
@@ -259,7 +264,7 @@ final class GameSession {
             return .contextMeasured(nil, error: "no model is loaded, and the bundled tokenizer was not found")
         }
         do {
-            let prompt = try teller.nextPrompt(counter: TokenizerCounter(tokenizer: tokenizer), window: window)
+            let prompt = try teller.nextPrompt(counter: TokenizerCounter(tokenizer: tokenizer), window: window, recall: recall(state))
             // The story just changed (a reply, a load, an undo, an edit): while the player reads
             // and types, read ahead everything the next prompt holds before the action.
             if let worker, !state.isGenerating, !teller.awaitingReply, readingAhead { worker.readAhead(prompt.text) }
@@ -267,6 +272,13 @@ final class GameSession {
         } catch {
             return .contextMeasured(nil, error: String(describing: error))
         }
+    }
+
+    /// Where recall searches the open adventure: the save file's full-text index (nil, and
+    /// recall off, where SQLite has no FTS5).
+    private func recall(_ state: AppState) -> (any StoryIndex)? {
+        guard database.hasFullTextSearch, let id = state.adventureID else { return nil }
+        return SavedStoryIndex(database: database, adventureID: id)
     }
 
     /// GPT-2's tokenizer from the bundled assets, for measuring the story without a model.

@@ -17,9 +17,17 @@ struct SavesOptions: ParsableArguments {
 
     var folder: URL { Locations.saves(override: saves) }
 
-    /// Opens (or creates) the save file to write to it.
+    /// Opens (or creates) the save file to write to it. A story not yet indexed for recall
+    /// (a save from before recall, on its first open) is indexed first, with progress.
     func open() throws -> SaveDatabase {
-        try SaveDatabase(path: Locations.database(in: folder))
+        var shown = false
+        let database = try SaveDatabase(path: Locations.database(in: folder), progress: { done, total in
+            guard total >= 500 else { return }
+            shown = true
+            FileHandle.standardError.write(Data("\rIndexing saved stories for recall: \(done) of \(total) turns".utf8))
+        })
+        if shown { FileHandle.standardError.write(Data("\n".utf8)) }
+        return database
     }
 
     /// Opens the save file only to read it, never changing it; nil when there is none.
