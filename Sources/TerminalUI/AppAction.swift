@@ -34,6 +34,8 @@ public enum AppAction: Equatable, Sendable {
     case saved
     /// An adventure was renamed in the save file (the open one's title follows).
     case renamed(id: Int64, title: String)
+    /// The results of `.searchStory`.
+    case storySearched(StorySearch)
 }
 
 /// Work the reducer asks the runtime to do. Effects run in order, before the next
@@ -60,6 +62,9 @@ public enum Effect: Equatable, Sendable {
     /// Export the current adventure: format name (md, html, txt, json) and an optional path.
     case export(format: String, path: String?, allBranches: Bool)
     case savePreferences
+    /// Search the open adventure's story for the player (`/recall TEXT`): the story on
+    /// screen, or every branch.
+    case searchStory(String, allBranches: Bool)
     /// Download and load the offered model.
     case downloadModel
     case quit

@@ -30,6 +30,10 @@ public enum Overlay: Equatable, Sendable {
     case help, memory, worldInfo, note, context, history, settings
     /// The story tree (`AppState.treeView` says what it shows).
     case tree
+    /// `/recall`: what recall would bring back now, or the results of `/recall TEXT`.
+    case recall
+    /// "Switch to the branch holding this search result?"
+    case confirmSwitchBranch(turn: Int)
     /// Deleting a branch asks first; any key but y goes back to the tree.
     case confirmDeleteBranch(turn: Int, count: Int)
     /// The multi-line editor (`AppState.textEditor`) for a reply or an action.
@@ -190,6 +194,8 @@ public struct AppState: Equatable, Sendable {
     public var unsavedReason: String?
     /// What the tree overlay shows, while it is open.
     public var treeView: TreeView?
+    /// The results `/recall TEXT` shows (nil: `/recall` shows what recall brings back now).
+    public var storySearch: StorySearch?
 
     public init(width: Int, height: Int, scenarios: [Scenario] = [], modelName: String? = nil, modelProblem: String? = nil) {
         self.width = width

@@ -17,6 +17,7 @@ public let slashCommands: [(name: String, help: String)] = [
     ("/world [KEYS: TEXT]", "show world info, or add an entry"),
     ("/note [TEXT]", "show or set the author's note"),
     ("/context", "show the exact prompt with token counts"),
+    ("/recall [TEXT] [--all]", "what recall brings back now; or search the story (--all: every branch)"),
     ("/history", "the story's turns: switch a turn's version, undo, redo, retry, edit"),
     ("/settings", "sampler settings, endings, theme"),
     ("/set NAME VALUE", "change a setting: any sampler (/settings names them), length, endings, partial, theme"),
@@ -152,6 +153,8 @@ func runCommand(_ state: inout AppState, _ line: String) -> [Effect] {
             state.teller!.setAuthorsNote(argument == "-" ? "" : argument)
             state.notice = Notice(text: argument == "-" ? "Author's note cleared." : "Author's note set.", isError: false)
             return [.save, .measureContext]
+        case "/recall":
+            return recallCommand(&state, argument: argument)
         case "/context":
             state.overlay = .context
             state.overlayScroll = 0

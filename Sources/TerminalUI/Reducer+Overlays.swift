@@ -38,6 +38,7 @@ func handleOverlayKey(_ state: inout AppState, _ overlay: Overlay, _ key: Key) -
         return [.save, .measureContext]
     }
     if case .confirmDeleteBranch(let turn, _) = overlay { return confirmDeleteBranchKey(&state, turn: turn, key) }
+    if case .confirmSwitchBranch(let turn) = overlay { return confirmSwitchBranchKey(&state, turn: turn, key) }
     if key == .character("/"), overlay != .settings {
         // A command typed while a list is open goes to the input line, not to the list.
         state.overlay = nil
@@ -71,9 +72,11 @@ func handleOverlayKey(_ state: inout AppState, _ overlay: Overlay, _ key: Key) -
         return historyKey(&state, key)
     case .tree:
         return treeKey(&state, key)
+    case .recall:
+        return recallKey(&state, key)
     case .settings:
         return settingsKey(&state, key)
-    case .confirmDelete, .confirmRemove, .confirmDeleteBranch, .editor:
+    case .confirmDelete, .confirmRemove, .confirmDeleteBranch, .confirmSwitchBranch, .editor:
         return []
     }
 }

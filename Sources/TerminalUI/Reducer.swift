@@ -126,6 +126,9 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [Effect] {
     case .renamed(let id, let title):
         if state.adventureID == id { state.teller?.rename(title) }
         return []
+    case .storySearched(let search):
+        showSearch(&state, search)
+        return []
     case .downloadFailed(let message):
         state.download = nil
         state.notice = Notice(text: message, isError: true)

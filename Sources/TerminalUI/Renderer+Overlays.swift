@@ -53,7 +53,7 @@ func drawOverlay(_ state: AppState, _ overlay: Overlay, _ buffer: inout ScreenBu
 }
 
 /// Wrapped text; `indent` starts the first line and blanks of its width start the others.
-private func wrapped(_ text: String, width: Int, role: Role = .normal, indent: String = "") -> [StyledLine] {
+func wrapped(_ text: String, width: Int, role: Role = .normal, indent: String = "") -> [StyledLine] {
     let hanging = String(repeating: " ", count: DisplayWidth.of(indent))
     return WordWrap.lines(text, width: max(1, width - hanging.count)).enumerated().map {
         StyledLine(text: ($0.offset == 0 ? indent : hanging) + $0.element, role: role)
@@ -145,6 +145,10 @@ public func overlayContent(_ state: AppState, _ overlay: Overlay, width: Int) ->
                               selected: turns.isEmpty ? nil : min(state.selection, turns.count - 1))
     case .tree:
         return treeContent(state)
+    case .recall:
+        return recallContent(state, width: width)
+    case .confirmSwitchBranch:
+        return confirmSwitchBranchContent(width: width)
     case .confirmDeleteBranch(_, let count):
         let turns = count == 1 ? "1 turn" : "\(count) turns"
         return OverlayContent(title: "Delete branch",

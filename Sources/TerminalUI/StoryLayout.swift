@@ -36,4 +36,18 @@ public enum StoryLayout {
         }
         return lines
     }
+
+    /// The line of `lines(for:width:limit: nil)` where turn `number` (from 1; 0 for the
+    /// opening) begins, or nil when the story has no such turn.
+    public static func firstLine(ofTurn number: Int, state: AppState, width: Int) -> Int? {
+        guard let adventure = state.adventure else { return nil }
+        let textWidth = max(1, width - 2)
+        var line = 0
+        for block in adventure.blocks {
+            let blockNumber = block.turn.map { $0 + 1 } ?? 0
+            if blockNumber == number { return line }
+            line += WordWrap.lines(block.text, width: textWidth).count + 1  // and the blank line after it
+        }
+        return nil
+    }
 }

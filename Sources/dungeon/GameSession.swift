@@ -176,6 +176,11 @@ final class GameSession {
                 try database.setSetting("detectsEndingsByDefault", state.preferences.detectsEndingsByDefault ? "true" : "false")
                 try database.setSetting("samplerPresets", String(decoding: try JSONEncoder().encode(state.preferences.savedPresets), as: UTF8.self))
                 return []
+            case .searchStory(let text, let allBranches):
+                guard let adventure = state.adventure, let id = state.adventureID else { return [] }
+                let result = try StorySearcher.search(text, allBranches: allBranches, in: adventure,
+                                                      index: database.storyIndex(for: id, adventure: adventure))
+                return [.storySearched(StorySearch(query: text, allBranches: allBranches, hits: result.hits))]
             case .downloadModel:
                 guard let (installer, mirror) = modelDownload else {
                     return [.downloadFailed("the model table (Assets/models.json) was not found")]

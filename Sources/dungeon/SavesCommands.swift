@@ -95,7 +95,8 @@ struct ContextCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let adventure = try savesOptions.openExisting().load(id: id)
+            let database = try savesOptions.openExisting()
+            let adventure = try database.load(id: id)
             var tokenizerFolder = Locations.assets?.appendingPathComponent("gpt2-tokenizer")
             var window = 1024
             if case .success(let folder) = ModelLocator.resolve(explicit: model, modelsFolder: Locations.models(override: models)) {
@@ -104,12 +105,17 @@ struct ContextCommand: ParsableCommand {
             }
             guard let tokenizerFolder else { throw ValidationError("no tokenizer found; pass --model DIR") }
             let tokenizer = try BPETokenizer(directory: tokenizerFolder)
+            let recall = database.hasFullTextSearch ? database.storyIndex(for: id, adventure: adventure) : nil
             let prompt = try StoryTeller(adventure: adventure)
-                .nextPrompt(counter: TokenizerCounter(tokenizer: tokenizer), window: window)
+                .nextPrompt(counter: TokenizerCounter(tokenizer: tokenizer), window: window, recall: recall)
             writeOut("\(prompt.tokens) of \(window) tokens (\(prompt.reserved) kept for the reply); "
                      + "\(turnCount(prompt.turnsIncluded)) included, \(prompt.turnsDropped) dropped\n")
             for section in prompt.sections {
                 writeOut("\n── \(section.kind.rawValue) · \(section.tokens) tokens ──\n\(section.text)")
+            }
+            if !prompt.recalled.isEmpty {
+                let turns = prompt.recalled.map { $0.turnNumber == 0 ? "the opening" : "turn \($0.turnNumber)" }
+                writeOut("\nRecalled \(turns.joined(separator: ", ")) by \(prompt.recallWords.joined(separator: ", ")).\n")
             }
         }
     }

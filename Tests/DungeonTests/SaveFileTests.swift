@@ -32,7 +32,7 @@ import Testing
         let exportFile = folders.scratch.url.appendingPathComponent("story.md").path
         let backupFile = folders.scratch.url.appendingPathComponent("copy.sqlite").path
         for command in [["list"], ["export", "1", "--format", "md", "-o", exportFile], ["context", "1", "--model", folders.model],
-                        ["backup", backupFile]] {
+                        ["search", "1", "anything"], ["backup", backupFile]] {
             let result = try runDungeon(command + ["--saves", folders.saves])
             #expect(result.status == 0, "\(command): \(result.error)")
             #expect(bytes(database) == before.0 && bytes(database + "-wal") == before.1, "\(command[0]) changed the save")
