@@ -81,12 +81,12 @@ public struct SettingField: Sendable {
             settings.samplerOrder = steps + settings.samplerOrder.filter { !steps.contains($0) }
             return nil
         }),
-        integer("length", "Reply length (tokens)", 10, \.replyLength),
         SettingField(name: "recall", label: "Recall (tokens, 0 off)", step: 16, read: { String($0.recallAllowance) }, write: { settings, text in
             guard let value = Int(text) else { return "recall is a whole number of tokens (0 turns it off)" }
             settings.recallTokens = value
             return nil
         }),
+        integer("length", "Reply length (tokens)", 10, \.replyLength),
     ]
 
     private static func number(_ name: String, _ label: String, _ step: Double, _ path: WritableKeyPath<GenerationSettings, Double> & Sendable) -> SettingField {

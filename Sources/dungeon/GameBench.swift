@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import GPT2
+import Storage
 import Story
 
 /// `dungeon bench --game`: the player's wait, measured over a scripted adventure (memory,
@@ -8,7 +9,9 @@ import Story
 /// way): per turn, Enter → first token, the prompt tokens computed after Enter, and the
 /// reply's tokens per second; then p50 / p95 / max. Played twice with the same seeds, with
 /// and without reading ahead, where the player is assumed to read and type for as long
-/// as reading ahead takes (at most 5 s, as after loading a long adventure).
+/// as reading ahead takes (at most 5 s, as after loading a long adventure), then reading
+/// ahead with recall on. Each turn is saved to a save file as the game saves it (the action
+/// before its reply is asked for, inside the measured wait).
 struct GameBench {
     let folder: URL
     let precision: Precision?
@@ -46,9 +49,11 @@ struct GameBench {
 
     func run() throws {
         print("game:    \(turns) turns, replies of up to 40 tokens, a save reloaded after turn \(turns / 2)")
-        let withoutReadAhead = try play(readingAhead: false)
-        let withReadAhead = try play(readingAhead: true)
-        for (label, results) in [("reading ahead off", withoutReadAhead), ("reading ahead on", withReadAhead)] {
+        let withoutReadAhead = try play(readingAhead: false, recall: false)
+        let withReadAhead = try play(readingAhead: true, recall: false)
+        let withRecall = try play(readingAhead: true, recall: true)
+        let plays = [("off", withoutReadAhead), ("on", withReadAhead), ("on, recall on", withRecall)]
+        for (label, results) in plays.map({ ("reading ahead \($0.0)", $0.1) }) {
             print("\n\(label):")
             print("  turn  first token  computed  tok/s")
             for (index, turn) in results.enumerated() {
@@ -57,7 +62,7 @@ struct GameBench {
         }
         print("\n| reading ahead | Enter → first token p50 / p95 / max | prompt tokens computed after Enter p50 / p95 / max | generation tok/s p50 |")
         print("|---|---|---|---|")
-        for (label, results) in [("off", withoutReadAhead), ("on", withReadAhead)] {
+        for (label, results) in plays {
             let waits = results.map(\.firstToken), computed = results.map { Double($0.computed) }
             print(String(format: "| %@ | %.3f / %.3f / %.3f s | %.0f / %.0f / %.0f | %.1f |", label,
                          percentile(waits, 0.5), percentile(waits, 0.95), waits.max() ?? 0,
@@ -66,11 +71,22 @@ struct GameBench {
         }
     }
 
-    private func play(readingAhead: Bool) throws -> [Turn] {
+    private func play(readingAhead: Bool, recall: Bool) throws -> [Turn] {
         var engine = try TextEngine(directory: folder, precision: precision)
         var adventure = Self.adventure()
         if let samplers, !samplers.isEmpty { adventure.settings = try samplers.apply(to: adventure.settings) }
         var teller = StoryTeller(adventure: adventure)
+        let saves = FileManager.default.temporaryDirectory.appendingPathComponent("dungeon-game-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: saves, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: saves) }
+        let database = try SaveDatabase(path: saves.appendingPathComponent("dungeon.sqlite").path)
+        let id = try database.create(adventure)
+        var saved = teller.adventure.revision
+        func save() throws {
+            try database.save(teller.adventure, id: id, since: saved)
+            saved = teller.adventure.revision
+        }
+        let recallIndex: (any StoryIndex)? = recall ? SavedStoryIndex(database: database, adventureID: id) : nil
         var random = SplitMix64(seed: 11)
         var results: [Turn] = []
         let clock = ContinuousClock()
@@ -82,18 +98,20 @@ struct GameBench {
             if readingAhead {
                 // The player reads the reply and types; the engine reads ahead meanwhile.
                 let start = clock.now
-                let next = try teller.nextPrompt(counter: engine, window: engine.contextLength)
+                let next = try teller.nextPrompt(counter: engine, window: engine.contextLength, recall: recallIndex)
                 _ = try engine.readAhead(prompt: next.text) { clock.now - start > .seconds(5) }
             }
             let input = Self.actions[index % Self.actions.count]
-            try teller.act(input, mode: input.hasPrefix("\"") ? .say : .do)
             let generator = TimedGenerator(engine: engine)
             generator.enter = clock.now
+            try teller.act(input, mode: input.hasPrefix("\"") ? .say : .do)
+            try save()
             do {
-                _ = try teller.writeReply(with: generator, random: &random)
+                _ = try teller.writeReply(with: generator, random: &random, recall: recallIndex)
             } catch StoryError.noReply {
                 try teller.edit(turn: teller.adventure.turns.count, reply: "Nothing happens.")
             }
+            try save()
             results.append(Turn(firstToken: generator.firstToken.map { ($0 - generator.enter).seconds } ?? 0,
                                 computed: generator.computed ?? 0, tokensPerSecond: generator.tokensPerSecond ?? 0))
         }

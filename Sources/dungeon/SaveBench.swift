@@ -6,23 +6,29 @@ import Story
 /// and 10,000 turns (a fork every ten turns) in a fresh save file, the median over `runs`
 /// of: opening the file (with its integrity check), loading the adventure, switching
 /// branch half way back and saving that, and saving a turn (the action, then its reply:
-/// two commits, each synced to disk). The last column is the same turn saved the way
-/// saves worked before the story tree, rewriting every row of the adventure.
+/// two commits, each synced to disk). The next column is the same turn saved the way
+/// saves worked before the story tree, rewriting every row of the adventure. Then recall's
+/// costs: saving a turn without the full-text index (the difference is indexing it), one
+/// recall's queries (word counts and a search among the turns out of the window), and
+/// indexing the whole story when a save from before recall is first opened to play.
 struct SaveBench {
     let runs: Int
 
     func run() throws {
         print("saves:   a story of N turns (a fork every 10), synchronous = FULL, median of \(runs) runs")
-        print("turns    open file   load story   switch branch   save a turn (2 commits)   rewrite all (before)")
+        print("turns    open file   load story   switch branch   save a turn (2 commits)   rewrite all (before)"
+              + "   save a turn, no index   recall query   index the story (migration)")
         for turns in [10, 10_000] {
             let row = try measure(turns: turns)
-            print(String(format: "%-8d %6.2f ms   %7.2f ms    %8.2f ms    %12.2f ms            %10.2f ms",
-                         turns, row.open, row.load, row.switchBranch, row.saveTurn, row.rewrite))
+            print(String(format: "%-8d %6.2f ms   %7.2f ms    %8.2f ms    %12.2f ms            %10.2f ms     %12.2f ms   %9.2f ms   %12.0f ms",
+                         turns, row.open, row.load, row.switchBranch, row.saveTurn, row.rewrite, row.saveUnindexed,
+                         row.recall, row.migration))
         }
     }
 
     struct Row {
         var open, load, switchBranch, saveTurn, rewrite: Double
+        var saveUnindexed = 0.0, recall = 0.0, migration = 0.0
     }
 
     private func measure(turns: Int) throws -> Row {
@@ -67,7 +73,49 @@ struct SaveBench {
             samples[4].append(try milliseconds { try database.save(teller.adventure, id: id) })
         }
         let medians = samples.map(median)
-        return Row(open: medians[0], load: medians[1], switchBranch: medians[2], saveTurn: medians[3], rewrite: medians[4])
+        var row = Row(open: medians[0], load: medians[1], switchBranch: medians[2], saveTurn: medians[3], rewrite: medians[4])
+        try measureRecall(turns: turns, folder: folder, into: &row, milliseconds: milliseconds)
+        return row
+    }
+
+    private func measureRecall(
+        turns: Int, folder: URL, into row: inout Row, milliseconds: (() throws -> Void) throws -> Double
+    ) throws {
+        // A save written where SQLite has no FTS5 stands for one from before recall: opening
+        // it to play indexes the whole story.
+        var unindexed: [Double] = [], recall: [Double] = [], migration: [Double] = []
+        let story = Self.story(turns: turns)
+        for run in 0..<min(runs, 5) {
+            let path = folder.appendingPathComponent("unindexed-\(run).sqlite").path
+            var plain: SaveDatabase! = try SaveDatabase(path: path, fullTextSearch: false)
+            let id = try plain.create(story)
+            var teller = StoryTeller(adventure: story)
+            var saved = teller.adventure.revision
+            unindexed.append(try milliseconds {
+                try teller.act("wait", mode: .do)
+                try plain.save(teller.adventure, id: id, since: saved)
+                saved = teller.adventure.revision
+                try teller.edit(turn: teller.adventure.turns.count, reply: "Time passes, slowly, in the dark.")
+                try plain.save(teller.adventure, id: id, since: saved)
+            })
+            try plain.close()
+            plain = nil
+            var indexed: SaveDatabase!
+            migration.append(try milliseconds { indexed = try SaveDatabase(path: path) })
+            // What recall asks each turn: how common the latest reply's words are, then the
+            // best passages among the turns that scrolled out (all but the last ten).
+            let index = SavedStoryIndex(database: indexed, adventureID: id)
+            let words = RecallWords.query(from: "The ferryman Tobias mentions field \(turns / 3), the crows and the bell.")
+            let scrolled = Set(teller.adventure.turns.dropLast(10).map(\.id))
+            recall.append(try milliseconds {
+                _ = try index.frequencies(of: words)
+                _ = try index.search(words, among: scrolled, limit: 16)
+            })
+            try indexed.close()
+        }
+        row.saveUnindexed = median(unindexed)
+        row.recall = median(recall)
+        row.migration = median(migration)
     }
 
     /// A story of `turns` turns of typical length, where every tenth turn was retried.
