@@ -156,13 +156,19 @@ public struct SavedStoryIndex: StoryIndex {
         }
     }
 
-    public func frequencies(of words: [String]) throws -> (perWord: [Int], passages: Int) {
+    public func frequencies(of words: [String], upTo cap: Int) throws -> (perWord: [Int], passages: Int) {
         let (low, high) = range
         return try database.read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM passage WHERE rowid BETWEEN ? AND ?", arguments: [low, high]) ?? 0
-            let statement = try db.cachedStatement(sql: "SELECT count(*) FROM passage WHERE passage MATCH ? AND rowid BETWEEN ? AND ?")
+            // FTS5's own table of passage sizes has one row per passage, keyed by rowid: counting
+            // a range of it reads an index, where counting the full-text table reads every passage.
+            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM passage_docsize WHERE id BETWEEN ? AND ?",
+                                         arguments: [low, high]) ?? 0
+            // Counting stops at the cap: a word in every turn would otherwise be counted in all of them.
+            let statement = try db.cachedStatement(sql: """
+                SELECT count(*) FROM (SELECT 1 FROM passage WHERE passage MATCH ? AND rowid BETWEEN ? AND ? LIMIT ?)
+                """)
             let counts = try words.map { word in
-                try Int.fetchOne(statement, arguments: [Self.quoted(word), low, high]) ?? 0
+                try Int.fetchOne(statement, arguments: [Self.quoted(word), low, high, cap]) ?? 0
             }
             return (counts, total)
         }

@@ -65,7 +65,7 @@ extension ContextBuilder {
     private func distinctive(_ words: (names: [String], others: [String]), in index: any StoryIndex)
         -> (names: [String], others: [String]) {
         let all = words.names + words.others
-        guard !all.isEmpty, let (counts, passages) = try? index.frequencies(of: all) else { return ([], []) }
+        guard !all.isEmpty, let (counts, passages) = try? index.frequencies(of: all, upTo: Self.maxFrequency + 1) else { return ([], []) }
         let limit = max(4, min(Self.maxFrequency, passages / 50))
         let kept = Set(zip(all, counts).filter { $0.1 > 0 && $0.1 <= limit }.map(\.0))
         return (words.names.filter(kept.contains), words.others.filter(kept.contains))

@@ -20,9 +20,10 @@ public protocol StoryIndex: Sendable {
     /// the turns `among` (every turn of the tree when nil).
     func search(_ words: [String], among turns: Set<Int>?, limit: Int) throws -> [FoundPassage]
 
-    /// How many passages of the whole tree hold each of `words`, and how many passages there
-    /// are: recall leaves out words too common in this story to point anywhere.
-    func frequencies(of words: [String]) throws -> (perWord: [Int], passages: Int)
+    /// How many passages of the whole tree hold each of `words` (counted no further than
+    /// `cap`: a word past it is common whatever its count), and how many passages there are:
+    /// recall leaves out words too common in this story to point anywhere.
+    func frequencies(of words: [String], upTo cap: Int) throws -> (perWord: [Int], passages: Int)
 }
 
 /// Searches a story held in memory, passage by passage: for a save without a full-text
@@ -67,13 +68,13 @@ public struct ScanIndex: StoryIndex {
             .prefix(limit).map { FoundPassage(passage: $0.0.passage, matched: $0.0.matched) }
     }
 
-    public func frequencies(of words: [String]) throws -> (perWord: [Int], passages: Int) {
+    public func frequencies(of words: [String], upTo cap: Int) throws -> (perWord: [Int], passages: Int) {
         let keys = words.map(Self.stem)
         var counts = [String: Int]()
         for passage in passages {
             for key in Set(RecallWords.words(passage.text).map { Self.stem(String($0)) }) { counts[key, default: 0] += 1 }
         }
-        return (keys.map { counts[$0] ?? 0 }, passages.count)
+        return (keys.map { min(cap, counts[$0] ?? 0) }, passages.count)
     }
 
     /// A word's key: lowercased, accents dropped, a plural or verb ending taken off (a rough

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import Storage
 import Story
@@ -17,7 +18,7 @@ struct SaveBench {
     func run() throws {
         print("saves:   a story of N turns (a fork every 10), synchronous = FULL, median of \(runs) runs")
         print("turns    open file   load story   switch branch   save a turn (2 commits)   rewrite all (before)"
-              + "   save a turn, no index   recall query   index the story (migration)")
+              + "   save a turn, no index   recall in a prompt   index the story (migration)")
         for turns in [10, 10_000] {
             let row = try measure(turns: turns)
             print(String(format: "%-8d %6.2f ms   %7.2f ms    %8.2f ms    %12.2f ms            %10.2f ms     %12.2f ms   %9.2f ms   %12.0f ms",
@@ -83,7 +84,7 @@ struct SaveBench {
     ) throws {
         // A save written where SQLite has no FTS5 stands for one from before recall: opening
         // it to play indexes the whole story.
-        var unindexed: [Double] = [], recall: [Double] = [], migration: [Double] = []
+        var unindexed: [Double] = [], withRecall: [Double] = [], withoutRecall: [Double] = [], migration: [Double] = []
         let story = Self.story(turns: turns)
         for run in 0..<min(runs, 5) {
             let path = folder.appendingPathComponent("unindexed-\(run).sqlite").path
@@ -91,31 +92,52 @@ struct SaveBench {
             let id = try plain.create(story)
             var teller = StoryTeller(adventure: story)
             var saved = teller.adventure.revision
-            unindexed.append(try milliseconds {
+            func playTurn(reply: String) throws {
                 try teller.act("wait", mode: .do)
                 try plain.save(teller.adventure, id: id, since: saved)
                 saved = teller.adventure.revision
-                try teller.edit(turn: teller.adventure.turns.count, reply: "Time passes, slowly, in the dark.")
+                try teller.edit(turn: teller.adventure.turns.count, reply: reply)
                 try plain.save(teller.adventure, id: id, since: saved)
-            })
+                saved = teller.adventure.revision
+            }
+            // The first commit after writing a whole story folds its log back in: not a turn's cost.
+            try playTurn(reply: "Time passes.")
+            // The latest reply names someone met a third of the way in, as a player's story does.
+            unindexed.append(try milliseconds { try playTurn(reply: "\(Self.name(turns / 3)) waits by the bell.") })
             try plain.close()
             plain = nil
             var indexed: SaveDatabase!
             migration.append(try milliseconds { indexed = try SaveDatabase(path: path) })
-            // What recall asks each turn: how common the latest reply's words are, then the
-            // best passages among the turns that scrolled out (all but the last ten).
+            // What recall adds to building a prompt: how common the latest reply's and the
+            // action's words are, then the best passages among the turns that scrolled out.
             let index = SavedStoryIndex(database: indexed, adventureID: id)
-            let words = RecallWords.query(from: "The ferryman Tobias mentions field \(turns / 3), the crows and the bell.")
-            let scrolled = Set(teller.adventure.turns.dropLast(10).map(\.id))
-            recall.append(try milliseconds {
-                _ = try index.frequencies(of: words)
-                _ = try index.search(words, among: scrolled, limit: 16)
+            let action = "ask about \(Self.name(turns / 2))"
+            var prompts: [ContextPrompt] = []
+            withoutRecall.append(try milliseconds {
+                prompts.append(try teller.prompt(forAction: action, mode: .do, counter: WordCounter(), window: 1024))
             })
+            withRecall.append(try milliseconds {
+                prompts.append(try teller.prompt(forAction: action, mode: .do, counter: WordCounter(), window: 1024, recall: index))
+            })
+            guard turns < 100 || prompts[1].recalled.count >= 2 else {
+                throw ValidationError("recall found \(prompts[1].recalled.count) passages in the benchmark's story, not 2")
+            }
             try indexed.close()
         }
         row.saveUnindexed = median(unindexed)
-        row.recall = median(recall)
+        row.recall = max(0, median(withRecall) - median(withoutRecall))
         row.migration = median(migration)
+    }
+
+    /// A name for turn `n`, the same for the same `n`, different for every other.
+    static func name(_ n: Int) -> String {
+        let syllables = ["ka", "lo", "mi", "ren", "tu", "va", "sho", "el"]
+        var digits = n, name = ""
+        repeat {
+            name += syllables[digits % 8]
+            digits /= 8
+        } while digits > 0
+        return "Bri" + name
     }
 
     /// A story of `turns` turns of typical length, where every tenth turn was retried.
@@ -123,8 +145,8 @@ struct SaveBench {
         var adventure = Adventure(title: "Save benchmark", opening: "You stand at the edge of a long road.")
         let settings = adventure.settings
         for n in 1...turns {
-            let reply = "The road goes on past field \(n); crows watch from the fences, and far ahead a bell rings "
-                + "twice for the evening, as it has every evening since you set out."
+            let reply = "The road goes on past field \(n), where \(name(n)) mends a fence; crows watch, and far ahead "
+                + "a bell rings twice for the evening, as it has every evening since you set out."
             if n % 10 == 5 {
                 // Retried: the first reply stays as a sibling.
                 adventure.tree.add(after: adventure.tree.head, mode: .do, input: "walk on", action: "> You walk on.",
@@ -136,5 +158,12 @@ struct SaveBench {
         }
         adventure.tree.clearChanges()
         return adventure
+    }
+}
+
+/// Tokens as a GPT-2 tokenizer counts English prose, near enough for timing: four for every three words.
+private struct WordCounter: TokenCounter {
+    func tokenCount(_ text: String) -> Int {
+        (text.split(whereSeparator: \.isWhitespace).count * 4 + 2) / 3
     }
 }

@@ -85,7 +85,7 @@ import Story
         let index = SavedStoryIndex(database: database, adventureID: id)
         for words in [["\""], ["*"], ["near"], ["-"], ["a\"b"], ["NEAR("], ["^"], ["or", "and", "not"], ["\u{1b}[2J"], [""], ["()"]] {
             _ = try index.search(words, among: nil, limit: 10)
-            _ = try index.frequencies(of: words)
+            _ = try index.frequencies(of: words, upTo: 41)
         }
         #expect(try turns(index, "near") == [StoryTree.opening, adventure.turns[0].id])
         let found = try StorySearcher.search("what did the sign say? \"NEAR\" * -", allBranches: false, in: adventure, index: index)
