@@ -114,8 +114,11 @@ struct ContextCommand: ParsableCommand {
                 writeOut("\n── \(section.kind.rawValue) · \(section.tokens) tokens ──\n\(section.text)")
             }
             if !prompt.recalled.isEmpty {
-                let turns = prompt.recalled.map { $0.turnNumber == 0 ? "the opening" : "turn \($0.turnNumber)" }
-                writeOut("\nRecalled \(turns.joined(separator: ", ")) by \(prompt.recallWords.joined(separator: ", ")).\n")
+                let turns = prompt.recalled.map { passage in
+                    (passage.turnNumber == 0 ? "the opening" : "turn \(passage.turnNumber)")
+                        + " (\(passage.matched.joined(separator: ", ")))"
+                }
+                writeOut("\nRecalled \(turns.joined(separator: "; ")), searching for \(prompt.recallWords.joined(separator: ", ")).\n")
             }
         }
     }
