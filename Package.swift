@@ -35,6 +35,7 @@ let package = Package(
         .target(name: "TerminalUI", dependencies: ["Story"]),
         .target(name: "CursesTerminal", dependencies: ["TerminalUI", "CNCurses"]),
         .target(name: "Engine", dependencies: ["GPT2", "Tokenizer", "Story"]),
+        .target(name: "Remote", dependencies: ["Story", "Tokenizer"]),
         .target(name: "Serving", dependencies: ["Engine", "GPT2", "Tokenizer", "Story",
                                                 .product(name: "Hummingbird", package: "hummingbird"),
                                                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -45,7 +46,7 @@ let package = Package(
         .executableTarget(
             name: "dungeon",
             dependencies: [
-                "Engine", "GPT2", "Tokenizer", "Story", "Storage", "TerminalUI", "CursesTerminal", "ModelDownload", "Serving",
+                "Engine", "GPT2", "Tokenizer", "Story", "Storage", "TerminalUI", "CursesTerminal", "ModelDownload", "Serving", "Remote",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -58,9 +59,10 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Story", "Tokenizer", "TestSupport", "save-stress"],
                     exclude: ["Snapshots", "Fixtures"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "Story", "CursesTerminal", "TestSupport"], exclude: ["Snapshots"]),
-        .testTarget(name: "DungeonTests", dependencies: ["TestSupport", "dungeon", "dungeon-fuzz"], exclude: ["serve.py"]),
+        .testTarget(name: "DungeonTests", dependencies: ["TestSupport", "dungeon", "dungeon-fuzz"], exclude: ["serve.py", "fault_server.py"]),
         .testTarget(name: "ServingTests", dependencies: ["Serving", "Engine", "Story", "TestSupport"]),
         .testTarget(name: "ModelDownloadTests", dependencies: ["ModelDownload"]),
+        .testTarget(name: "RemoteTests", dependencies: ["Remote", "Serving", "Story", "Tokenizer", "TestSupport"]),
         .testTarget(name: "GPT2Tests", dependencies: ["GPT2", "Tokenizer", "Engine", "TestSupport"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

@@ -93,7 +93,10 @@ struct JSONFields {
         guard let value = present(key) else { return nil }
         let number: Double
         if let text = value as? String {
-            guard let parsed = Double(text.trimmingCharacters(in: .whitespaces)) else { return nil }
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            // A seed past 2^53 comes as a string (dungeon's remote client sends one so): read it whole.
+            if let exact = UInt64(trimmed) { return exact }
+            guard let parsed = Double(trimmed) else { return nil }
             number = parsed
         } else if let given = value as? NSNumber, !given.isBoolean {
             number = given.doubleValue

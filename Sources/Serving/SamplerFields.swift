@@ -98,6 +98,15 @@ struct SamplerFields {
     }
 
     private mutating func order() throws(ServingError) {
+        // dungeon's own order by name (its remote client sends it), over KoboldCpp's ids.
+        if let names = try json.strings("dungeon_sampler_order") {
+            let steps = names.compactMap(SamplerStep.init(rawValue:))
+            guard steps.count == names.count, Set(steps).count == steps.count else {
+                throw .badRequest("dungeon_sampler_order names each of dungeon's samplers at most once")
+            }
+            settings.samplerOrder = steps
+            return
+        }
         guard let ids = try json.integers("sampler_order") else { return }
         guard let steps = SamplerStep.order(koboldIDs: ids) else {
             throw .badRequest("sampler_order must list each of KoboldCpp's samplers 0 to 6 once")

@@ -28,9 +28,11 @@ struct BenchCommand: ParsableCommand {
     var presets: String?
     @Option(help: "With --quality: seeds per preset.") var seeds = 4
     @OptionGroup var samplers: SamplerOptions
+    @OptionGroup var backendOptions: BackendOptions
 
     func validate() throws {
-        if !saves { try modelOptions.requireModel() }
+        if backendOptions.address != nil && !game { throw ValidationError("--backend goes with --game: the player's wait against a server") }
+        if !saves && backendOptions.address == nil { try modelOptions.requireModel() }
         guard promptTokens >= 1, newTokens >= 1, runs >= 1 else {
             throw ValidationError("--prompt-tokens, --new-tokens and --runs must be at least 1")
         }
@@ -41,6 +43,12 @@ struct BenchCommand: ParsableCommand {
             if saves {
                 print("machine: \(Machine.cpuName), \(ProcessInfo.processInfo.activeProcessorCount) cores")
                 try SaveBench(runs: max(runs, 9)).run()
+                return
+            }
+            if let remote = try backendOptions.connect() {
+                print("machine: \(Machine.cpuName), \(ProcessInfo.processInfo.activeProcessorCount) cores")
+                print("backend: \(remote.statusName) at \(remote.address), window \(remote.contextLength), counting \(remote.counting)")
+                try GameBench(makeModel: { try backendOptions.connect() ?? remote }, turns: max(2, turns), samplers: samplers).run()
                 return
             }
             let clock = ContinuousClock()
@@ -58,7 +66,9 @@ struct BenchCommand: ParsableCommand {
             print("precision: \(engine.model.precision) (matrices in \(engine.model.matrixFormat))")
             print(String(format: "load:    %.3f s", loadSeconds))
             if game {
-                try GameBench(folder: modelOptions.modelURL, precision: modelOptions.precision, turns: max(2, turns), samplers: samplers).run()
+                let (folder, precision) = (modelOptions.modelURL, modelOptions.precision)
+                try GameBench(makeModel: { try TextEngine(directory: folder, precision: precision) }, turns: max(2, turns),
+                              samplers: samplers).run()
                 return
             }
             if quality {

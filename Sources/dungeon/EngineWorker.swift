@@ -9,25 +9,26 @@ import Tokenizer
 /// Runs the model on its own thread, so the screen keeps drawing while a reply is written.
 ///
 /// `@unchecked Sendable`: `engine` is only touched on `queue`, a serial queue; `stopRequested`
-/// is guarded by `lock`. The tokenizer is immutable and Sendable.
+/// is guarded by `lock`. `counter` is safe on any thread (an immutable tokenizer, or a remote
+/// backend's locked cache).
 final class EngineWorker: @unchecked Sendable {
-    private let engine: TextEngine
+    private let engine: any GameModel
     private let queue = DispatchQueue(label: "dungeon.generation", qos: .userInitiated)
     private let lock = NSLock()
     private var stopRequested = false
     /// Bumped by every request; a read-ahead runs only while its ticket is the latest, so a
     /// generation (or a newer read-ahead) makes it yield at its next chunk.
     private var ticket = 0
-    let tokenizer: BPETokenizer
+    let counter: any TokenCounter
     let contextLength: Int
     let modelName: String
 
-    init(engine: TextEngine) {
+    init(engine: any GameModel) {
         self.engine = engine
-        self.tokenizer = engine.tokenizer
+        self.counter = engine.counter
         self.contextLength = engine.contextLength
-        // The status bar shows the precision beside the name: "gpt2-xl q8".
-        self.modelName = "\(engine.name) \(engine.model.precision)"
+        // The status bar shows the precision beside the name ("gpt2-xl q8") or the server.
+        self.modelName = engine.statusName
     }
 
     /// Writes a reply to the teller's last turn; posts `.streamed` pieces, then `.replyFinished`
@@ -43,9 +44,9 @@ final class EngineWorker: @unchecked Sendable {
         queue.async { [self] in
             var teller = teller
             var random = SplitMix64(seed: seed)
-            engine.promptProgress = { done, total in post(.promptProgress(done: done, total: total)) }
+            engine.setPromptProgress { done, total in post(.promptProgress(done: done, total: total)) }
             // Esc, Ctrl-C or quitting stop the model between layers, even mid-prompt.
-            engine.stopCheck = { self.lock.withLock { self.stopRequested } }
+            engine.setStopCheck { self.lock.withLock { self.stopRequested } }
             do {
                 let outcome = try teller.writeReply(with: engine, random: &random, keepPartial: keepPartial, recall: recall) { piece in
                     post(.streamed(piece))
@@ -90,10 +91,4 @@ final class EngineWorker: @unchecked Sendable {
         queue.async { idle.signal() }
         return idle.wait(timeout: .now() + seconds) == .success
     }
-}
-
-/// Counts tokens with the model's tokenizer (for the context inspector, on the main thread).
-struct TokenizerCounter: TokenCounter {
-    let tokenizer: BPETokenizer
-    func tokenCount(_ text: String) -> Int { tokenizer.encode(text).count }
 }

@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import GPT2
+import Remote
 import Storage
 import Story
 
@@ -13,15 +14,16 @@ import Story
 /// ahead with recall on. Each turn is saved to a save file as the game saves it (the action
 /// before its reply is asked for, inside the measured wait).
 struct GameBench {
-    let folder: URL
-    let precision: Precision?
+    /// A new model as the game loads it: the local engine, or a connection to a backend.
+    let makeModel: () throws -> any GameModel
     let turns: Int
     /// `--preset` and sampler flags, applied to the scripted adventure's samplers.
     var samplers: SamplerOptions? = nil
 
     struct Turn {
         var firstToken: Double
-        var computed: Int
+        /// nil where a backend does not say.
+        var computed: Int?
         var tokensPerSecond: Double
     }
 
@@ -49,30 +51,40 @@ struct GameBench {
 
     func run() throws {
         print("game:    \(turns) turns, replies of up to 40 tokens, a save reloaded after turn \(turns / 2)")
-        let withoutReadAhead = try play(readingAhead: false, recall: false)
-        let withReadAhead = try play(readingAhead: true, recall: false)
-        let withRecall = try play(readingAhead: true, recall: true)
-        let plays = [("off", withoutReadAhead), ("on", withReadAhead), ("on, recall on", withRecall)]
+        var plays = [("off", try play(readingAhead: false, recall: false)),
+                     ("on", try play(readingAhead: true, recall: false)),
+                     ("on, recall on", try play(readingAhead: true, recall: true))]
+        if let remote = try makeModel() as? RemoteGenerator, remote.server.program == .llamaCpp {
+            // The server's own prompt cache, off: each turn's request reads the whole prompt.
+            plays.insert(("off, server's prompt cache off", try play(readingAhead: false, recall: false, promptCache: false)), at: 0)
+        }
         for (label, results) in plays.map({ ("reading ahead \($0.0)", $0.1) }) {
             print("\n\(label):")
             print("  turn  first token  computed  tok/s")
             for (index, turn) in results.enumerated() {
-                print(String(format: "  %4d  %9.3f s  %8d  %5.1f", index + 1, turn.firstToken, turn.computed, turn.tokensPerSecond))
+                print(String(format: "  %4d  %9.3f s  %8@  %5.1f", index + 1, turn.firstToken, turn.computed.map { "\($0)" } ?? "?",
+                             turn.tokensPerSecond))
             }
         }
         print("\n| reading ahead | Enter → first token p50 / p95 / max | prompt tokens computed after Enter p50 / p95 / max | generation tok/s p50 |")
         print("|---|---|---|---|")
         for (label, results) in plays {
-            let waits = results.map(\.firstToken), computed = results.map { Double($0.computed) }
-            print(String(format: "| %@ | %.3f / %.3f / %.3f s | %.0f / %.0f / %.0f | %.1f |", label,
-                         percentile(waits, 0.5), percentile(waits, 0.95), waits.max() ?? 0,
-                         percentile(computed, 0.5), percentile(computed, 0.95), computed.max() ?? 0,
+            let waits = results.map(\.firstToken), computed = results.compactMap { $0.computed.map(Double.init) }
+            let counts = computed.isEmpty ? "? (the server does not say)"
+                : String(format: "%.0f / %.0f / %.0f", percentile(computed, 0.5), percentile(computed, 0.95), computed.max() ?? 0)
+            print(String(format: "| %@ | %.3f / %.3f / %.3f s | %@ | %.1f |", label,
+                         percentile(waits, 0.5), percentile(waits, 0.95), waits.max() ?? 0, counts,
                          percentile(results.map(\.tokensPerSecond), 0.5)))
         }
     }
 
-    private func play(readingAhead: Bool, recall: Bool) throws -> [Turn] {
-        var engine = try TextEngine(directory: folder, precision: precision)
+    private func play(readingAhead: Bool, recall: Bool, promptCache: Bool = true) throws -> [Turn] {
+        func load() throws -> any GameModel {
+            let model = try makeModel()
+            (model as? RemoteGenerator)?.cachePrompt = promptCache
+            return model
+        }
+        var engine = try load()
         var adventure = Self.adventure()
         if let samplers, !samplers.isEmpty { adventure.settings = try samplers.apply(to: adventure.settings) }
         var teller = StoryTeller(adventure: adventure)
@@ -92,8 +104,8 @@ struct GameBench {
         let clock = ContinuousClock()
         for index in 0..<turns {
             if index == turns / 2 {
-                // The save is reloaded: a new engine, nothing cached.
-                engine = try TextEngine(directory: folder, precision: precision)
+                // The save is reloaded: a new engine, nothing cached (a backend keeps its own cache).
+                engine = try load()
             }
             if readingAhead {
                 // The player reads the reply and types; the engine reads ahead meanwhile.
@@ -113,7 +125,7 @@ struct GameBench {
             }
             try save()
             results.append(Turn(firstToken: generator.firstToken.map { ($0 - generator.enter).seconds } ?? 0,
-                                computed: generator.computed ?? 0, tokensPerSecond: generator.tokensPerSecond ?? 0))
+                                computed: generator.computed, tokensPerSecond: generator.tokensPerSecond ?? 0))
         }
         return results
     }
@@ -122,7 +134,7 @@ struct GameBench {
 /// Passes a reply's generations to the engine, timing the first piece of text after Enter,
 /// and counting every token generated and the time it took.
 final class TimedGenerator: TextGenerator {
-    let engine: TextEngine
+    let engine: any GameModel
     var enter = ContinuousClock.now
     private(set) var firstToken: ContinuousClock.Instant?
     private(set) var computed: Int?
@@ -130,7 +142,7 @@ final class TimedGenerator: TextGenerator {
     private(set) var tokens = 0
     private(set) var seconds = 0.0
 
-    init(engine: TextEngine) { self.engine = engine }
+    init(engine: any GameModel) { self.engine = engine }
     var contextLength: Int { engine.contextLength }
     var modelName: String { engine.modelName }
     func tokenCount(_ text: String) -> Int { engine.tokenCount(text) }
@@ -143,7 +155,7 @@ final class TimedGenerator: TextGenerator {
             if firstToken == nil { firstToken = ContinuousClock.now }
             return onText(piece)
         }
-        if computed == nil { computed = engine.lastPromptTokensComputed }
+        if computed == nil { computed = engine.promptTokensComputed }
         if tokensPerSecond == nil { tokensPerSecond = generated.tokensPerSecond }
         tokens += generated.tokenCount
         return generated

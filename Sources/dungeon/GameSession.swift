@@ -246,7 +246,7 @@ final class GameSession {
     private func refusal(of text: String, mode: ActionMode, state: AppState) -> String? {
         guard let worker, let teller = state.teller else { return nil }
         do {
-            _ = try teller.prompt(forAction: text, mode: mode, counter: TokenizerCounter(tokenizer: worker.tokenizer),
+            _ = try teller.prompt(forAction: text, mode: mode, counter: worker.counter,
                                   window: worker.contextLength, recall: recall(state))
         } catch let error as StoryError {
             if case .actionTooLarge = error { return error.description }
@@ -259,17 +259,17 @@ final class GameSession {
     /// `dungeon context` does.
     private func measureContext(_ state: AppState) -> AppAction {
         guard let teller = state.teller else { return .contextMeasured(nil, error: nil) }
-        let tokenizer: BPETokenizer
+        let counter: any TokenCounter
         let window: Int
         if let worker {
-            (tokenizer, window) = (worker.tokenizer, worker.contextLength)
+            (counter, window) = (worker.counter, worker.contextLength)
         } else if let bundled = bundledTokenizer {
-            (tokenizer, window) = (bundled, 1024)
+            (counter, window) = (TokenizerCounter(tokenizer: bundled), 1024)
         } else {
             return .contextMeasured(nil, error: "no model is loaded, and the bundled tokenizer was not found")
         }
         do {
-            let prompt = try teller.nextPrompt(counter: TokenizerCounter(tokenizer: tokenizer), window: window, recall: recall(state))
+            let prompt = try teller.nextPrompt(counter: counter, window: window, recall: recall(state))
             // The story just changed (a reply, a load, an undo, an edit): while the player reads
             // and types, read ahead everything the next prompt holds before the action.
             if let worker, !state.isGenerating, !teller.awaitingReply, readingAhead { worker.readAhead(prompt.text) }

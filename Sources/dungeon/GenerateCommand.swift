@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import Foundation
 import GPT2
+import Remote
 import Story
 
 struct GenerateCommand: ParsableCommand {
@@ -14,14 +15,16 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "The text to continue.") var prompt: String
     @Option(name: .customLong("max-tokens"), help: "How many tokens to generate at most.") var maxTokens: Int = 100
     @OptionGroup var sampling: SamplingOptions
+    @OptionGroup var backendOptions: BackendOptions
 
     func validate() throws {
-        try modelOptions.requireModel()
+        if backendOptions.address == nil { try modelOptions.requireModel() }
         guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1") }
     }
 
     func run() throws {
         try reportingErrors {
+            if let remote = try backendOptions.connect() { return try generate(with: remote) }
             let engine = try modelOptions.loadEngine()
             let seed = sampling.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
             let promptTokens = engine.countTokens(prompt)
@@ -47,5 +50,22 @@ struct GenerateCommand: ParsableCommand {
                                  result.promptSeconds, seed) + (result.rewinds > 0 ? ", \(result.rewinds) rewinds for banned phrases" : "")
             FileHandle.standardError.write(Data("[\(summary)]\n".utf8))
         }
+    }
+
+    /// The same through a backend: its samplers sent as the story sends them.
+    private func generate(with remote: RemoteGenerator) throws {
+        let seed = sampling.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
+        var settings = try sampling.story()
+        settings.replyLength = maxTokens
+        if sampling.greedy { settings.topK = 1 }
+        var sanitizer = TextSanitizer.Stream()
+        let result = try remote.generate(prompt: prompt, settings: settings, seed: seed, stopSequences: []) { piece in
+            writeRaw(sanitizer.push(piece))
+            return true
+        }
+        writeRaw(sanitizer.finish() + "\n")
+        let summary = String(format: "%d tokens, %.1f tokens/s, from %@ at %@, seed %llu", result.tokenCount,
+                             result.tokensPerSecond, remote.statusName, remote.address.description, seed)
+        FileHandle.standardError.write(Data("[\(summary)]\n".utf8))
     }
 }

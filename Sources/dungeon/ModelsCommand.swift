@@ -31,9 +31,15 @@ func loadCatalog() throws -> ModelCatalog {
 struct ModelsListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List installed and downloadable models.")
     @OptionGroup var folderOption: ModelsFolderOption
+    @OptionGroup var backendOptions: BackendOptions
 
     func run() throws {
         try reportingErrors {
+            if let remote = try backendOptions.connect() {
+                // The game writes with the backend's model: it comes first.
+                writeOut("Backend \(remote.address) (\(remote.server.api.rawValue) API): \(remote.statusName), "
+                         + "window \(remote.contextLength) tokens, counting \(remote.counting)\n\n")
+            }
             let folder = folderOption.folder
             let installed = ModelLocator.installed(in: folder)
             writeOut("Installed in \(folder.path):\n")

@@ -56,6 +56,7 @@ struct PlayCommand: ParsableCommand {
     @Option(help: "The models folder (default: the checkout's Models/, or ~/.local/share/dungeon/models; DUNGEON_MODELS).")
     var models: String?
     @OptionGroup var savesOptions: SavesOptions
+    @OptionGroup var backendOptions: BackendOptions
     @Option(help: "Random seed: the same seed and actions write the same story.") var seed: UInt64?
     @OptionGroup var samplers: SamplerOptions
     @Option(help: "Compute threads (default: all cores).") var threads: Int?
@@ -88,16 +89,21 @@ struct PlayCommand: ParsableCommand {
             var problem: String?
             ComputePool.configure(threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
             let modelsFolder = Locations.models(override: models)
-            switch ModelLocator.resolve(explicit: model, modelsFolder: modelsFolder) {
-            case .success(let folder):
-                // A model named with --model must load; one found by searching may be reported instead.
-                do {
-                    worker = EngineWorker(engine: try ModelLoading.load(folder, precision: precision))
-                } catch where model == nil {
-                    problem = "The model in \(folder.path) cannot be loaded: \(error)"
+            if let remote = try backendOptions.connect() {
+                // A backend writes instead of a local model: nothing is loaded here.
+                worker = EngineWorker(engine: remote)
+            } else {
+                switch ModelLocator.resolve(explicit: model, modelsFolder: modelsFolder) {
+                case .success(let folder):
+                    // A model named with --model must load; one found by searching may be reported instead.
+                    do {
+                        worker = EngineWorker(engine: try ModelLoading.load(folder, precision: precision))
+                    } catch where model == nil {
+                        problem = "The model in \(folder.path) cannot be loaded: \(error)"
+                    }
+                case .failure(let missing):
+                    problem = missing.description
                 }
-            case .failure(let missing):
-                problem = missing.description
             }
             let isTerminal = isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
                 && ProcessInfo.processInfo.environment["TERM"].map { $0 != "dumb" && !$0.isEmpty } ?? false
