@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
     ],
     targets: [
         .systemLibrary(
@@ -35,7 +36,10 @@ let package = Package(
         .target(name: "TerminalUI", dependencies: ["Story"]),
         .target(name: "CursesTerminal", dependencies: ["TerminalUI", "CNCurses"]),
         .target(name: "Engine", dependencies: ["GPT2", "Tokenizer", "Story"]),
-        .target(name: "Remote", dependencies: ["Story", "Tokenizer"]),
+        .target(name: "Remote", dependencies: ["Story", "Tokenizer",
+                                               .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                                               .product(name: "NIOCore", package: "swift-nio"),
+                                               .product(name: "NIOHTTP1", package: "swift-nio")]),
         .target(name: "Serving", dependencies: ["Engine", "GPT2", "Tokenizer", "Story",
                                                 .product(name: "Hummingbird", package: "hummingbird"),
                                                 .product(name: "HummingbirdCore", package: "hummingbird"),

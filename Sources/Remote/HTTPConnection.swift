@@ -1,11 +1,11 @@
+import AsyncHTTPClient
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import NIOCore
+import NIOHTTP1
 
-/// Blocking HTTP over the platform's URLSession (TLS included), for the generation thread:
-/// whole replies, and bodies streamed piece by piece to a callback that may stop them.
-/// A wait for the next byte is bounded by `timeout`.
+/// Blocking HTTP over AsyncHTTPClient (TLS through swift-nio-ssl), for the generation
+/// thread: whole replies, and bodies streamed piece by piece to a callback that may stop
+/// them. A wait for the next byte is bounded by `timeout`; waiting costs no CPU.
 struct HTTPConnection {
     var timeout: Double
     var apiKey: String?
@@ -29,36 +29,45 @@ struct HTTPConnection {
     /// Sends the request and hands each piece of the body to `onData` as it arrives, with
     /// the status; `onData` returns false to close the connection. Returns the status.
     func stream(_ method: String, _ url: URL, json: [String: Any]? = nil, onData: (Int, Data) -> Bool) throws(RemoteError) -> Int {
-        var request = URLRequest(url: url, timeoutInterval: timeout)
-        request.httpMethod = method
-        request.setValue("application/json", forHTTPHeaderField: "Accept")
-        if let apiKey, !apiKey.isEmpty { request.setValue("Bearer \(apiKey)", forHTTPHeaderField: "Authorization") }
-        if let json {
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            request.httpBody = try? JSONSerialization.data(withJSONObject: json, options: [.withoutEscapingSlashes])
+        // A kept-alive connection the server has since closed fails before any answer: the
+        // request never reached it, and goes again on a new connection, once.
+        if let status = try once(method, url, json: json, onData: onData) { return status }
+        if let status = try once(method, url, json: json, onData: onData) { return status }
+        throw .unreachable(url: Self.origin(url), reason: "the connection closed")
+    }
+
+    /// One try; nil when the connection turned out closed before the request went out.
+    private func once(_ method: String, _ url: URL, json: [String: Any]?, onData: (Int, Data) -> Bool) throws(RemoteError) -> Int? {
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = HTTPMethod(rawValue: method)
+        request.headers.add(name: "Accept", value: "application/json, text/event-stream")
+        if let apiKey, !apiKey.isEmpty { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
+        if let json, let data = try? JSONSerialization.data(withJSONObject: json, options: [.withoutEscapingSlashes]) {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: data))
         }
         let transfer = Transfer()
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        let session = URLSession(configuration: configuration, delegate: transfer, delegateQueue: nil)
-        defer { session.invalidateAndCancel() }
-        let task = session.dataTask(with: request)
-        task.resume()
+        let task = Task {
+            do {
+                let response = try await HTTPClient.shared.execute(request, timeout: .hours(24))
+                transfer.post(.response(Int(response.status.code)))
+                for try await piece in response.body {
+                    transfer.post(.data(Data(piece.readableBytesView)))
+                }
+                transfer.post(.finished(nil))
+            } catch {
+                transfer.post(.finished(error))
+            }
+        }
+        defer { task.cancel() }
         let origin = Self.origin(url)
         var status: Int?
         var lastByte = Date()
         while true {
             let events = transfer.wait(upTo: 0.05)
             if events.isEmpty {
-                if shouldStop() {
-                    task.cancel()
-                    return status ?? 0
-                }
-                if Date().timeIntervalSince(lastByte) > timeout {
-                    task.cancel()
-                    throw .timedOut(url: origin, seconds: timeout)
-                }
+                if shouldStop() { return status ?? 0 }
+                if Date().timeIntervalSince(lastByte) > timeout { throw .timedOut(url: origin, seconds: timeout) }
                 continue
             }
             lastByte = Date()
@@ -67,14 +76,12 @@ struct HTTPConnection {
                 case .response(let code):
                     status = code
                 case .data(let piece):
-                    guard onData(status ?? 0, piece) else {
-                        task.cancel()
-                        return status ?? 0
-                    }
+                    guard onData(status ?? 0, piece) else { return status ?? 0 }
                 case .finished(nil):
                     guard let status else { throw .dropped(url: origin) }
                     return status
                 case .finished(let error?):
+                    if status == nil, Self.isStale(error) { return nil }
                     throw Self.problem(error, origin: origin, started: status != nil, timeout: timeout)
                 }
             }
@@ -90,27 +97,42 @@ struct HTTPConnection {
         return parts.url?.absoluteString ?? "the backend"
     }
 
-    private static func problem(_ error: any Error, origin: String, started: Bool, timeout: Double) -> RemoteError {
-        let code = (error as? URLError)?.code ?? URLError.Code(rawValue: (error as NSError).code) ?? .unknown
-        switch code {
-        case .timedOut: return .timedOut(url: origin, seconds: timeout)
-        case .networkConnectionLost: return started ? .dropped(url: origin) : .unreachable(url: origin, reason: "the connection closed")
-        case .cannotConnectToHost: return .unreachable(url: origin, reason: "connection refused")
-        case .cannotFindHost, .dnsLookupFailed: return .unreachable(url: origin, reason: "no such host")
-        case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate, .serverCertificateNotYetValid:
-            return .unreachable(url: origin, reason: "the TLS connection failed")
-        default:
-            if started { return .dropped(url: origin) }
-            let reason = (error as NSError).localizedDescription.split(separator: "\n").first.map(String.init) ?? "error \(code.rawValue)"
-            return .unreachable(url: origin, reason: reason)
+    /// A pooled connection found closed: the server let it go while it sat idle.
+    private static func isStale(_ error: any Error) -> Bool {
+        if let channel = error as? ChannelError {
+            switch channel {
+            case .ioOnClosedChannel, .alreadyClosed, .eof: return true
+            default: return false
+            }
         }
+        if let client = error as? HTTPClientError, client == .remoteConnectionClosed { return true }
+        if let io = error as? IOError { return [ECONNRESET, EPIPE].contains(io.errnoCode) }
+        return false
+    }
+
+    private static func problem(_ error: any Error, origin: String, started: Bool, timeout: Double) -> RemoteError {
+        if started { return .dropped(url: origin) }
+        let said = String(describing: error)
+        if let client = error as? HTTPClientError {
+            switch client {
+            case .connectTimeout, .readTimeout, .deadlineExceeded: return .timedOut(url: origin, seconds: timeout)
+            case .remoteConnectionClosed: return .unreachable(url: origin, reason: "the connection closed")
+            default: break
+            }
+        }
+        let lowered = said.lowercased()
+        let reason = lowered.contains("refused") ? "connection refused"
+            : lowered.contains("resolve") || lowered.contains("lookup") || lowered.contains("host") ? "no such host"
+            : lowered.contains("ssl") || lowered.contains("tls") || lowered.contains("certificate") ? "the TLS connection failed"
+            : String(said.split(whereSeparator: \.isNewline).first ?? "no answer").prefix(120).description
+        return .unreachable(url: origin, reason: reason)
     }
 }
 
-/// What URLSession's delegate reports, handed to the waiting thread.
+/// What the request's task reports, handed to the waiting thread.
 ///
 /// `@unchecked Sendable`: `events` is touched only under `condition`'s lock.
-private final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+private final class Transfer: @unchecked Sendable {
     enum Event {
         case response(Int)
         case data(Data)
@@ -120,7 +142,7 @@ private final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Senda
     private let condition = NSCondition()
     private var events: [Event] = []
 
-    private func post(_ event: Event) {
+    func post(_ event: Event) {
         condition.lock()
         events.append(event)
         condition.signal()
@@ -135,19 +157,5 @@ private final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Senda
         let taken = events
         events = []
         return taken
-    }
-
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-                    completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
-        post(.response((response as? HTTPURLResponse)?.statusCode ?? 0))
-        completionHandler(.allow)
-    }
-
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        post(.data(data))
-    }
-
-    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
-        post(.finished(error))
     }
 }

@@ -134,13 +134,14 @@ public final class RemoteGenerator: TextGenerator, @unchecked Sendable {
              RemoteFields.openAI(prompt: prompt, model: server.model, settings: settings, seed: sentSeed,
                                  stopSequences: stopSequences, biases: biases, stream: true, cachePrompt: cachePrompt))
         }
-        let start = ContinuousClock.now
+        var firstPiece: ContinuousClock.Instant?
         var reply = ReplyReader(api: server.api, streamed: server.api == .openAI || server.hasExtras, origin: address.description)
         var stopped = false
         let status = try streaming.stream("POST", address.url(path), json: body) { status, data in
             guard (200..<300).contains(status) else { return reply.collectError(data) }
             do {
                 for piece in try reply.push(data) where !piece.isEmpty {
+                    if firstPiece == nil { firstPiece = .now }
                     if !onText(piece) {
                         stopped = true
                         return false
@@ -162,10 +163,12 @@ public final class RemoteGenerator: TextGenerator, @unchecked Sendable {
             if !onText(piece) { return GeneratedText(text: reply.text, tokenCount: reply.pieces, cancelled: true) }
         }
         guard reply.finished || !reply.streamed else { throw RemoteError.dropped(url: address.description) }
-        lastPromptTokensComputed = reply.promptTokensComputed ?? computedByDungeon()
-        let seconds = (ContinuousClock.now - start) / .seconds(1)
+        lastPromptTokensComputed = reply.promptTokensComputed
+        // Writing speed, as the local engine reports it: from the first piece, the prompt's reading left out.
+        let seconds = firstPiece.map { (ContinuousClock.now - $0) / .seconds(1) } ?? 0
         let tokens = tokenCount(reply.text)
-        return GeneratedText(text: reply.text, tokenCount: tokens, tokensPerSecond: seconds > 0 ? Double(tokens) / seconds : 0)
+        return GeneratedText(text: reply.text, tokenCount: tokens,
+                             tokensPerSecond: seconds > 0 ? Double(max(0, tokens - 1)) / seconds : 0)
     }
 
     /// Reads `prompt` into the server's cache while the player reads and types, where the
@@ -185,8 +188,10 @@ public final class RemoteGenerator: TextGenerator, @unchecked Sendable {
         }
     }
 
-    /// `dungeon serve` says how much of the last prompt it computed.
-    private func computedByDungeon() -> Int? {
+    /// How much of the last prompt the server computed: from its events (llama.cpp), or
+    /// asked (`dungeon serve`'s `/api/extra/perf`); nil where it does not say.
+    public func askPromptTokensComputed() -> Int? {
+        if let lastPromptTokensComputed { return lastPromptTokensComputed }
         guard server.program == .dungeon, server.api == .kobold else { return nil }
         let perf = try? RemoteServer.json(connection, address.url("/api/extra/perf"), quiet: true)
         return perf?["last_prompt_tokens_computed"] as? Int

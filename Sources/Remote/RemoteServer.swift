@@ -29,7 +29,9 @@ public struct RemoteServer: Sendable, Equatable {
         guard var server = found else { throw .unknownAPI(url: origin) }
         // The name is drawn in the status bar: no control characters, and short.
         let name = message(in: Data(server.model.utf8))
-        server.model = name.isEmpty ? "model" : String(name.prefix(60))
+        // llama.cpp names its model by the file it loaded: the file's name is enough.
+        let shown = name.lowercased().hasSuffix(".gguf") ? (name.split(separator: "/").last.map(String.init) ?? name) : name
+        server.model = shown.isEmpty ? "model" : String(shown.prefix(60))
         if let window = server.window, !(1...10_000_000).contains(window) { server.window = nil }
         return server
     }

@@ -46,7 +46,13 @@ func writeOut(_ text: String) {
 /// Writes text that is already clean (a `TextSanitizer.Stream`'s output), or data bound
 /// for a file rather than a terminal.
 func writeRaw(_ text: String) {
-    FileHandle.standardOutput.write(Data(text.utf8))
+    do {
+        try FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
+    } catch {
+        // The reader went away (`dungeon list | head`): nothing more can be shown, as a
+        // shell tool would stop on SIGPIPE.
+        exit(0)
+    }
 }
 
 /// Whether standard output is a terminal (where even data is shown sanitised).

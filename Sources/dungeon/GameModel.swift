@@ -34,7 +34,7 @@ extension RemoteGenerator: GameModel {
     var counter: any TokenCounter { self }
     func setStopCheck(_ check: @escaping @Sendable () -> Bool) { stopCheck = check }
     func setPromptProgress(_ report: @escaping @Sendable (Int, Int) -> Void) {}
-    var promptTokensComputed: Int? { lastPromptTokensComputed }
+    var promptTokensComputed: Int? { askPromptTokensComputed() }
 }
 
 /// Counts tokens with the model's tokenizer (for the context inspector, on the main thread).
