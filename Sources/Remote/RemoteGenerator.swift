@@ -36,6 +36,11 @@ public final class RemoteGenerator: TextGenerator, @unchecked Sendable {
     private let lock = NSLock()
     private var counts: [String: Int] = [:]
     private var serial = 0
+    /// Touched only through `withLock`.
+    var rejectedFields: Set<String> = []
+    var unreportedFields: [String] = []
+
+    func withLock<T>(_ body: () -> T) -> T { lock.withLock(body) }
 
     public var modelName: String { server.model }
 
@@ -124,7 +129,7 @@ public final class RemoteGenerator: TextGenerator, @unchecked Sendable {
         streaming.shouldStop = { stopCheck?() ?? false }
         let sentSeed: Any = server.program == .dungeon ? String(seed) : Int(seed & 0x7FFF_FFFF)
         let biases = logitBiases(settings.logitBias)
-        let (path, body): (String, [String: Any]) = switch server.api {
+        var (path, body): (String, [String: Any]) = switch server.api {
         case .kobold:
             (server.hasExtras ? "/api/extra/generate/stream" : "/api/v1/generate",
              RemoteFields.kobold(prompt: prompt, settings: settings, seed: sentSeed, stopSequences: stopSequences,
@@ -137,21 +142,14 @@ public final class RemoteGenerator: TextGenerator, @unchecked Sendable {
         var firstPiece: ContinuousClock.Instant?
         var reply = ReplyReader(api: server.api, streamed: server.api == .openAI || server.hasExtras, origin: address.description)
         var stopped = false
-        let status = try streaming.stream("POST", address.url(path), json: body) { status, data in
-            guard (200..<300).contains(status) else { return reply.collectError(data) }
-            do {
-                for piece in try reply.push(data) where !piece.isEmpty {
-                    if firstPiece == nil { firstPiece = .now }
-                    if !onText(piece) {
-                        stopped = true
-                        return false
-                    }
-                }
-            } catch {
-                reply.failure = error as? RemoteError ?? .malformed(url: address.description, what: "\(error)")
-                return false
-            }
-            return !reply.finished
+        var status = 0
+        // A server that refuses a field it does not know (OpenAI's own does) gets the request
+        // again without it; the field is left out from then on, and said once.
+        for _ in 0..<40 {
+            body = body.filter { !isRejected($0.key) }
+            reply = ReplyReader(api: server.api, streamed: server.api == .openAI || server.hasExtras, origin: address.description)
+            status = try send(path, body, reply: &reply, stopped: &stopped, firstPiece: &firstPiece, streaming: streaming, onText: onText)
+            guard [400, 422].contains(status), reject(in: RemoteServer.message(in: reply.errorBody), sent: Array(body.keys)) else { break }
         }
         if stopped || (streaming.shouldStop() && !reply.finished) {
             abort(key: key)
@@ -169,6 +167,29 @@ public final class RemoteGenerator: TextGenerator, @unchecked Sendable {
         let tokens = tokenCount(reply.text)
         return GeneratedText(text: reply.text, tokenCount: tokens,
                              tokensPerSecond: seconds > 0 ? Double(max(0, tokens - 1)) / seconds : 0)
+    }
+
+    /// One request for the reply, its pieces handed on as they come.
+    private func send(
+        _ path: String, _ body: [String: Any], reply: inout ReplyReader, stopped: inout Bool,
+        firstPiece: inout ContinuousClock.Instant?, streaming: HTTPConnection, onText: (String) -> Bool
+    ) throws -> Int {
+        try streaming.stream("POST", address.url(path), json: body) { status, data in
+            guard (200..<300).contains(status) else { return reply.collectError(data) }
+            do {
+                for piece in try reply.push(data) where !piece.isEmpty {
+                    if firstPiece == nil { firstPiece = .now }
+                    if !onText(piece) {
+                        stopped = true
+                        return false
+                    }
+                }
+            } catch {
+                reply.failure = error as? RemoteError ?? .malformed(url: address.description, what: "\(error)")
+                return false
+            }
+            return !reply.finished
+        }
     }
 
     /// Reads `prompt` into the server's cache while the player reads and types, where the

@@ -53,6 +53,7 @@ final class EngineWorker: @unchecked Sendable {
                     return !self.lock.withLock { self.stopRequested }
                 }
                 post(.replyFinished(teller, outcome))
+                for notice in engine.takeNotices() { post(.notice(notice, isError: false)) }
             } catch {
                 post(.generationFailed(String(describing: error)))
             }

@@ -19,6 +19,8 @@ protocol GameModel: TextGenerator, AnyObject {
     func setPromptProgress(_ report: @escaping @Sendable (_ done: Int, _ total: Int) -> Void)
     /// The last generation's prompt tokens computed (not from the cache), where known.
     var promptTokensComputed: Int? { get }
+    /// What the player should hear once about the last generation (a backend's refused fields).
+    func takeNotices() -> [String]
 }
 
 extension TextEngine: GameModel {
@@ -27,6 +29,7 @@ extension TextEngine: GameModel {
     func setStopCheck(_ check: @escaping @Sendable () -> Bool) { stopCheck = check }
     func setPromptProgress(_ report: @escaping @Sendable (Int, Int) -> Void) { promptProgress = report }
     var promptTokensComputed: Int? { lastPromptTokensComputed }
+    func takeNotices() -> [String] { [] }
 }
 
 extension RemoteGenerator: GameModel {

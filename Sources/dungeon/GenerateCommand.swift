@@ -64,6 +64,7 @@ struct GenerateCommand: ParsableCommand {
             return true
         }
         writeRaw(sanitizer.finish() + "\n")
+        for notice in remote.takeNotices() { FileHandle.standardError.write(Data("[\(notice)]\n".utf8)) }
         let summary = String(format: "%d tokens, %.1f tokens/s, from %@ at %@, seed %llu", result.tokenCount,
                              result.tokensPerSecond, remote.statusName, remote.address.description, seed)
         FileHandle.standardError.write(Data("[\(summary)]\n".utf8))

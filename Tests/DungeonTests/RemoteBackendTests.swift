@@ -116,6 +116,16 @@ struct RemoteBackendTests {
         #expect(!result.error.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" })
     }
 
+    @Test func fieldsTheServerRefusesAreLeftOutAndSaidOnce() throws {
+        let server = try FaultServer(mode: "strict", folder: folders.scratch.url)
+        let result = try play(["--backend", server.url], saves: folders.saves, input: "ring the bell\nring it again\n/quit\n")
+        #expect(result.status == 0, "\(result.error)")
+        #expect(result.output.components(separatedBy: "The bell rings.").count == 3, "\(result.output)")
+        let notices = result.output.split(separator: "\n").filter { $0.contains("does not take") }
+        #expect(notices.count == 1, "\(result.output)")
+        #expect(notices.first?.contains("ban_eos_token") == true && notices.first?.contains("dungeon_sampler_order") == true)
+    }
+
     @Test func theKeyIsSentAndNeverSaved() throws {
         let server = try ServedModel(model: folders.model, extra: ["--api-key", "sesame-4242"])
         let refused = try play(["--backend", server.url], saves: folders.saves, input: "look\n")

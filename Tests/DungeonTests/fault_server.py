@@ -10,6 +10,8 @@ KoboldCpp's koboldcpp.py does, then fails the generation the way MODE says:
     garbage    events that are not JSON, with control bytes
     controls   valid events whose tokens carry terminal escape sequences
     error      a 503 with KoboldCpp's error shape
+    strict     refuses any field it does not know with a 422 naming it, as a FastAPI
+               server that forbids extra fields does; then writes a reply
 """
 import http.server
 import json
@@ -19,6 +21,10 @@ import sys
 import time
 
 mode = sys.argv[1]
+# What `strict` takes: KoboldAI's core fields (KoboldAI United's own API, without KoboldCpp's extras).
+KNOWN = {"prompt", "max_length", "max_context_length", "temperature", "top_k", "top_p", "rep_pen", "rep_pen_range",
+         "typical", "tfs", "top_a", "sampler_order", "sampler_seed", "stop_sequence", "genkey", "quiet", "trim_stop"}
+refused = []
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -62,6 +68,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if mode == "silent":
             time.sleep(3600)
             return
+        if mode == "strict":
+            unknown = sorted(set(body) - KNOWN)
+            if unknown:
+                refused.append(unknown[0])
+                self.reply(422, {"detail": [{"loc": ["body", unknown[0]], "msg": "extra fields not permitted",
+                                             "type": "value_error.extra"}], "error": f"extra field: {unknown[0]}"})
+                return
         if mode == "error":
             self.reply(503, {"detail": {"msg": "Server is busy; please try again later.", "type": "service_unavailable"}})
             return
@@ -83,6 +96,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             event(" You")
             self.wfile.write(b"data: {\"token\": \x1b[2J\x07 \xff\xfe not json\n\n")
             self.wfile.flush()
+            return
+        if mode == "strict":
+            for token in [" The", " bell", " rings", ".", ""]:
+                event(token, "length" if token == "" else "null")
             return
         if mode == "controls":
             for token in [" The\x1b[2J", " bell\x07", " rings\x1b]0;pwned\x07", ".\x1b[31m", ""]:
