@@ -181,6 +181,9 @@ public struct AppState: Equatable, Sendable {
     public var download: DownloadStatus?
     public var contextUsed: Int?
     public var contextWindow: Int?
+    /// How tokens are counted when not exactly (a backend that cannot count for the game):
+    /// the context inspector says so.
+    public var tokenCountNote: String?
     public var tokensPerSecond: Double?
     public var notice: Notice?
     public var saves: [SavedAdventure] = []

@@ -120,6 +120,7 @@ public func overlayContent(_ state: AppState, _ overlay: Overlay, width: Int) ->
         }
         var lines = wrapped("\(prompt.tokens) of \(prompt.window) tokens, \(prompt.reserved) kept for the reply; "
                             + "\(prompt.turnsIncluded) turns in, \(prompt.turnsDropped) dropped", width: width, role: .notice)
+        if let note = state.tokenCountNote { lines += wrapped(note, width: width, role: .dim) }
         for section in prompt.sections {
             lines.append(StyledLine(text: "", role: .normal))
             lines.append(StyledLine(text: "── \(section.kind.rawValue) · \(section.tokens) tokens", role: .title))

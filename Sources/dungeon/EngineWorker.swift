@@ -2,6 +2,7 @@ import Dispatch
 import Engine
 import Foundation
 import GPT2
+import Remote
 import Story
 import TerminalUI
 import Tokenizer
@@ -29,7 +30,14 @@ final class EngineWorker: @unchecked Sendable {
         self.contextLength = engine.contextLength
         // The status bar shows the precision beside the name ("gpt2-xl q8") or the server.
         self.modelName = engine.statusName
+        if let remote = engine as? RemoteGenerator, remote.counting == .estimate {
+            tokenCountNote = "Token counts are estimates, one per three bytes of text (more than GPT-2 counts for "
+                + "English): \(remote.server.program.rawValue) does not count tokens for the game."
+        }
     }
+
+    /// Said in the context inspector when counts are not exact.
+    private(set) var tokenCountNote: String?
 
     /// Writes a reply to the teller's last turn; posts `.streamed` pieces, then `.replyFinished`
     /// or `.generationFailed`.

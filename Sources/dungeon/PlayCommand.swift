@@ -135,6 +135,7 @@ struct PlayCommand: ParsableCommand {
                     session.samplerOverride = { (try? options.apply(to: $0, saved: saved)) ?? $0 }
                 }
                 state.contextWindow = worker?.contextLength
+                state.tokenCountNote = worker?.tokenCountNote
                 if startNew && scenario == nil && prompt == nil { state.screen = .scenarios }
                 let code = usePlain
                     ? PlainApp.run(session: session, state: state, start: startEffects)

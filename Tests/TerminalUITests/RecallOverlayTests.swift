@@ -101,3 +101,18 @@ import Story
 struct WordCounter: TokenCounter {
     func tokenCount(_ text: String) -> Int { text.split(whereSeparator: \.isWhitespace).count + 1 }
 }
+
+/// A backend that cannot count tokens: the context inspector says its counts are estimates.
+@Suite struct EstimatedCountsTests {
+    @Test func theContextInspectorSaysCountsAreEstimates() throws {
+        var state = RecallOverlayTests().state()
+        let prompt = try StoryTeller(adventure: state.adventure!).nextPrompt(counter: WordCounter(), window: 200)
+        type("/context", into: &state)
+        _ = reduce(&state, .key(.enter))
+        _ = reduce(&state, .contextMeasured(prompt, error: nil))
+        #expect(!render(state).lines.joined().contains("estimates"))
+        state.tokenCountNote = "Token counts are estimates, one per three bytes of text."
+        let screen = render(state).lines.joined(separator: "\n")
+        #expect(screen.contains("Token counts are estimates"), "\(screen)")
+    }
+}
