@@ -193,16 +193,24 @@ public final class RemoteGenerator: TextGenerator, @unchecked Sendable {
     }
 
     /// Reads `prompt` into the server's cache while the player reads and types, where the
-    /// server can (llama.cpp's: a prompt-only request with `cache_prompt`), so the turn's
-    /// request reads only the action. Returns how many tokens the server computed.
+    /// server keeps one, so the turn's request reads only the action: llama.cpp's server with
+    /// a prompt-only request (`n_predict: 0`, `cache_prompt`); `dungeon serve`, which keeps
+    /// the last prompt's cache, with a one-token request whose token is thrown away. A newer
+    /// request (`shouldStop`) closes it; the server stops reading when its client leaves.
+    /// Returns how many tokens the server computed, where it says.
     @discardableResult
     public func readAhead(prompt: String, shouldStop: () -> Bool) throws -> Int {
-        guard server.program == .llamaCpp else { return 0 }
+        let (path, body): (String, [String: Any])
+        switch server.program {
+        case .llamaCpp: (path, body) = ("/completion", ["prompt": prompt, "n_predict": 0, "cache_prompt": true])
+        case .dungeon: (path, body) = ("/api/v1/generate", ["prompt": prompt, "max_length": 1, "max_context_length": contextLength,
+                                                           "sampler_seed": "0", "quiet": true])
+        default: return 0
+        }
         return try withoutActuallyEscaping(shouldStop) { stop in
             var reading = connection
             reading.shouldStop = stop
-            let reply = try reading.send("POST", address.url("/completion"),
-                                         json: ["prompt": prompt, "n_predict": 0, "cache_prompt": true])
+            let reply = try reading.send("POST", address.url(path), json: body)
             guard (200..<300).contains(reply.status),
                   let object = try? JSONSerialization.jsonObject(with: reply.body) as? [String: Any] else { return 0 }
             return object["tokens_evaluated"] as? Int ?? 0

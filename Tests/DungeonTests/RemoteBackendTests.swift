@@ -61,6 +61,21 @@ struct RemoteBackendTests {
         #expect(server.waitForLog("POST /api/extra/generate/stream 200"))
     }
 
+    @Test func readingAheadThroughDungeonServeLeavesOnlyTheActionForEnter() throws {
+        let server = try ServedModel(model: folders.model)
+        let bench = try runDungeon(["bench", "--game", "--turns", "6", "--backend", "kobold+" + server.url], timeout: 300)
+        #expect(bench.status == 0, "\(bench.error)")
+        // "| on | p50 / p95 / max s | computed p50 / p95 / max | tok/s |": the prompt tokens computed after Enter.
+        func computedMax(_ label: String) -> Int? {
+            guard let row = bench.output.split(separator: "\n").first(where: { $0.hasPrefix("| \(label) |") }) else { return nil }
+            let cells = row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            return cells.count > 2 ? Int(cells[2].split(separator: "/").last?.trimmingCharacters(in: .whitespaces) ?? "") : nil
+        }
+        let ahead = try #require(computedMax("on"), "\(bench.output)")
+        let notAhead = try #require(computedMax("off"), "\(bench.output)")
+        #expect(ahead <= 40 && notAhead > 100, "\(bench.output)")
+    }
+
     @Test func aStopMidReplyStopsItOnTheServerToo() throws {
         let server = try ServedModel(model: folders.model)
         let game = try LiveGame(["play", "--plain", "--new", "--prompt", "You run.", "--saves", folders.saves, "--seed", "3",
