@@ -82,7 +82,11 @@ struct EngineHostTests {
     }
 
     @Test func abortByKeyStopsTheRunningJobAndOnlyIt() async throws {
-        let host = EngineHost(engine: try engine())
+        // A wider model: its 1,000 tokens take seconds, so a test task starved on a busy
+        // machine still finds the job running when it aborts it.
+        let wide = scratch.url.appendingPathComponent("wide")
+        try RandomCheckpoint.write(to: wide, layers: 4, width: 256)
+        let host = EngineHost(engine: try TextEngine(directory: wide))
         defer { host.shutdown() }
         let job = try host.submit(request("Run.", tokens: 1000, key: "KCPP1"))
         var iterator = job.events.makeAsyncIterator()
