@@ -6,8 +6,9 @@ import Tokenizer
 /// it as to the local engine. Replies stream piece by piece; stopping closes the stream
 /// and, where the server has it, aborts the generation there too.
 ///
-/// `@unchecked Sendable`: the mutable state (`counts`, `ignored`, `serial`) is touched only
-/// under `lock`; `stopCheck` is set before a generation starts, on the thread that runs it.
+/// `@unchecked Sendable`: the mutable state (`counts`, `serial`, the refused fields) is
+/// touched only under `lock`; `stopCheck`, `cachePrompt` and `lastPromptTokensComputed` are
+/// set and read on the one thread that generates (the game's engine queue).
 public final class RemoteGenerator: TextGenerator, @unchecked Sendable {
     public let address: BackendAddress
     public let server: RemoteServer
