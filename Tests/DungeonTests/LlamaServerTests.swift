@@ -29,6 +29,36 @@ struct LlamaServerTests {
         #expect(!exported.output.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" })
     }
 
+    @Test func ctrlCMidReplyStopsItOnTheServer() throws {
+        // A wider model, so that 400 tokens take llama.cpp a few seconds.
+        let wide = folders.scratch.url.appendingPathComponent("wide")
+        try RandomCheckpoint.write(to: wide, layers: 8, width: 512, periodBias: 0)
+        let server = try LlamaServer(model: wide.path, folder: folders.scratch.url)
+        let game = try LiveGame(["play", "--plain", "--new", "--prompt", "You run.", "--saves", folders.saves, "--seed", "3",
+                                 "--backend", server.url])
+        #expect(game.waitForOutput("You run."))
+        game.send("/set length 400")
+        game.send("keep running")
+        #expect(game.waitForOutput("> You keep running."))
+        usleep(700_000)
+        game.signal(SIGINT)
+        // The server's slot goes idle, having written fewer than the 400 tokens asked for.
+        let deadline = Date().addingTimeInterval(10)
+        var slot: [String: Any] = [:]
+        repeat {
+            usleep(100_000)
+            let data = try Data(contentsOf: URL(string: server.url + "/slots")!)
+            slot = (try JSONSerialization.jsonObject(with: data) as? [[String: Any]])?.first ?? [:]
+        } while slot["is_processing"] as? Bool == true && Date() < deadline
+        #expect(slot["is_processing"] as? Bool == false, "\(slot)")
+        let decoded = (slot["next_token"] as? [[String: Any]])?.first?["n_decoded"] as? Int
+            ?? (slot["next_token"] as? [String: Any])?["n_decoded"] as? Int
+        #expect((decoded ?? 400) < 400, "\(slot)")
+        game.closeInput()
+        #expect(game.exitStatus(within: 20) == 0)
+        #expect(game.outputText.contains("your action was taken back") || game.outputText.contains("Stopped"), "\(game.outputText)")
+    }
+
     @Test func theBenchmarkReadsAheadThroughTheServersPromptCache() throws {
         let server = try LlamaServer(model: folders.model, folder: folders.scratch.url)
         let bench = try runDungeon(["bench", "--game", "--turns", "4", "--backend", server.url], timeout: 300)
