@@ -1,4 +1,5 @@
 import Foundation
+import Story
 
 /// What a backend said about itself when asked: its API, which program it is, its model
 /// and its window.
@@ -127,8 +128,8 @@ public struct RemoteServer: Sendable, Equatable {
             else if let detail = object["detail"] as? [String: Any], let said = detail["msg"] as? String { text = said }
             else if let said = object["detail"] as? String { text = said }
         }
-        let line = text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : String($0) }.joined()
-            .split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+        // The story's own sanitizer drops escape sequences whole; the rest goes on one line.
+        let line = TextSanitizer.clean(text).split(whereSeparator: \.isWhitespace).joined(separator: " ")
         return line.count > 200 ? String(line.prefix(200)) + "…" : line
     }
 }
