@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Remote
-import Tokenizer
 
 /// `--backend` and its companions: play against a model on another machine.
 struct BackendOptions: ParsableArguments {
@@ -38,8 +37,7 @@ struct BackendOptions: ParsableArguments {
     func connect() throws -> RemoteGenerator? {
         guard let address else { return nil }
         let key = apiKey ?? ProcessInfo.processInfo.environment["DUNGEON_API_KEY"]
-        let tokenizer = Locations.assets.flatMap { try? BPETokenizer(directory: $0.appendingPathComponent("gpt2-tokenizer")) }
         return try RemoteGenerator(address: try BackendAddress(address), apiKey: key, model: remoteModel, timeout: timeout,
-                                   window: context, tokenizer: tokenizer)
+                                   window: context, tokenizer: Locations.bundledTokenizer())
     }
 }

@@ -287,9 +287,7 @@ final class GameSession {
     }
 
     /// GPT-2's tokenizer from the bundled assets, for measuring the story without a model.
-    private lazy var bundledTokenizer: BPETokenizer? = Locations.assets.flatMap {
-        try? BPETokenizer(directory: $0.appendingPathComponent("gpt2-tokenizer"))
-    }
+    private lazy var bundledTokenizer: BPETokenizer? = Locations.bundledTokenizer()
 
     private func export(_ state: AppState, formatName: String, path: String?, allBranches: Bool) throws -> AppAction {
         guard let adventure = state.adventure else { return .notice("Start or load an adventure first.", isError: true) }

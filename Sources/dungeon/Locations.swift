@@ -1,4 +1,5 @@
 import Foundation
+import Tokenizer
 
 /// Where the game keeps things: saves, models and its bundled assets.
 ///
@@ -45,6 +46,12 @@ enum Locations {
             return URL(fileURLWithPath: (env as NSString).expandingTildeInPath)
         }
         return (checkout?.appendingPathComponent("Models")) ?? dataHome.appendingPathComponent("models")
+    }
+
+    /// GPT-2's tokenizer from the bundled assets: it measures a story without a model, and
+    /// tells whether a backend's model tokenizes as GPT-2 does.
+    static func bundledTokenizer() -> BPETokenizer? {
+        assets.flatMap { try? BPETokenizer(directory: $0.appendingPathComponent("gpt2-tokenizer")) }
     }
 
     /// The bundled assets (scenarios, checksums): the checkout's Assets/, or an installed copy.
