@@ -60,7 +60,7 @@ public final class SaveDatabase: Sendable {
             try Self.migrator.migrate(pool)
             return pool
         }
-        hasFullTextSearch = fullTextSearch && (try? writer.writeWithoutTransaction(Self.detectFullTextSearch)) == true
+        hasFullTextSearch = fullTextSearch && writer.writeWithoutTransaction(Self.detectFullTextSearch)
         try preparePassageIndex(progress: progress)
     }
 
