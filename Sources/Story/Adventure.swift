@@ -71,13 +71,26 @@ extension Reply: Codable {
     }
 }
 
+/// How an entry's secondary keys decide, once a key matched (SillyTavern's `selectiveLogic`).
+public enum SelectiveLogic: String, Codable, Sendable, CaseIterable {
+    /// At least one secondary key appears too (KoboldAI's "selective" entries).
+    case andAny
+    /// Not every secondary key appears.
+    case notAll
+    /// No secondary key appears.
+    case notAny
+    /// Every secondary key appears.
+    case andAll
+}
+
 /// A piece of lore shown to the model only while its keys are being talked about.
 public struct WorldInfoEntry: Sendable, Equatable {
-    /// Any of these, as whole words, triggers the entry.
+    /// Any of these triggers the entry.
     public var keys: [String]
     public var text: String
-    /// When not empty, one of these must appear too (KoboldAI's "selective" entries).
+    /// When not empty, they decide by `logic` whether a triggered entry goes in.
     public var secondaryKeys: [String]
+    public var logic: SelectiveLogic
     /// Always in the context, keys or not.
     public var alwaysOn: Bool
     /// When any of these appears, the entry stays out (KoboldAI Lite's anti-keys).
@@ -86,31 +99,55 @@ public struct WorldInfoEntry: Sendable, Equatable {
     public var disabled: Bool
     /// A note for the player, never shown to the model.
     public var comment: String
+    /// Keys match only with the same capitals.
+    public var caseSensitive: Bool
+    /// Keys match only as whole words ("elf" is not in "shelf"); off, anywhere in a word.
+    public var wholeWords: Bool
+    /// Where the entry goes among those triggered: lower first, higher nearer the story's end.
+    public var order: Int
+    /// How many recent turns are searched for its keys (nil: the adventure's default).
+    public var scanDepth: Int?
 
-    public init(keys: [String], text: String, secondaryKeys: [String] = [], alwaysOn: Bool = false,
-                antiKeys: [String] = [], disabled: Bool = false, comment: String = "") {
+    public static let defaultOrder = 100
+
+    public init(keys: [String], text: String, secondaryKeys: [String] = [], logic: SelectiveLogic = .andAny,
+                alwaysOn: Bool = false, antiKeys: [String] = [], disabled: Bool = false, comment: String = "",
+                caseSensitive: Bool = false, wholeWords: Bool = true, order: Int = WorldInfoEntry.defaultOrder,
+                scanDepth: Int? = nil) {
         self.keys = keys
         self.text = text
         self.secondaryKeys = secondaryKeys
+        self.logic = logic
         self.alwaysOn = alwaysOn
         self.antiKeys = antiKeys
         self.disabled = disabled
         self.comment = comment
+        self.caseSensitive = caseSensitive
+        self.wholeWords = wholeWords
+        self.order = order
+        self.scanDepth = scanDepth
     }
 }
 
 extension WorldInfoEntry: Codable {
-    enum CodingKeys: String, CodingKey { case keys, text, secondaryKeys, alwaysOn, antiKeys, disabled, comment }
+    enum CodingKeys: String, CodingKey {
+        case keys, text, secondaryKeys, logic, alwaysOn, antiKeys, disabled, comment, caseSensitive, wholeWords, order, scanDepth
+    }
 
-    /// The last three came later: an entry written without them reads as before.
+    /// Fields after `alwaysOn` came later: an entry written without them reads as before.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(keys: try container.decode([String].self, forKey: .keys), text: try container.decode(String.self, forKey: .text),
                   secondaryKeys: try container.decode([String].self, forKey: .secondaryKeys),
+                  logic: try container.decodeIfPresent(SelectiveLogic.self, forKey: .logic) ?? .andAny,
                   alwaysOn: try container.decode(Bool.self, forKey: .alwaysOn),
                   antiKeys: try container.decodeIfPresent([String].self, forKey: .antiKeys) ?? [],
                   disabled: try container.decodeIfPresent(Bool.self, forKey: .disabled) ?? false,
-                  comment: try container.decodeIfPresent(String.self, forKey: .comment) ?? "")
+                  comment: try container.decodeIfPresent(String.self, forKey: .comment) ?? "",
+                  caseSensitive: try container.decodeIfPresent(Bool.self, forKey: .caseSensitive) ?? false,
+                  wholeWords: try container.decodeIfPresent(Bool.self, forKey: .wholeWords) ?? true,
+                  order: try container.decodeIfPresent(Int.self, forKey: .order) ?? WorldInfoEntry.defaultOrder,
+                  scanDepth: try container.decodeIfPresent(Int.self, forKey: .scanDepth))
     }
 }
 

@@ -69,7 +69,7 @@ public struct ContextBuilder {
     /// shorter (or absent, as in the prompt read ahead before the player types): an action
     /// that fits never moves the story's start, so what was read ahead stays usable.
     public var actionAllowance = 64
-    /// How many recent turns are searched for world-info keys.
+    /// How many recent turns are searched for world-info keys (an entry may set its own).
     public var worldInfoScanTurns = 4
     /// Where recall searches the story; nil turns recall off.
     public var recall: (any StoryIndex)?
@@ -105,15 +105,17 @@ public struct ContextBuilder {
             throw StoryError.actionTooLarge(tokens: actionTokens, budget: max(0, budget - 4 - memoryTokens))
         }
 
-        let recent = history.suffix(worldInfoScanTurns).flatMap { [$0.action, $0.replyText] } + [current?.input ?? "", actionText]
-        let scanned = (history.count <= worldInfoScanTurns ? [adventure.opening] : []) + recent
-        let entries = WorldInfoMatcher.triggered(adventure.worldInfo, in: scanned.joined(separator: "\n"))
+        // Each entry searches its own depth of recent turns; those only the action triggers
+        // are told apart from those the story before it does.
+        let turnTexts = history.map { [$0.action, $0.replyText].joined(separator: "\n") }
+        let scan = WorldInfoMatcher.Scan(opening: adventure.opening, turns: turnTexts,
+                                         action: [current?.input ?? "", actionText].joined(separator: "\n"), depth: worldInfoScanTurns)
+        let entries = WorldInfoMatcher.triggered(adventure.worldInfo, in: scan)
         let worldText = entries.map(\.text.trimmingSpaces).filter { !$0.isEmpty }.joined(separator: "\n")
         let worldTokens = worldText.isEmpty ? 0 : counter.tokenCount(worldText + "\n")
-        // The part of it that only the current action triggers, counted with the action.
-        let storyScan = (history.count <= worldInfoScanTurns ? [adventure.opening] : [])
-            + history.suffix(worldInfoScanTurns).flatMap { [$0.action, $0.replyText] }
-        let storyEntries = WorldInfoMatcher.triggered(adventure.worldInfo, in: storyScan.joined(separator: "\n"))
+        var storyScan = scan
+        storyScan.action = ""
+        let storyEntries = WorldInfoMatcher.triggered(adventure.worldInfo, in: storyScan)
         let storyWorldText = storyEntries.map(\.text.trimmingSpaces).filter { !$0.isEmpty }.joined(separator: "\n")
         let storyWorldTokens = storyWorldText.isEmpty ? 0 : counter.tokenCount(storyWorldText + "\n")
         let note = adventure.authorsNote.trimmingSpaces
