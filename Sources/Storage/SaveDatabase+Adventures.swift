@@ -144,7 +144,9 @@ extension SaveDatabase {
         for (position, entry) in adventure.worldInfo.enumerated() {
             var record = WorldInfoRecord(id: nil, adventureId: id, position: position, keys: try encode(entry.keys),
                                          secondaryKeys: try encode(entry.secondaryKeys), text: entry.text, alwaysOn: entry.alwaysOn,
-                                         antiKeys: try encode(entry.antiKeys), disabled: entry.disabled, comment: entry.comment)
+                                         antiKeys: try encode(entry.antiKeys), disabled: entry.disabled, comment: entry.comment,
+                                         logic: entry.logic.rawValue, caseSensitive: entry.caseSensitive,
+                                         wholeWords: entry.wholeWords, insertionOrder: entry.order, scanDepth: entry.scanDepth)
             try record.insert(db)
         }
     }
@@ -169,9 +171,14 @@ extension SaveDatabase {
     }
 
     private static func entry(_ record: WorldInfoRecord) throws -> WorldInfoEntry {
-        WorldInfoEntry(keys: try decode([String].self, record.keys), text: record.text,
-                       secondaryKeys: try decode([String].self, record.secondaryKeys), alwaysOn: record.alwaysOn,
-                       antiKeys: try decode([String].self, record.antiKeys), disabled: record.disabled, comment: record.comment)
+        guard let logic = SelectiveLogic(rawValue: record.logic) else {
+            throw StorageError.failed("the save file has a world-info entry with an unknown logic \(record.logic.prefix(20))")
+        }
+        return WorldInfoEntry(keys: try decode([String].self, record.keys), text: record.text,
+                              secondaryKeys: try decode([String].self, record.secondaryKeys), logic: logic, alwaysOn: record.alwaysOn,
+                              antiKeys: try decode([String].self, record.antiKeys), disabled: record.disabled, comment: record.comment,
+                              caseSensitive: record.caseSensitive, wholeWords: record.wholeWords, order: record.insertionOrder,
+                              scanDepth: record.scanDepth)
     }
 
     static func encode<T: Encodable>(_ value: T) throws -> String {

@@ -3,7 +3,7 @@ import GRDB
 extension SaveDatabase {
     /// The schema version written to `PRAGMA user_version`; a file with a higher one was
     /// written by a newer dungeon. A new migration raises it (and sets it in its body).
-    static let schemaVersion = 6
+    static let schemaVersion = 7
 
     /// The migrations of saves written before the application id was: such a file is
     /// recognised as ours by these names and its tables.
@@ -94,6 +94,25 @@ extension SaveDatabase {
                 t.add(column: "passagesIndexed", .boolean).notNull().defaults(to: false)
             }
             try db.execute(sql: "PRAGMA user_version = 6")
+        }
+        migrator.registerMigration("lore") { db in
+            // World info as lorebooks and character cards shape it (issue 29), and the cards
+            // imported, for starting adventures from them.
+            try db.alter(table: "worldInfo") { t in
+                t.add(column: "logic", .text).notNull().defaults(to: "andAny")
+                t.add(column: "caseSensitive", .boolean).notNull().defaults(to: false)
+                t.add(column: "wholeWords", .boolean).notNull().defaults(to: true)
+                t.add(column: "insertionOrder", .integer).notNull().defaults(to: 100)
+                t.add(column: "scanDepth", .integer)
+            }
+            try db.create(table: "card") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("name", .text).notNull()
+                t.column("format", .text).notNull()
+                t.column("card", .text).notNull()
+                t.column("importedAt", .datetime).notNull()
+            }
+            try db.execute(sql: "PRAGMA user_version = 7")
         }
         return migrator
     }

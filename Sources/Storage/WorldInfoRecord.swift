@@ -14,4 +14,9 @@ struct WorldInfoRecord: Codable, Sendable, FetchableRecord, MutablePersistableRe
     var antiKeys: String
     var disabled: Bool
     var comment: String
+    var logic: String
+    var caseSensitive: Bool
+    var wholeWords: Bool
+    var insertionOrder: Int
+    var scanDepth: Int?
 }
