@@ -27,11 +27,16 @@ let package = Package(
             pkgConfig: "ncursesw",
             providers: [.apt(["libncurses-dev"]), .brew(["ncurses"])]
         ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+        ),
         .target(name: "CKernels", dependencies: ["COpenBLAS"]),
         .target(name: "Tokenizer"),
         .target(name: "GPT2", dependencies: ["COpenBLAS", "CKernels"]),
         .target(name: "Story"),
-        .target(name: "Storage", dependencies: ["Story", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Storage", dependencies: ["Story", "CZlib", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "ModelDownload"),
         .target(name: "TerminalUI", dependencies: ["Story"]),
         .target(name: "CursesTerminal", dependencies: ["TerminalUI", "CNCurses"]),

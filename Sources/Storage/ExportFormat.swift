@@ -6,8 +6,16 @@ public enum ExportFormat: String, CaseIterable, Sendable {
     case markdown = "md", html, text = "txt", json
     /// A KoboldAI Client save, to take a story back to KoboldAI.
     case kobold
+    /// The world info alone, as a SillyTavern World Info file (KoboldAI Lite reads it too).
+    case lorebook
 
-    public var fileExtension: String { self == .kobold ? "kobold.json" : rawValue }
+    public var fileExtension: String {
+        switch self {
+        case .kobold: return "kobold.json"
+        case .lorebook: return "lorebook.json"
+        default: return rawValue
+        }
+    }
 
     /// Accepts the format names players type: md, markdown, html, txt, text, json.
     public init?(name: String) {
@@ -17,6 +25,7 @@ public enum ExportFormat: String, CaseIterable, Sendable {
         case "txt", "text", "plain": self = .text
         case "json": self = .json
         case "kobold", "koboldai": self = .kobold
+        case "lorebook", "worldinfo", "world-info": self = .lorebook
         default: return nil
         }
     }
@@ -36,12 +45,17 @@ public enum AdventureExporter {
         case .text: return TextExport.render(adventure, date: date, branches: branches)
         case .json: return try JSONExchange.export(adventure, exportedAt: date)
         case .kobold: return try KoboldExport.render(adventure)
+        case .lorebook: return try LorebookExport.render(adventure)
         }
     }
 
     /// What `format` cannot hold of `adventure` ("world-info anti-keys"), to tell the player.
     public static func losses(_ adventure: Adventure, in format: ExportFormat) -> [String] {
-        format == .kobold ? KoboldExport.losses(adventure) : []
+        switch format {
+        case .kobold: return KoboldExport.losses(adventure)
+        case .lorebook: return LorebookExport.losses(adventure)
+        default: return []
+        }
     }
 
     /// "Branch 2 · after turn 3": where an appendix's branch leaves the story told before it.
