@@ -32,7 +32,8 @@ public struct ReplyOutcome: Sendable, Equatable {
 public struct StoryTeller: Sendable, Equatable {
     public private(set) var adventure: Adventure
     /// Tokens a reply may spend past its length to finish its last sentence.
-    public var sentenceExtension = 24
+    public var sentenceExtension = StoryTeller.defaultSentenceExtension
+    public static let defaultSentenceExtension = 24
     /// How many times a repetitive or empty reply is generated again.
     public var loopRetries = 3
     /// Stop sequences: the model must not write the player's next action.

@@ -13,6 +13,9 @@ public enum AppAction: Equatable, Sendable {
     case line(String)
 
     case savesListed([SavedAdventure])
+    case cardsListed([StoredCard])
+    /// `/world import FILE` read these entries (new to the adventure); `report` says what and what was dropped.
+    case worldInfoImported([WorldInfoEntry], report: String)
     case adventureOpened(id: Int64, Adventure)
     case streamed(String)
     /// How far the engine has read a long prompt (only posted for waits over half a second).
@@ -43,6 +46,10 @@ public enum AppAction: Equatable, Sendable {
 public enum Effect: Equatable, Sendable {
     case listSaves
     case createAdventure(Adventure)
+    /// A new adventure from kept card `id`, opening with greeting `greeting`, the player named `player`.
+    case startFromCard(id: Int64, greeting: Int, player: String)
+    /// Read a card's or lorebook's world info from a file, for the open adventure (`/world import FILE`).
+    case importLore(path: String)
     /// A new adventure copied from part of the open one (its settings kept), opened at once.
     case createBranch(Adventure)
     case openAdventure(Int64)

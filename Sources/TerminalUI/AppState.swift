@@ -22,6 +22,8 @@ public enum Screen: Equatable, Sendable {
     case start
     case scenarios
     case characters(scenario: Int)
+    /// A character card's greetings, to choose the opening from.
+    case greetings(card: Int)
     case load
     case play
 }
@@ -63,6 +65,8 @@ public enum InputPurpose: Equatable, Sendable {
     case editAction(turn: Int)
     case editReply(turn: Int)
     case rename(id: Int64)
+    /// The player's name for a card's adventure (`{{user}}`).
+    case playerName(card: Int, greeting: Int)
 
     public var label: String {
         switch self {
@@ -76,6 +80,7 @@ public enum InputPurpose: Equatable, Sendable {
         case .editAction(let n): return "Action \(n)"
         case .editReply(let n): return "Reply \(n)"
         case .rename: return "New title"
+        case .playerName: return "Your name"
         }
     }
 }
@@ -95,6 +100,8 @@ public struct Preferences: Equatable, Sendable {
     public var savedPresets: [SamplerPreset] = []
     /// Whether a new adventure detects game over and victory (a scenario may ask for it too).
     public var detectsEndingsByDefault = false
+    /// The name the player last gave a character card's adventure.
+    public var playerName = ""
 
     public init(theme: Theme = .standard, keepPartialOnStop: Bool = false) {
         self.theme = theme
@@ -188,6 +195,10 @@ public struct AppState: Equatable, Sendable {
     public var notice: Notice?
     public var saves: [SavedAdventure] = []
     public var scenarios: [Scenario] = []
+    /// Character cards kept in the save file, listed beside the scenarios.
+    public var cards: [StoredCard] = []
+    /// `--player NAME`: a card's adventure starts without asking.
+    public var playerName: String?
     public var contextPrompt: ContextPrompt?
     public var preferences = Preferences()
     public var quitting = false

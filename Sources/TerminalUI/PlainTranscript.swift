@@ -142,6 +142,7 @@ public struct PlainTranscript: Sendable {
             if let problem = state.modelProblem { out += "* " + problem + "\n" }
         case .scenarios: out += "Choose a world:\n"
         case .characters: out += "Choose who you are:\n"
+        case .greetings: out += "Choose how it begins:\n"
         case .load: out += "Saved adventures:\n"
         case .play: break
         }

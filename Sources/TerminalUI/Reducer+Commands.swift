@@ -15,6 +15,7 @@ public let slashCommands: [(name: String, help: String)] = [
     ("/forget N", "remove memory entry N"),
     ("/memory", "show and edit memory"),
     ("/world [KEYS: TEXT]", "show world info, or add an entry"),
+    ("/world import FILE", "add a lorebook's world info (SillyTavern, NovelAI, AI Dungeon, KoboldAI Lite, a character card's)"),
     ("/note [TEXT]", "show or set the author's note"),
     ("/context", "show the exact prompt with token counts"),
     ("/recall [TEXT] [--all]", "what recall brings back now; or search the story (--all: every branch)"),
@@ -23,7 +24,7 @@ public let slashCommands: [(name: String, help: String)] = [
     ("/set NAME VALUE", "change a setting: any sampler (/settings names them), length, endings, partial, theme"),
     ("/preset [NAME]", "list the sampler presets, or use one; /preset save NAME keeps the current samplers as yours"),
     ("/save", "save now (every turn is saved anyway)"),
-    ("/export FORMAT [FILE]", "export as md, html, txt, json or kobold (--all-branches adds the other branches)"),
+    ("/export FORMAT [FILE]", "export as md, html, txt, json, kobold or lorebook (the world info) (--all-branches adds the other branches)"),
     ("/menu", "back to the start menu"),
     ("/help", "keys and commands"),
     ("/quit", "save and quit"),
@@ -141,6 +142,14 @@ func runCommand(_ state: inout AppState, _ line: String) -> [Effect] {
             return []
         case "/world":
             guard !argument.isEmpty else { openList(&state, .worldInfo); return [] }
+            let words = argument.split(separator: " ", maxSplits: 1).map(String.init)
+            if words.first?.lowercased() == "import" {
+                guard words.count == 2 else {
+                    state.notice = Notice(text: "usage: /world import FILE, a lorebook or character card", isError: true)
+                    return []
+                }
+                return [.importLore(path: words[1])]
+            }
             guard let entry = parseWorldInfo(argument) else {
                 state.notice = Notice(text: "write world info as: keys, more keys: the text", isError: true)
                 return []
@@ -171,7 +180,7 @@ func runCommand(_ state: inout AppState, _ line: String) -> [Effect] {
             let allBranches = words.contains("--all-branches")
             words.removeAll { $0 == "--all-branches" }
             guard let format = words.first else {
-                state.notice = Notice(text: "usage: /export md|html|txt|json|kobold [FILE] [--all-branches]", isError: true)
+                state.notice = Notice(text: "usage: /export md|html|txt|json|kobold|lorebook [FILE] [--all-branches]", isError: true)
                 return []
             }
             let path = words.count > 1 ? words.dropFirst().joined(separator: " ") : nil

@@ -38,9 +38,43 @@ func startMenu(_ state: AppState) -> [StartItem] {
     return items + [.settings, .help, .quit]
 }
 
-/// Scenario menu rows: each scenario, then the custom and random starts.
+/// Scenario menu rows: each scenario, each kept character card, then the custom and random starts.
 func scenarioRows(_ state: AppState) -> [String] {
-    state.scenarios.map { "\($0.title) — \($0.description)" } + ["Custom start: write your own opening", "Random start"]
+    state.scenarios.map { "\($0.title) — \($0.description)" }
+        + state.cards.map { stored in
+            let card = stored.card
+            let about = CardText.substitute(card.description.isEmpty ? card.scenario : card.description, character: card.characterName,
+                                            player: "you")
+            return "Card: \(card.name) — \(firstLine(about))"
+        }
+        + ["Custom start: write your own opening", "Random start"]
+}
+
+/// A card's greetings, as the greeting menu lists them.
+func greetingRows(_ state: AppState, card index: Int) -> [String] {
+    guard state.cards.indices.contains(index) else { return [] }
+    let card = state.cards[index].card
+    return card.greetings.map { firstLine(CardText.secondPerson($0, character: card.characterName)) }
+}
+
+private func firstLine(_ text: String) -> String {
+    text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+}
+
+/// Starts kept card `index` with `greeting`: asks the player's name unless `--player` gave it.
+func startCard(_ state: inout AppState, card index: Int, greeting: Int, player: String?) -> [Effect] {
+    guard state.cards.indices.contains(index) else { return [] }
+    guard let player else {
+        startPrompt(&state, .playerName(card: index, greeting: greeting), prefill: state.preferences.playerName)
+        return []
+    }
+    let name = player.trimmingCharacters(in: .whitespaces)
+    var effects: [Effect] = []
+    if !name.isEmpty && name != state.preferences.playerName && state.playerName == nil {
+        state.preferences.playerName = name
+        effects.append(.savePreferences)
+    }
+    return effects + [.startFromCard(id: state.cards[index].id, greeting: greeting, player: name)]
 }
 
 func handleMenuKey(_ state: inout AppState, _ key: Key) -> [Effect] {
@@ -49,6 +83,7 @@ func handleMenuKey(_ state: inout AppState, _ key: Key) -> [Effect] {
     case .start: count = startMenu(state).count
     case .scenarios: count = scenarioRows(state).count
     case .characters(let index): count = state.scenarios.indices.contains(index) ? state.scenarios[index].characters.count : 0
+    case .greetings(let index): count = greetingRows(state, card: index).count
     case .load: count = state.saves.count
     case .play: count = 0
     }
@@ -79,7 +114,7 @@ private func back(_ state: inout AppState) -> [Effect] {
     switch state.screen {
     case .start: return []
     case .scenarios, .load: state.screen = .start
-    case .characters: state.screen = .scenarios
+    case .characters, .greetings: state.screen = .scenarios
     case .play: return []
     }
     state.selection = 0
@@ -96,7 +131,7 @@ private func menuShortcut(_ state: inout AppState, _ c: Character) -> [Effect] {
         if c == "d" { state.overlay = .confirmDelete(id: saved.id, title: saved.title) }
         if c == "r" { startPrompt(&state, .rename(id: saved.id), prefill: saved.title) }
         if c == "q" { return back(&state) }
-    case .scenarios, .characters:
+    case .scenarios, .characters, .greetings:
         if c == "q" { return back(&state) }
     case .play:
         break
@@ -127,7 +162,12 @@ private func choose(_ state: inout AppState, _ index: Int) -> [Effect] {
         if index < scenarioCount {
             state.screen = .characters(scenario: index)
             state.selection = 0
-        } else if index == scenarioCount {
+        } else if index < scenarioCount + state.cards.count {
+            let card = index - scenarioCount
+            guard state.cards[card].card.greetings.count > 1 else { return startCard(&state, card: card, greeting: 0, player: state.playerName) }
+            state.screen = .greetings(card: card)
+            state.selection = 0
+        } else if index == scenarioCount + state.cards.count {
             if state.plainMode {
                 startPrompt(&state, .customOpening)  // a line of standard input
             } else {
@@ -149,6 +189,8 @@ private func choose(_ state: inout AppState, _ index: Int) -> [Effect] {
         guard scenario.characters.indices.contains(index),
               let adventure = scenario.adventure(character: scenario.characters[index].name) else { return [] }
         return [.createAdventure(adventure)]
+    case .greetings(let card):
+        return startCard(&state, card: card, greeting: index, player: state.playerName)
     case .load:
         guard state.saves.indices.contains(index) else { return [] }
         return [.openAdventure(state.saves[index].id)]
@@ -164,6 +206,7 @@ public func menuRows(_ state: AppState) -> [String] {
     case .scenarios: return scenarioRows(state)
     case .characters(let index):
         return state.scenarios.indices.contains(index) ? state.scenarios[index].characters.map { $0.name.capitalized } : []
+    case .greetings(let index): return greetingRows(state, card: index)
     case .load: return state.saves.map { "\($0.title) · \($0.scenario) · \($0.turns) turns · \($0.lastPlayed)" }
     case .play: return []
     }

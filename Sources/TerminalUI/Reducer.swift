@@ -40,6 +40,14 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [Effect] {
         if state.screen == .load { state.selection = min(state.selection, max(0, saves.count - 1)) }
         if state.screen == .start { state.selection = min(state.selection, startMenu(state).count - 1) }
         return []
+    case .cardsListed(let cards):
+        state.cards = cards
+        return []
+    case .worldInfoImported(let entries, let report):
+        guard state.teller != nil else { return [] }
+        for entry in entries { state.teller!.addWorldInfo(entry) }
+        state.notice = Notice(text: report, isError: false)
+        return entries.isEmpty ? [] : [.save, .measureContext]
     case .adventureOpened(let id, let adventure):
         state.teller = StoryTeller(adventure: adventure)
         state.adventureID = id
@@ -145,7 +153,7 @@ func handleKey(_ state: inout AppState, _ key: Key) -> [Effect] {
     if state.purpose != .action { return handlePromptKey(&state, key) }
     switch state.screen {
     case .play: return handlePlayKey(&state, key)
-    case .start, .scenarios, .characters, .load: return handleMenuKey(&state, key)
+    case .start, .scenarios, .characters, .greetings, .load: return handleMenuKey(&state, key)
     }
 }
 
@@ -243,6 +251,9 @@ private func applyPrompt(_ state: inout AppState, _ purpose: InputPurpose, _ tex
         guard !text.isEmpty else { return [] }
         return [.createAdventure(Scenario.custom(opening: text))]
     }
+    if case .playerName(let card, let greeting) = purpose {
+        return startCard(&state, card: card, greeting: greeting, player: text)
+    }
     if case .rename(let id) = purpose {
         guard !text.isEmpty else { return [] }
         return [.renameAdventure(id, text), .listSaves]
@@ -268,7 +279,7 @@ private func applyPrompt(_ state: inout AppState, _ purpose: InputPurpose, _ tex
         case .editReply(let n):
             let branched = try state.teller!.edit(turn: n, reply: text)
             state.notice = Notice(text: editNotice("reply", turn: n, branched: branched), isError: false)
-        case .action, .customOpening, .rename: return []
+        case .action, .customOpening, .rename, .playerName: return []
         }
     } catch {
         report(&state, error)

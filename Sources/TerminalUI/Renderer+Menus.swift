@@ -16,6 +16,9 @@ func drawMenu(_ state: AppState, _ buffer: inout ScreenBuffer) {
         let scenario = state.scenarios.indices.contains(index) ? state.scenarios[index] : nil
         title = "\(scenario?.title ?? "Scenario"): choose who you are"
         rows = scenario?.characters.map { "\($0.name.capitalized) — \($0.opening)" } ?? []
+    case .greetings(let index):
+        title = "\(state.cards.indices.contains(index) ? state.cards[index].card.name : "Card"): choose how it begins"
+        rows = greetingRows(state, card: index)
     case .load:
         title = "Load an adventure"
         rows = state.saves.map { "\($0.title) · \($0.scenario) · \($0.turns == 1 ? "1 turn" : "\($0.turns) turns") · \($0.lastPlayed)" }

@@ -11,7 +11,7 @@ public func render(_ state: AppState) -> ScreenBuffer {
     }
     switch state.screen {
     case .play: drawPlay(state, &buffer)
-    case .start, .scenarios, .characters, .load: drawMenu(state, &buffer)
+    case .start, .scenarios, .characters, .greetings, .load: drawMenu(state, &buffer)
     }
     if let overlay = state.overlay { drawOverlay(state, overlay, &buffer) }
     return buffer

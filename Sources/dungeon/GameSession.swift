@@ -76,6 +76,7 @@ final class GameSession {
             preferences.storyDefaults = defaults
         }
         if let endings = try? database.setting("detectsEndingsByDefault") { preferences.detectsEndingsByDefault = endings == "true" }
+        if let name = try? database.setting("playerName") { preferences.playerName = name }
         preferences.savedPresets = Self.savedPresets(in: database)
         return preferences
     }
@@ -100,7 +101,7 @@ final class GameSession {
         do {
             switch effect {
             case .listSaves:
-                return [.savesListed(try database.list().map(Self.saved))]
+                return [.savesListed(try database.list().map(Self.saved)), .cardsListed(try database.cards())]
             case .createAdventure(let template):
                 // A new adventure starts with the player's defaults (from the start menu's Settings).
                 var adventure = template
@@ -109,6 +110,10 @@ final class GameSession {
                 let id = try database.create(adventure)
                 try takeLock(id)
                 return open(adventure, id: id)
+            case .startFromCard(let id, let greeting, let player):
+                return try startFromCard(id: id, greeting: greeting, player: player, state: state)
+            case .importLore(let path):
+                return [importLore(path, state: state)]
             case .createBranch(let adventure):
                 let id = try database.create(adventure)
                 try takeLock(id)
@@ -174,6 +179,7 @@ final class GameSession {
                 try database.setSetting("keepPartialOnStop", state.preferences.keepPartialOnStop ? "true" : "false")
                 try database.setSetting("storyDefaults", String(decoding: try JSONEncoder().encode(state.preferences.storyDefaults), as: UTF8.self))
                 try database.setSetting("detectsEndingsByDefault", state.preferences.detectsEndingsByDefault ? "true" : "false")
+                try database.setSetting("playerName", state.preferences.playerName.isEmpty ? nil : state.preferences.playerName)
                 try database.setSetting("samplerPresets", String(decoding: try JSONEncoder().encode(state.preferences.savedPresets), as: UTF8.self))
                 return []
             case .searchStory(let text, let allBranches):
@@ -222,7 +228,7 @@ final class GameSession {
     }
 
     /// Hands an adventure just created or loaded (and locked) to the game; the file holds all of it.
-    private func open(_ adventure: Adventure, id: Int64) -> [AppAction] {
+    func open(_ adventure: Adventure, id: Int64) -> [AppAction] {
         savedRevision = adventure.revision
         var adventure = adventure
         if let samplerOverride {
@@ -236,7 +242,7 @@ final class GameSession {
 
     static let noRecall = "This SQLite has no full-text search (FTS5): recall is off, and the story plays on without it."
 
-    private func takeLock(_ id: Int64) throws {
+    func takeLock(_ id: Int64) throws {
         lock?.release()
         lock = try AdventureLock(folder: savesFolder.path, id: id)
     }
@@ -287,12 +293,12 @@ final class GameSession {
     }
 
     /// GPT-2's tokenizer from the bundled assets, for measuring the story without a model.
-    private lazy var bundledTokenizer: BPETokenizer? = Locations.bundledTokenizer()
+    lazy var bundledTokenizer: BPETokenizer? = Locations.bundledTokenizer()
 
     private func export(_ state: AppState, formatName: String, path: String?, allBranches: Bool) throws -> AppAction {
         guard let adventure = state.adventure else { return .notice("Start or load an adventure first.", isError: true) }
         guard let format = ExportFormat(name: formatName) else {
-            return .notice("unknown format \(formatName); use md, html, txt, json or kobold", isError: true)
+            return .notice("unknown format \(formatName); use md, html, txt, json, kobold or lorebook", isError: true)
         }
         let url: URL
         if let path {

@@ -67,6 +67,7 @@ struct PlayCommand: ParsableCommand {
     @Option(help: "With --new: the scenario (fantasy, mystery, apocalypse, zombies, scifi, random).") var scenario: String?
     @Option(help: "With --scenario: the character to play.") var character: String?
     @Option(help: "With --new: your own opening text instead of a scenario.") var prompt: String?
+    @Option(help: "Your name in an adventure started from a character card ({{user}}); asked when not given.") var player: String?
     @Flag(name: .customLong("continue"), help: "Continue the last adventure.") var continueLast = false
     @Option(help: "Open the adventure with this id (see `dungeon list`).") var adventure: Int64?
 
@@ -135,6 +136,7 @@ struct PlayCommand: ParsableCommand {
                     session.samplerOverride = { (try? options.apply(to: $0, saved: saved)) ?? $0 }
                 }
                 state.contextWindow = worker?.contextLength
+                state.playerName = player
                 state.tokenCountNote = worker?.tokenCountNote
                 if startNew && scenario == nil && prompt == nil { state.screen = .scenarios }
                 let code = usePlain

@@ -128,13 +128,14 @@ struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "export", abstract: "Export an adventure to share.")
     @OptionGroup var savesOptions: SavesOptions
     @Argument(help: "The adventure's id (see `dungeon list`).") var id: Int64
-    @Option(help: "md, html, txt, json, or kobold (a KoboldAI save).") var format: String = "md"
+    @Option(help: "md, html, txt, json, kobold (a KoboldAI save) or lorebook (the world info, for SillyTavern and KoboldAI Lite).")
+    var format: String = "md"
     @Option(name: [.short, .customLong("output")], help: "The file to write (default: standard output).") var output: String?
     @Flag(help: "After the story, every other branch of its tree (md, html, txt; json always has them).")
     var allBranches = false
 
     func validate() throws {
-        guard ExportFormat(name: format) != nil else { throw ValidationError("unknown format \(format); use md, html, txt, json or kobold") }
+        guard ExportFormat(name: format) != nil else { throw ValidationError("unknown format \(format); use md, html, txt, json, kobold or lorebook") }
     }
 
     func run() throws {
@@ -155,34 +156,6 @@ struct ExportCommand: ParsableCommand {
             } else {
                 writeRaw(text)  // data for a file or a pipe, as the exporter wrote it
             }
-        }
-    }
-}
-
-struct ImportCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "import",
-        abstract: "Import an adventure: dungeon JSON, AI Dungeon 2, Clover Edition or KoboldAI saves.")
-    @OptionGroup var savesOptions: SavesOptions
-    @Argument(help: "The file to import.") var file: String
-    @Flag(help: "Say what would be imported, and what dropped, without saving anything.") var dryRun = false
-
-    func run() throws {
-        try reportingErrors {
-            let url = URL(fileURLWithPath: (file as NSString).expandingTildeInPath)
-            guard let data = FileManager.default.contents(atPath: url.path) else {
-                throw ImportError.unreadable(path: url.path)
-            }
-            var name = url.deletingPathExtension().lastPathComponent
-            if name.hasSuffix(".kobold") { name = String(name.dropLast(".kobold".count)) }  // dungeon's own export name
-            let result = try AdventureImporter.read(data, fileName: name)
-            let what = "\"\(result.adventure.title)\" (\(result.format) save): \(result.summary)"
-            if dryRun {
-                writeOut("Would import \(what). Nothing was saved (--dry-run).\n")
-                return
-            }
-            let id = try savesOptions.open().create(result.adventure)
-            writeOut("Imported \(what). It is adventure \(id).\n")
         }
     }
 }
