@@ -26,8 +26,12 @@ public struct CardStart {
     }
 
     public func adventure(from card: CharacterCard, greeting index: Int, player: String) -> Result {
-        let player = player.trimmingSpaces.isEmpty ? "You" : player.trimmingSpaces
+        let player = player.trimmingSpaces
         let name = card.characterName
+        // Without a name the player is "you" everywhere, as in the opening.
+        let named = { (text: String) in
+            player.isEmpty ? CardText.secondPerson(text, character: name) : CardText.substitute(text, character: name, player: player)
+        }
         let greetings = card.greetings.isEmpty ? [""] : card.greetings
         let greeting = greetings[min(max(0, index), greetings.count - 1)]
         let opening = CardText.secondPerson(greeting, character: name)
@@ -39,24 +43,30 @@ public struct CardStart {
 
         let parts = [("description", card.description), ("personality", card.personality.isEmpty ? "" : "\(name)'s personality: \(card.personality)"),
                      ("scenario", card.scenario.isEmpty ? "" : "Scenario: \(card.scenario)")]
-            .map { ($0.0, CardText.substitute($0.1, character: name, player: player).trimmingSpaces) }
+            .map { ($0.0, named($0.1).trimmingSpaces) }
             .filter { !$0.1.isEmpty }
         let paragraphs = parts.flatMap { label, text in
             text.split(separator: "\n", omittingEmptySubsequences: true).map { (label, String($0).trimmingSpaces) }
         }.filter { !$0.1.isEmpty }
         let budget = max(0, window - reserved - window / 2)
-        var memory: [String] = []
+        // Scenario and personality are short and say the most: they are kept first, then the
+        // description's paragraphs in order; memory keeps the card's order.
+        let priority = ["scenario", "personality", "description"]
+        var kept = Set<Int>()
         var memoryTokens = 0
-        var rest = paragraphs[...]
-        while let (_, text) = rest.first {
-            let tokens = counter.tokenCount(text + "\n")
-            guard memoryTokens + tokens <= budget else { break }
-            memory.append(text)
+        for index in paragraphs.indices.sorted(by: { (priority.firstIndex(of: paragraphs[$0].0)!, $0) < (priority.firstIndex(of: paragraphs[$1].0)!, $1) }) {
+            let tokens = counter.tokenCount(paragraphs[index].1 + "\n")
+            guard memoryTokens + tokens <= budget else {
+                if paragraphs[index].0 == "description" { break }  // the description's later paragraphs wait with it
+                continue
+            }
+            kept.insert(index)
             memoryTokens += tokens
-            rest = rest.dropFirst()
         }
+        let memory = paragraphs.indices.filter(kept.contains).map { paragraphs[$0].1 }
+        let rest = paragraphs.indices.filter { !kept.contains($0) }.map { paragraphs[$0] }
         if !memory.isEmpty {
-            let labels = parts.map(\.0).filter { label in paragraphs.prefix(memory.count).contains { $0.0 == label } }
+            let labels = parts.map(\.0).filter { label in kept.contains { paragraphs[$0].0 == label } }
             report.append("memory: \(labels.joined(separator: ", ")) (\(memoryTokens) tokens)")
         }
         var worldInfo: [WorldInfoEntry] = []
@@ -75,9 +85,9 @@ public struct CardStart {
         }
         let book = card.book.map { entry in
             var entry = entry
-            entry.text = CardText.substitute(entry.text, character: name, player: player)
-            entry.keys = entry.keys.map { CardText.substitute($0, character: name, player: player) }
-            entry.secondaryKeys = entry.secondaryKeys.map { CardText.substitute($0, character: name, player: player) }
+            entry.text = named(entry.text)
+            entry.keys = entry.keys.map { CardText.substitute($0, character: name, player: player.isEmpty ? "you" : player) }
+            entry.secondaryKeys = entry.secondaryKeys.map { CardText.substitute($0, character: name, player: player.isEmpty ? "you" : player) }
             return entry
         }
         if !book.isEmpty { report.append("world info: \(count(book.count, "entry", "entries")) from the card's lorebook") }
@@ -141,6 +151,7 @@ public enum CardText {
         let characters = Array(substitute(marked, character: character, player: "you"))
         var output = ""
         var sentenceStart = true
+        var clauseStart = false  // after a colon or semicolon: a subject may follow, not a capital
         var previousWord = ""
         var word = ""
         var index = 0
@@ -148,10 +159,11 @@ public enum CardText {
             let character = characters[index]
             index += 1
             if character == "\u{1}" || character == "\u{2}" {
-                let subject = character == "\u{1}" && (sentenceStart || subjectOpeners.contains(previousWord))
+                let subject = character == "\u{1}" && (sentenceStart || clauseStart || subjectOpeners.contains(previousWord))
                 let pronoun = character == "\u{1}" ? "you" : "your"
                 output += sentenceStart ? pronoun.capitalized : pronoun
                 sentenceStart = false
+                clauseStart = false
                 previousWord = pronoun
                 guard subject else { continue }
                 // The verb after a subject "you": "arrives" -> "arrive", "is" -> "are".
@@ -173,8 +185,12 @@ public enum CardText {
             if ".!?\n".contains(character) {
                 sentenceStart = true
                 previousWord = ""
+            } else if ":;".contains(character) {
+                clauseStart = true
+                previousWord = ""
             } else if !(character.isWhitespace || "\"“'‘(".contains(character)) {
                 sentenceStart = false
+                clauseStart = false
             }
         }
         return output.split(separator: "\n", omittingEmptySubsequences: false)

@@ -12,6 +12,8 @@ func sampleAdventure() -> Adventure {
         memory: ["You owe the Gull Queen 300 gold.", "Your dagger is named Whisper."],
         worldInfo: [WorldInfoEntry(keys: ["Gull Queen", "queen"], text: "She rules the thieves.", secondaryKeys: ["ship"], alwaysOn: false,
                                    antiKeys: ["dream"], comment: "From the first session"),
+                    WorldInfoEntry(keys: ["Whisper"], text: "Whisper was forged in the north.", secondaryKeys: ["forge", "north"],
+                                   logic: .notAll, caseSensitive: true, wholeWords: false, order: 120, scanDepth: 6),
                     WorldInfoEntry(keys: [], text: "It always rains in Saltmarch.", alwaysOn: true),
                     WorldInfoEntry(keys: ["magistrate"], text: "The magistrate is the Queen's brother.", disabled: true)],
         authorsNote: "Tense & quiet.",
