@@ -347,12 +347,14 @@ public struct StoryTeller: Sendable, Equatable {
     }
 
     /// Replaces entry `number`'s keys, text and always-on flag; what the editor does not
-    /// show (anti-keys, disabled, comment: from KoboldAI imports) stays as it was.
+    /// show (anti-keys, disabled, comment, and how an imported lorebook matched: secondary
+    /// keys and their logic, case, whole words, order, scan depth) stays as it was.
     public mutating func editWorldInfo(_ number: Int, entry: WorldInfoEntry) throws {
         guard adventure.worldInfo.indices.contains(number - 1) else { throw StoryError.noSuchWorldInfo(number) }
-        let old = adventure.worldInfo[number - 1]
-        var edited = Self.cleaned(entry)
-        (edited.antiKeys, edited.disabled, edited.comment) = (old.antiKeys, old.disabled, old.comment)
+        var edited = adventure.worldInfo[number - 1]
+        let new = Self.cleaned(entry)
+        (edited.keys, edited.text, edited.alwaysOn) = (new.keys, new.text, new.alwaysOn)
+        if !new.secondaryKeys.isEmpty { edited.secondaryKeys = new.secondaryKeys }
         adventure.worldInfo[number - 1] = edited
     }
 
@@ -383,9 +385,12 @@ public struct StoryTeller: Sendable, Equatable {
 
     private static func cleaned(_ entry: WorldInfoEntry) -> WorldInfoEntry {
         let clean = { (s: String) in TextSanitizer.clean(s).trimmingSpaces }
-        return WorldInfoEntry(keys: entry.keys.map(clean).filter { !$0.isEmpty }, text: clean(entry.text),
-                              secondaryKeys: entry.secondaryKeys.map(clean).filter { !$0.isEmpty }, alwaysOn: entry.alwaysOn,
-                              antiKeys: entry.antiKeys.map(clean).filter { !$0.isEmpty }, disabled: entry.disabled,
-                              comment: clean(entry.comment))
+        var cleaned = entry
+        cleaned.keys = entry.keys.map(clean).filter { !$0.isEmpty }
+        cleaned.text = clean(entry.text)
+        cleaned.secondaryKeys = entry.secondaryKeys.map(clean).filter { !$0.isEmpty }
+        cleaned.antiKeys = entry.antiKeys.map(clean).filter { !$0.isEmpty }
+        cleaned.comment = clean(entry.comment)
+        return cleaned
     }
 }

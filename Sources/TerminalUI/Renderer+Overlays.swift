@@ -94,12 +94,8 @@ public func overlayContent(_ state: AppState, _ overlay: Overlay, width: Int) ->
     case .worldInfo:
         let entries = adventure?.worldInfo ?? []
         var lines = entries.enumerated().map { index, entry in
-            // Every key matching uses: secondary keys (one must also appear) and anti-keys (none may).
-            var keys = entry.alwaysOn ? "always" : entry.keys.joined(separator: ", ")
-            if !entry.alwaysOn && !entry.secondaryKeys.isEmpty { keys += " + " + entry.secondaryKeys.joined(separator: ", ") }
-            if !entry.alwaysOn && !entry.antiKeys.isEmpty { keys += " not " + entry.antiKeys.joined(separator: ", ") }
             // A disabled entry (from a KoboldAI import) is listed, dimmed, but never reaches the model.
-            return StyledLine(text: "\(index + 1). [\(keys)]\(entry.disabled ? " (off)" : "") \(entry.text)",
+            return StyledLine(text: "\(index + 1). [\(worldInfoMatching(entry))]\(entry.disabled ? " (off)" : "") \(entry.text)",
                               role: entry.disabled ? .dim : .normal)
         }
         if lines.isEmpty {
@@ -202,4 +198,27 @@ extension String {
     func padding(_ width: Int) -> String {
         self + String(repeating: " ", count: max(1, width - DisplayWidth.of(self)))
     }
+}
+
+/// Everything matching uses, in a few words: keys, secondary keys by their logic ("+" one of
+/// them, "+ all of", "unless all of", "not"), anti-keys, and the lorebook settings that differ
+/// from the usual (capitals matter, parts of words, the order, the turns searched).
+func worldInfoMatching(_ entry: WorldInfoEntry) -> String {
+    var keys = entry.alwaysOn ? "always" : entry.keys.joined(separator: ", ")
+    if !entry.alwaysOn && !entry.secondaryKeys.isEmpty {
+        let secondary = entry.secondaryKeys.joined(separator: ", ")
+        switch entry.logic {
+        case .andAny: keys += " + " + secondary
+        case .andAll: keys += " + all of " + secondary
+        case .notAll: keys += " unless all of " + secondary
+        case .notAny: keys += " not " + secondary
+        }
+    }
+    if !entry.alwaysOn && !entry.antiKeys.isEmpty { keys += " not " + entry.antiKeys.joined(separator: ", ") }
+    var settings: [String] = []
+    if entry.caseSensitive { settings.append("capitals matter") }
+    if !entry.wholeWords { settings.append("in words") }
+    if entry.order != WorldInfoEntry.defaultOrder { settings.append("order \(entry.order)") }
+    if let depth = entry.scanDepth { settings.append(depth == 1 ? "last turn" : "last \(depth) turns") }
+    return settings.isEmpty ? keys : keys + " · " + settings.joined(separator: " · ")
 }
