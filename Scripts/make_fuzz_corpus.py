@@ -35,6 +35,10 @@ def main():
     seed("tensorflow", "model.ckpt.index", (GPT2 / "tensorflow/model.ckpt.index").read_bytes())
     for path in sorted((ROOT / "Tests/StorageTests/Fixtures/imports").glob("*.json")):
         seed("importers", path.name, path.read_bytes())
+    # Cards and lorebooks, but not the zip bombs: each run would inflate 16 MiB before refusing.
+    for path in sorted((ROOT / "Tests/StorageTests/Fixtures/lore").iterdir()):
+        if "bomb" not in path.name and path.name != "sillytavern-entry-definition.json":
+            seed("lore", path.name, path.read_bytes())
     # saveRows: byte 0 picks the column, byte 1 the kind (text, blob, integer, real).
     for column, kind, payload in [(3, 0, b"2026-12-06 2\xaf:36:42.394"), (1, 0, b'{"temperature": 1e999}'),
                                   (12, 2, b"\x80\x00\x00\x00\x00\x00\x00\x00"), (11, 1, b"\xff\xfe\x00"),

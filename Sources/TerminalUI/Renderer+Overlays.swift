@@ -219,6 +219,6 @@ func worldInfoMatching(_ entry: WorldInfoEntry) -> String {
     if entry.caseSensitive { settings.append("capitals matter") }
     if !entry.wholeWords { settings.append("in words") }
     if entry.order != WorldInfoEntry.defaultOrder { settings.append("order \(entry.order)") }
-    if let depth = entry.scanDepth { settings.append(depth == 1 ? "last turn" : "last \(depth) turns") }
+    if let depth = entry.scanDepth, !entry.alwaysOn { settings.append(depth == 1 ? "last turn" : "last \(depth) turns") }
     return settings.isEmpty ? keys : keys + " · " + settings.joined(separator: " · ")
 }

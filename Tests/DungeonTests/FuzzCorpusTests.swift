@@ -19,7 +19,7 @@ struct FuzzCorpusTests {
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "\(text)")
-        for target in ["safetensors", "gguf", "pickle", "tensorflow", "importers", "saveRows", "httpBodies"] {
+        for target in ["safetensors", "gguf", "pickle", "tensorflow", "importers", "lore", "saveRows", "httpBodies"] {
             #expect(text.contains("\(target): "), "\(text)")
             #expect(!text.contains("\(target): 0 inputs"), "\(text)")
         }

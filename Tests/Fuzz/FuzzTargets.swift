@@ -7,7 +7,7 @@ import GRDB
 /// One untrusted input each: the bytes go where a player's file or a client's request would.
 /// A target may throw (bad input is refused); it must never trap, hang or leak.
 enum FuzzTarget: String, CaseIterable {
-    case safetensors, gguf, pickle, tensorflow, importers, saveRows, httpBodies
+    case safetensors, gguf, pickle, tensorflow, importers, lore, saveRows, httpBodies
 
     /// Builds what every run shares (the save-rows target's pristine save).
     func prepare() {
@@ -32,6 +32,9 @@ enum FuzzTarget: String, CaseIterable {
                 return 0
             }
         case .importers: _ = try? AdventureImporter.read(data, fileName: "fuzz")
+        case .lore:
+            _ = try? LoreImporter.read(data)
+            _ = try? LoreImporter.lorebook(from: data)
         case .saveRows: SaveRows.run(data)
         case .httpBodies:
             guard let fields = try? JSONFields(body: data) else { return }

@@ -5,8 +5,11 @@ import Story
 /// held that dungeon's world info does not do (regex keys, trigger chances, timed effects,
 /// insertion positions, groups) rather than dropping it quietly. Text is cleaned on the way in.
 enum BookReader {
-    /// SillyTavern counts scan depth in chat messages, dungeon in turns (an action and its reply).
-    static func turns(fromMessages messages: Double) -> Int { max(0, (messages.saturatingInt + 1) / 2) }
+    /// SillyTavern counts scan depth in chat messages, dungeon in turns (an action and its reply);
+    /// a depth past the story's possible length is the whole story anyway.
+    static func turns(fromMessages messages: Double) -> Int { (min(max(0, messages.saturatingInt), maximumDepth) + 1) / 2 }
+
+    static let maximumDepth = 100_000
 
     /// What entries held that is not kept, counted and said once per kind.
     struct Losses {
