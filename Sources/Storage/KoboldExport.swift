@@ -65,6 +65,15 @@ enum KoboldExport {
         let disabled = adventure.worldInfo.filter(\.disabled).count
         if disabled > 0 { losses.append("\(ImportResult.count(disabled, "disabled world-info entry", "disabled world-info entries"))") }
         if adventure.worldInfo.contains(where: { !$0.antiKeys.isEmpty }) { losses.append("world-info anti-keys") }
+        // KoboldAI matches secondary keys as "one of them", ignoring case, anywhere; nothing orders or limits entries.
+        let lorebookOnly = adventure.worldInfo.filter { entry in
+            (entry.logic != .andAny && !entry.secondaryKeys.isEmpty) || entry.caseSensitive || !entry.wholeWords
+                || entry.order != WorldInfoEntry.defaultOrder || entry.scanDepth != nil
+        }.count
+        if lorebookOnly > 0 {
+            losses.append("how \(ImportResult.count(lorebookOnly, "world-info entry", "world-info entries")) match "
+                          + "(secondary-key logic, capitals, whole words, order, scan depth: /export lorebook keeps them)")
+        }
         let tree = adventure.tree
         let branches = adventure.turns.filter { turn in
             tree.siblings(of: turn.id).contains { tree.turns[$0].map { $0.action != turn.action || $0.mode != turn.mode } ?? false }

@@ -164,6 +164,40 @@ struct Tmux {
         try again.waitFor("the second quit", timeout: 20) { $0.joined().contains("EXITED 0") }
     }
 
+    /// A kept card in full screen: the menu lists it, its greetings are offered, the name is
+    /// asked on the input line, and the adventure opens with the chosen greeting told to "you".
+    @Test func aCardStartsInFullScreen() throws {
+        try #require(Self.hasTmux, "tmux is not installed (.ci/run installs it)")
+        let folders = try GameFolders()
+        let card = repositoryRoot.appendingPathComponent("Tests/StorageTests/Fixtures/lore/card-v3.png").path
+        #expect(try runDungeon(["import", card, "--saves", folders.saves]).status == 0)
+        let tmux = Tmux()
+        defer { tmux.kill() }
+        try tmux.start("\(dungeonBinary.path) --model \(folders.model) --saves \(folders.saves) --seed 3; echo EXITED $?; sleep 600")
+        try tmux.waitFor("the start menu") { $0.joined().contains("New adventure") }
+        try tmux.send("n")
+        try tmux.waitFor("the card in the menu") { $0.joined().contains("Card: Seraphina — Sera is a guardian of the forest") }
+        for _ in 0..<5 { try tmux.send("Down") }
+        try tmux.send("Enter")
+        try tmux.waitFor("the greetings") { $0.joined().contains("Seraphina: choose how it begins") }
+        try tmux.send("Down")
+        try tmux.send("Enter")
+        try tmux.waitFor("the name question") { $0.contains { $0.hasPrefix("Your name:") } }
+        try tmux.type("Ash")
+        try tmux.send("Enter")
+        let story = try tmux.waitFor("the card's opening") { lines in
+            lines.joined().contains("The glade is quiet when you arrive. Sera watches from the trees.") && lines.contains { $0.hasPrefix("Do >") }
+        }
+        #expect(story.joined(separator: "\n").contains("Started from Seraphina's card"))
+        try tmux.type("/context")
+        try tmux.send("Enter")
+        try tmux.waitFor("memory with the player's name") { $0.joined().contains("Scenario: Ash wakes in Sera's glade") }
+        try tmux.send("Escape")
+        try tmux.type("/quit")
+        try tmux.send("Enter")
+        try tmux.waitFor("the game to end") { $0.joined().contains("EXITED 0") }
+    }
+
     @Test func tinyWindowAndResize() throws {
         try #require(Self.hasTmux, "tmux is not installed (.ci/run installs it)")
         let folders = try GameFolders()

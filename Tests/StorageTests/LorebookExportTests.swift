@@ -102,4 +102,12 @@ import Story
                     == WorldInfoMatcher.triggered([read.entries[0]], in: text).count)
         }
     }
+
+    /// A KoboldAI save cannot say how a lorebook's entries match: the export says so.
+    @Test func aKoboldExportSaysWhatLorebookMatchingItLoses() {
+        let losses = AdventureExporter.losses(Self.adventure(), in: .kobold)
+        #expect(losses.contains("how 6 world-info entries match (secondary-key logic, capitals, whole words, order, scan depth: /export lorebook keeps them)"))
+        let plain = Adventure(title: "t", opening: "o", worldInfo: [WorldInfoEntry(keys: ["a"], text: "b", secondaryKeys: ["c"])])
+        #expect(AdventureExporter.losses(plain, in: .kobold).isEmpty)
+    }
 }
