@@ -11,7 +11,7 @@ struct Dungeon: ParsableCommand {
         commandName: "dungeon",
         abstract: "A text adventure written by GPT-2, running on your CPU.",
         subcommands: [PlayCommand.self, ListCommand.self, ContinueCommand.self, RenameCommand.self, DeleteCommand.self,
-                      ContextCommand.self, SearchCommand.self, ExportCommand.self, ImportCommand.self, BackupCommand.self, ModelsCommand.self,
+                      ContextCommand.self, SearchCommand.self, ExportCommand.self, ImportCommand.self, CardsCommand.self, BackupCommand.self, ModelsCommand.self,
                       GenerateCommand.self, ServeCommand.self, BenchCommand.self, PerplexityCommand.self, TokenizeCommand.self],
         defaultSubcommand: PlayCommand.self
     )

@@ -42,6 +42,14 @@ import Testing
         #expect(!named.output.contains("Your name"))
         #expect(named.output.contains("Seraphina kneels beside you and presses a cool hand to your brow. \"Easy. You are safe here.\""))
         #expect(try runDungeon(["context", "2", "--saves", folders.saves]).output.contains("Scenario: Rowan wakes"))
+
+        // Kept cards are listed and can be deleted; the adventures started from them stay.
+        let cards = try runDungeon(["cards", "--saves", folders.saves])
+        #expect(cards.output.contains("1   Seraphina  character card V2 (PNG)  3          3"), "\(cards.output)")
+        #expect(try runDungeon(["cards", "--delete", "1", "--saves", folders.saves]).output == "Deleted Seraphina's card.\n")
+        #expect(try runDungeon(["cards", "--saves", folders.saves]).output.hasPrefix("No character cards yet."))
+        #expect(try runDungeon(["cards", "--delete", "1", "--saves", folders.saves]).status == 1)
+        #expect(try runDungeon(["list", "--saves", folders.saves]).output.contains("Seraphina"))
     }
 
     @Test func lorebooksJoinAnAdventureAndExportBack() throws {
