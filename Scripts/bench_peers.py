@@ -7,6 +7,10 @@ random-weight checkpoints (Scripts/make_random_gpt2.py), converts them to GGUF
 llama-quantize, measures the memory bandwidth ceiling (Scripts/bandwidth.c), then prints one
 Markdown table: prompt tokens/s at 512 and 1,000 tokens, generated tokens/s after 64 and
 after 900 tokens of context, load time and peak memory, median of --runs runs, 2 threads.
+Then a busy machine (--busy-precisions, q8 by default): generated tokens/s after 64 with two
+processes spinning beside the program (`python3 -c "while True: pass"`, as a browser and music
+would), median of at least 5 runs: dungeon with its default threads, dungeon with one thread,
+llama.cpp with 2 threads.
 
 Needs: cmake, a C compiler, Swift; it makes its own venv with numpy and gguf.
 
@@ -88,8 +92,24 @@ def gguf_file(work, python, binaries, folder, precision):
     return out
 
 
-def dungeon_bench(model, precision, prompt, new, runs):
-    text = run([ROOT / ".build" / "release" / "dungeon", "bench", "--model", model, "--precision", precision, "--threads", 2,
+class Spinners:
+    """Processes that keep cores busy while the block runs."""
+
+    def __init__(self, count):
+        self.count = count
+
+    def __enter__(self):
+        self.processes = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(self.count)]
+        return self
+
+    def __exit__(self, *exc):
+        for process in self.processes:
+            process.kill()
+            process.wait()
+
+
+def dungeon_bench(model, precision, prompt, new, runs, threads=2):
+    text = run([ROOT / ".build" / "release" / "dungeon", "bench", "--model", model, "--precision", precision, "--threads", threads,
                 "--prompt-tokens", prompt, "--new-tokens", new, "--runs", runs, "--story-kib", 0])
     number = lambda label: float(re.search(label + r":\s+([\d.]+)", text).group(1))
     return {"prompt": number("prompt"), "generate": number("generate"), "load": number("load"), "memory": number("memory") / 1024}
@@ -119,6 +139,7 @@ def main():
     parser.add_argument("--sizes", default="gpt2,gpt2-medium,gpt2-xl")
     parser.add_argument("--precisions", default="f32,f16,q8,q4")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--busy-precisions", default="q8", help="precisions measured beside two spinning processes ('' for none)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/dungeon-peers"))
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
@@ -134,7 +155,7 @@ def main():
     print("| model | precision | program | prompt tok/s @512 | prompt tok/s @1000 | gen tok/s @64 | gen tok/s @900 | ceiling tok/s | load s | peak GB |")
     print("|---|---|---|--:|--:|--:|--:|--:|--:|--:|")
     for size in args.sizes.split(","):
-        for precision in args.precisions.split(","):
+        for precision in [p for p in args.precisions.split(",") if p]:
             folder = checkpoint(args.work, python, size, "f32" if precision == "f32" else "f16")
             weights = gguf_file(args.work, python, binaries, folder, precision)
             dungeon_bench(folder, precision, 1, 1, 1)  # makes the compact cache, so loads below are warm
@@ -158,6 +179,23 @@ def main():
                   f"| {statistics.median(prompts[1]['samples_ts']):.0f} | {llama_rate(shallow):.1f} | {llama_rate(deeper):.1f} "
                   f"| {ceiling * 1e9 / weights.stat().st_size:.1f} | {load:.2f}¹ | {peak:.2f} |", flush=True)
     print("\n¹ llama.cpp: wall time of loading and generating one token (llama-bench has no load timer).")
+
+    busy = [p for p in args.busy_precisions.split(",") if p]
+    if busy:
+        runs = max(5, args.runs)
+        print(f"\nBusy machine: generated tok/s after 64 tokens with two processes spinning beside the program, median of {runs} runs.\n")
+        print("| model | precision | dungeon (default: 2 threads) | dungeon 1 thread | llama.cpp 2 threads | dungeon ÷ llama.cpp |")
+        print("|---|---|--:|--:|--:|--:|")
+        for size in args.sizes.split(","):
+            for precision in busy:
+                folder = checkpoint(args.work, python, size, "f32" if precision == "f32" else "f16")
+                weights = gguf_file(args.work, python, binaries, folder, precision)
+                dungeon_bench(folder, precision, 1, 1, 1)  # the compact cache, made before the spinners start
+                with Spinners(2):
+                    default = dungeon_bench(folder, precision, 64, 64, runs)["generate"]
+                    alone = dungeon_bench(folder, precision, 64, 64, runs, threads=1)["generate"]
+                    llama = llama_rate(llama_bench(binaries, weights, runs, p=0, n=64, d=64))
+                print(f"| {size} | {precision} | {default:.1f} | {alone:.1f} | {llama:.1f} | {default / llama:.2f}× |", flush=True)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,10 @@ public final class ComputePool: @unchecked Sendable {
     /// The threads the pool runs on, the calling thread included.
     public var threads: Int { Int(ck_pool_threads(pointer)) }
 
+    /// How many times the machine was busy enough (a job left waiting for a thread the
+    /// scheduler had set aside, twice within 30 ms) that the pool stepped aside for a while.
+    public var stalls: Int { Int(ck_pool_stalls(pointer)) }
+
     /// The instruction set the kernels chose at run time ("avx2+fma+f16c+avx512-vnni",
     /// "avx2+fma+f16c" or "portable").
     public static var instructionSet: String { String(cString: ck_instruction_set()) }

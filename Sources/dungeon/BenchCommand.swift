@@ -137,6 +137,8 @@ struct BenchCommand: ParsableCommand {
             if let peak = SystemMemory.peakResidentBytes() {
                 print(String(format: "memory:  %.0f MiB peak resident", Double(peak) / 1_048_576))
             }
+            let pool = ComputePool.shared
+            print("threads: \(pool.threads)" + (pool.stalls > 0 ? "; the machine was busy: the pool stepped aside \(pool.stalls) times" : ""))
         }
     }
 

@@ -28,9 +28,13 @@ typedef struct ck_pool ck_pool;
 ck_pool *ck_pool_create(int threads);
 void ck_pool_destroy(ck_pool *pool);
 int ck_pool_threads(const ck_pool *pool);
-/// Runs job(context, index, count) on every worker, index 0 on the calling thread, and
-/// returns when all have finished.
+/// Runs job(context, part, parts) for every part 0 ..< parts (a few per thread), each part
+/// on whichever thread takes it first, the calling thread included, and returns when all
+/// have finished. A job must not depend on which thread runs a part.
 void ck_pool_run(ck_pool *pool, void (*job)(void *context, int index, int count), void *context);
+/// Jobs that waited so long for a part another thread held (set aside by the scheduler)
+/// that the caller went on alone for a while.
+int64_t ck_pool_stalls(const ck_pool *pool);
 
 // MARK: - Weight formats
 
