@@ -1,8 +1,8 @@
 // A persistent worker pool: the engine's only threads besides the caller's.
 //
 // A decode step of GPT-2 XL issues about 300 jobs of a few microseconds each, so
-// workers spin on a generation counter between jobs; after a millisecond with nothing to
-// do (by the clock: on a busy machine a spinning thread's millisecond passes while others
+// workers spin on a generation counter between jobs; after two milliseconds with nothing
+// to do (by the clock: on a busy machine a spinning thread's milliseconds pass while others
 // run) they sleep on a condition variable, so an idle game uses no CPU and a pool that
 // stepped aside leaves the cores to the caller and the other programs.
 //
@@ -18,7 +18,7 @@
 // runs again (a time slice, milliseconds, where a part takes microseconds). When the
 // caller waits that long for a part, the machine is busy: the pool steps aside and the
 // caller runs jobs alone for a while (20 ms, doubling while it stays busy, up to a
-// second), so the game is never slower with its threads than with one.
+// second), about as fast as with one thread, where waiting on the others would be slower.
 
 #include "internal.h"
 
