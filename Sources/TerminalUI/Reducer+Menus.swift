@@ -150,7 +150,10 @@ private func choose(_ state: inout AppState, _ index: Int) -> [Effect] {
         case .download:
             state.download = DownloadStatus(file: "", received: 0, total: nil, bytesPerSecond: 0)
             return [.downloadModel]
-        case .new: state.screen = .scenarios
+        case .new:
+            // Cards kept since the game started (`dungeon import` in another shell) are listed too.
+            state.screen = .scenarios
+            return [.listSaves]
         case .load: state.screen = .load
         case .settings: state.overlay = .settings
         case .help: state.overlay = .help

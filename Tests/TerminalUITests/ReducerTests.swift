@@ -165,7 +165,7 @@ import Testing
         var state = AppState(width: 80, height: 24, scenarios: sampleScenarios(), modelName: "gpt2")
         _ = reduce(&state, .savesListed([]))
         #expect(menuRows(state) == ["New adventure", "Settings", "Help", "Quit"])
-        #expect(pressEnter(&state) == [])
+        #expect(pressEnter(&state) == [.listSaves])  // cards kept since the start are listed too
         #expect(state.screen == .scenarios)
         _ = pressEnter(&state)
         #expect(state.screen == .characters(scenario: 0))
