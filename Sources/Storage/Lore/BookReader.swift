@@ -85,13 +85,7 @@ enum BookReader {
                 scanDepth: extensions.number("scan_depth").map(turns(fromMessages:)) ?? bookDepth)
             guard !entry.text.isEmpty || !entry.comment.isEmpty else { return nil }
             note(&entry, regexDropped: regexDropped, losses: &losses)
-            if let probability = extensions.number("probability"), probability < 100, extensions.bool("useProbability") != false {
-                losses.chance += 1
-                entry.disabled = true
-            }
-            if ["sticky", "cooldown", "delay"].contains(where: { (extensions.number($0) ?? 0) > 0 }) { losses.timed += 1 }
-            if let position = extensions.number("position"), position >= 2 { losses.positions += 1 }
-            if !((try? extensions.string("group", default: "")) ?? "").isEmpty { losses.grouped += 1 }
+            sillyTavernExtras(extensions, of: &entry, losses: &losses)
             return entry
         }
     }
@@ -123,13 +117,7 @@ enum BookReader {
                 order: (item.number("order") ?? 100).saturatingInt, scanDepth: item.number("scanDepth").map(turns(fromMessages:)))
             guard !entry.text.isEmpty || !entry.comment.isEmpty else { return nil }
             note(&entry, regexDropped: regexDropped, losses: &losses)
-            if let probability = item.number("probability"), probability < 100, item.bool("useProbability") != false {
-                losses.chance += 1
-                entry.disabled = true
-            }
-            if ["sticky", "cooldown", "delay"].contains(where: { (item.number($0) ?? 0) > 0 }) { losses.timed += 1 }
-            if let position = item.number("position"), position >= 2 { losses.positions += 1 }
-            if !((try? item.string("group", default: "")) ?? "").isEmpty { losses.grouped += 1 }
+            sillyTavernExtras(item, of: &entry, losses: &losses)
             return entry
         }
     }
@@ -201,6 +189,20 @@ enum BookReader {
         case 3: return .andAll
         default: return .andAny
         }
+    }
+
+    /// What SillyTavern's entries (and the `extensions` it writes into character books) hold
+    /// beyond dungeon's world info: a trigger chance (the entry comes over switched off),
+    /// sticky, cooldown and delay timings, an insertion position other than before or after
+    /// the character, an inclusion group. Each is counted for the report.
+    private static func sillyTavernExtras(_ fields: JSONObject, of entry: inout WorldInfoEntry, losses: inout Losses) {
+        if let probability = fields.number("probability"), probability < 100, fields.bool("useProbability") != false {
+            losses.chance += 1
+            entry.disabled = true
+        }
+        if ["sticky", "cooldown", "delay"].contains(where: { (fields.number($0) ?? 0) > 0 }) { losses.timed += 1 }
+        if let position = fields.number("position"), position >= 2 { losses.positions += 1 }
+        if !((try? fields.string("group", default: "")) ?? "").isEmpty { losses.grouped += 1 }
     }
 
     /// An entry left with no key at all (only regex ones) is kept, switched off.
