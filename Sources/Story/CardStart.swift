@@ -83,13 +83,7 @@ public struct CardStart {
             }
             report.append(line)
         }
-        let book = card.book.map { entry in
-            var entry = entry
-            entry.text = named(entry.text)
-            entry.keys = entry.keys.map { CardText.substitute($0, character: name, player: player.isEmpty ? "you" : player) }
-            entry.secondaryKeys = entry.secondaryKeys.map { CardText.substitute($0, character: name, player: player.isEmpty ? "you" : player) }
-            return entry
-        }
+        let book = card.book.map { CardText.substitute($0, character: name, player: player.isEmpty ? "you" : player, text: named) }
         if !book.isEmpty { report.append("world info: \(count(book.count, "entry", "entries")) from the card's lorebook") }
 
         let adventure = Adventure(title: card.name, scenario: "character card", opening: opening, memory: memory,
@@ -134,6 +128,17 @@ public enum CardText {
             result = result.replacingOccurrences(of: macro, with: value, options: .caseInsensitive)
         }
         return result
+    }
+
+    /// A card's world-info entry with the macros named in its keys, and in its text by `text`
+    /// (the same substitution by default).
+    public static func substitute(_ entry: WorldInfoEntry, character: String, player: String,
+                                  text: ((String) -> String)? = nil) -> WorldInfoEntry {
+        var named = entry
+        named.text = text?(entry.text) ?? substitute(entry.text, character: character, player: player)
+        named.keys = entry.keys.map { substitute($0, character: character, player: player) }
+        named.secondaryKeys = entry.secondaryKeys.map { substitute($0, character: character, player: player) }
+        return named
     }
 
     /// A greeting told to the player: `{{user}}` becomes "you" ("your" before 's), capitalised

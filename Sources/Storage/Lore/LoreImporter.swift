@@ -80,13 +80,7 @@ public enum LoreImporter {
             return book
         case .card(let card):
             let name = card.card.characterName
-            let entries = card.card.book.map { entry in
-                var entry = entry
-                entry.text = CardText.substitute(entry.text, character: name, player: "you")
-                entry.keys = entry.keys.map { CardText.substitute($0, character: name, player: "you") }
-                entry.secondaryKeys = entry.secondaryKeys.map { CardText.substitute($0, character: name, player: "you") }
-                return entry
-            }
+            let entries = card.card.book.map { CardText.substitute($0, character: name, player: "you") }
             let unused = "the card's greetings, description, personality and scenario (a card starts its own adventure)"
             return LorebookImport(entries: entries, format: "\(card.format) of \(card.card.name)", dropped: [unused] + card.dropped)
         case nil:
