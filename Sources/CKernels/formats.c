@@ -50,6 +50,31 @@ size_t ck_row_bytes(int format, int64_t count) {
     }
 }
 
+int64_t ck_slice_width(int64_t inputs) {
+    enum { MOST = 3200 };
+    if (inputs <= MOST) return inputs;
+    const int64_t slices = (inputs + MOST - 1) / MOST;
+    return ((inputs + slices - 1) / slices + 63) / 64 * 64;
+}
+
+int64_t ck_slice_count(const ck_matrix *w) {
+    if (w->layout != CK_LAYOUT_NK_SLICED) return 1;
+    const int64_t width = ck_slice_width(w->inputs);
+    return (w->inputs + width - 1) / width;
+}
+
+ck_matrix ck_slice(const ck_matrix *w, int64_t slice, int64_t *first) {
+    if (w->layout != CK_LAYOUT_NK_SLICED) {
+        *first = 0;
+        return *w;
+    }
+    const int64_t width = ck_slice_width(w->inputs), start = slice * width;
+    const int64_t count = w->inputs - start < width ? w->inputs - start : width;
+    *first = start;
+    return (ck_matrix){ (const uint8_t *)w->data + ck_row_bytes(w->format, start) * (size_t)w->outputs, w->format,
+                        CK_LAYOUT_NK, count, w->outputs };
+}
+
 static void quantize_q8_0(const float *x, ck_block_q8_0 *out, int64_t blocks) {
     for (int64_t b = 0; b < blocks; b++, x += CK_BLOCK) {
         float amax = 0;

@@ -52,6 +52,11 @@ void *ck_thread_buffer(ck_buffer which, size_t bytes);
 /// The [begin, end) share of `count` items for worker `index` of `parts`, in multiples of `align`.
 void ck_split(int64_t count, int index, int parts, int64_t align, int64_t *begin, int64_t *end);
 
+/// Slices of an (N, K) matrix in CK_LAYOUT_NK_SLICED (1 for CK_LAYOUT_NK), and slice
+/// `slice` as an (N, width) matrix of its own, with the first input it covers.
+int64_t ck_slice_count(const ck_matrix *w);
+ck_matrix ck_slice(const ck_matrix *w, int64_t slice, int64_t *first);
+
 float ck_half_to_float(uint16_t bits);
 uint16_t ck_float_to_half(float value);
 static inline float ck_bf16_to_float(uint16_t bits) {
@@ -117,6 +122,10 @@ extern const ck_kernels ck_portable_kernels;
 extern const ck_kernels ck_avx2_kernels;
 /// The AVX2 kernels, with VNNI's integer multiply-adds for reading prompts.
 extern const ck_kernels ck_avx512_kernels;
+/// AVX-512 (N, K) products of F32, F16 and BF16 weights (kernels_avx512.c).
+void ck_avx512_matvec_nk_f32(const ck_matrix *w, const float *x, const ck_block_q8_x *xq, float *out, int64_t begin, int64_t end);
+void ck_avx512_matvec_nk_f16(const ck_matrix *w, const float *x, const ck_block_q8_x *xq, float *out, int64_t begin, int64_t end);
+void ck_avx512_matvec_nk_bf16(const ck_matrix *w, const float *x, const ck_block_q8_x *xq, float *out, int64_t begin, int64_t end);
 void ck_vnni_gemm_weights(const ck_matrix *w, int64_t first, int64_t rows, int8_t *weights, float *scales,
                           int32_t *corrections);
 void ck_vnni_gemm_tile(const int8_t *weights, const float *scales, const int32_t *corrections, int64_t rows,

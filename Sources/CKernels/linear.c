@@ -19,8 +19,11 @@
 /// Below this many rows the matrix-vector kernels, reading the weights once per row,
 /// beat dequantizing tiles for sgemm.
 enum { GEMM_MIN_ROWS = 4 };
-/// Tile sizes for dequantized weights: 64 x 512 floats (128 KiB) stay in L2.
-enum { TILE_OUTPUTS = 64, TILE_INPUTS = 512 };
+/// Tile sizes for dequantized weights: 256 x 512 floats (512 KiB) stay in L2. Each sgemm
+/// call packs its share of the prompt's activations again, so fewer, wider tiles pay for
+/// that less (gpt2-xl f16 at 512 tokens: the packing fell from 12 % of the time at 64
+/// outputs to 6 % at 256).
+enum { TILE_OUTPUTS = 256, TILE_INPUTS = 512 };
 /// Input rows of a (K, N) product a worker takes at a time: workers finish together even
 /// when one runs slower (another process, memory contention), and each grab is still a
 /// long sequential read (64 rows of gpt2-medium's MLP are 512 KiB in F16).
@@ -57,10 +60,34 @@ static void add_bias(float *out, const float *bias, int64_t rows, int64_t stride
         for (int64_t j = begin; j < end; j++) out[r * stride + j] += bias[j];
 }
 
+/// The matrix-vector kernel for a layout: sliced (N, K) runs the (N, K) one on each slice.
+static ck_matvec_fn matvec_kernel(const ck_kernels *kernels, const ck_matrix *w) {
+    return kernels->matvec[w->format][w->layout == CK_LAYOUT_KN ? CK_LAYOUT_KN : CK_LAYOUT_NK];
+}
+
+/// Rows [begin, end) of a sliced (N, K) product: slice after slice, each one sequential run
+/// of this worker's rows, the later slices' sums added to the first's in slice order.
+static void matvec_sliced(ck_matvec_fn matvec, const ck_matrix *w, const float *x, const ck_block_q8_x *xq,
+                          float *out, int64_t begin, int64_t end) {
+    float *partial = NULL;
+    for (int64_t s = 0; s < ck_slice_count(w); s++) {
+        int64_t first;
+        const ck_matrix slice = ck_slice(w, s, &first);
+        const ck_block_q8_x *sliceXq = xq ? xq + first / CK_BLOCK : NULL;
+        if (s == 0) {
+            matvec(&slice, x + first, sliceXq, out, begin, end);
+            continue;
+        }
+        if (!partial) partial = ck_thread_buffer(CK_BUFFER_TILE, sizeof(float) * (size_t)w->outputs);
+        matvec(&slice, x + first, sliceXq, partial, begin, end);
+        for (int64_t n = begin; n < end; n++) out[n] += partial[n];
+    }
+}
+
 static void matvec_job(void *context, int index, int count) {
     linear_job *job = context;
     int64_t begin, end;
-    ck_matvec_fn matvec = job->kernels->matvec[job->w->format][job->w->layout];
+    ck_matvec_fn matvec = matvec_kernel(job->kernels, job->w);
     if (job->w->layout == CK_LAYOUT_KN) {
         // Each chunk sums into its own row of partials, whichever worker takes it, so the
         // result does not depend on which worker was faster: the same seed writes the same
@@ -76,7 +103,7 @@ static void matvec_job(void *context, int index, int count) {
     }
     ck_split(job->w->outputs, index, count, 16, &begin, &end);
     if (begin >= end) return;
-    matvec(job->w, job->input, job->quantized, job->out, begin, end);
+    matvec_sliced(matvec, job->w, job->input, job->quantized, job->out, begin, end);
     add_bias(job->out, job->bias, 1, 0, begin, end);
 }
 
@@ -124,7 +151,7 @@ static void gemm_job(void *context, int index, int count) {
     float *out = job->out;
     const float *x = job->input;
 
-    if (w->format == CK_F32) {
+    if (w->format == CK_F32 && w->layout != CK_LAYOUT_NK_SLICED) {
         const float *data = w->data;
         if (w->layout == CK_LAYOUT_KN)
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)t, (int)(end - begin), (int)k,
@@ -144,14 +171,19 @@ static void gemm_job(void *context, int index, int count) {
             }
         }
     } else {
+        // (N, K), or each slice of a sliced one in turn.
         float *tile = ck_thread_buffer(CK_BUFFER_TILE, sizeof(float) * TILE_OUTPUTS * TILE_INPUTS);
         for (int64_t n0 = begin; n0 < end; n0 += TILE_OUTPUTS) {
             int64_t nt = end - n0 < TILE_OUTPUTS ? end - n0 : TILE_OUTPUTS;
-            for (int64_t k0 = 0; k0 < k; k0 += TILE_INPUTS) {
-                int64_t kt = k - k0 < TILE_INPUTS ? k - k0 : TILE_INPUTS;
-                dequantize_nk_tile(job->kernels, w, n0, nt, k0, kt, tile);
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)t, (int)nt, (int)kt,
-                            1, x + k0, (int)k, tile, (int)kt, k0 == 0 ? 0 : 1, out + n0, (int)n);
+            for (int64_t s = 0; s < ck_slice_count(w); s++) {
+                int64_t first;
+                const ck_matrix slice = ck_slice(w, s, &first);
+                for (int64_t k0 = 0; k0 < slice.inputs; k0 += TILE_INPUTS) {
+                    int64_t kt = slice.inputs - k0 < TILE_INPUTS ? slice.inputs - k0 : TILE_INPUTS;
+                    dequantize_nk_tile(job->kernels, &slice, n0, nt, k0, kt, tile);
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)t, (int)nt, (int)kt,
+                                1, x + first + k0, (int)k, tile, (int)kt, first + k0 == 0 ? 0 : 1, out + n0, (int)n);
+                }
             }
         }
     }
@@ -259,7 +291,7 @@ static void gemm_int8(ck_pool *pool, linear_job *job) {
 
 void ck_linear(ck_pool *pool, const ck_matrix *weight, const float *bias, const float *input, float *out, int64_t rows) {
     linear_job job = { weight, bias, input, NULL, NULL, NULL, NULL, out, rows, ck_active(), NULL, 0 };
-    if (rows >= GEMM_MIN_ROWS && is_block(weight->format) && job.kernels->gemm_tile) {
+    if (rows >= GEMM_MIN_ROWS && is_block(weight->format) && job.kernels->gemm_tile && weight->layout == CK_LAYOUT_NK) {
         gemm_int8(pool, &job);
         return;
     }
@@ -290,18 +322,25 @@ void ck_linear_reference(const ck_matrix *weight, const float *bias, const float
     ck_block_q8_x *quantized = is_block(weight->format) ? malloc(sizeof(ck_block_q8_x) * (size_t)(k / CK_BLOCK)) : NULL;
     for (int64_t r = 0; r < rows; r++) {
         if (quantized) ck_quantize_activations(input + r * k, quantized, k);
-        if (weight->layout == CK_LAYOUT_KN) memset(out + r * n, 0, sizeof(float) * (size_t)n);
-        kernels->matvec[weight->format][weight->layout](weight, input + r * k, quantized, out + r * n, 0,
-                                                         weight->layout == CK_LAYOUT_KN ? k : n);
+        if (weight->layout == CK_LAYOUT_KN) {
+            memset(out + r * n, 0, sizeof(float) * (size_t)n);
+            kernels->matvec[weight->format][CK_LAYOUT_KN](weight, input + r * k, quantized, out + r * n, 0, k);
+        } else {
+            matvec_sliced(matvec_kernel(kernels, weight), weight, input + r * k, quantized, out + r * n, 0, n);
+        }
         add_bias(out + r * n, bias, 1, 0, 0, n);
     }
     free(quantized);
 }
 
 void ck_matrix_row(const ck_matrix *w, int64_t row, float *out) {
-    if (w->layout == CK_LAYOUT_NK) {
-        size_t rowBytes = ck_row_bytes(w->format, w->inputs);
-        ck_active()->dequantize(w->format, (const uint8_t *)w->data + row * rowBytes, out, w->inputs);
+    if (w->layout != CK_LAYOUT_KN) {
+        for (int64_t s = 0; s < ck_slice_count(w); s++) {
+            int64_t first;
+            const ck_matrix slice = ck_slice(w, s, &first);
+            size_t rowBytes = ck_row_bytes(slice.format, slice.inputs);
+            ck_active()->dequantize(slice.format, (const uint8_t *)slice.data + row * rowBytes, out + first, slice.inputs);
+        }
         return;
     }
     size_t element = ck_row_bytes(w->format, 1);

@@ -135,13 +135,21 @@ final class ModelWeights: @unchecked Sendable {
             // A checkpoint already in a block format (GGUF's Q8_0, Q4_0) is used as stored at
             // 8 or 4 bits: converting it again would only lose more.
             let asStored = source.format.isBlockFormat && (precision == .q8 || precision == .q4)
-            if (target == source.format || asStored) && aligned(entry.tensor) {
+            // Every compact matrix is output-major, (N, K): a decode step then reads each output's
+            // weights as one run and keeps one accumulator, where Conv1D's (K, N) makes it load and
+            // store all N sums for every input (gpt2-xl f16: 24 GB/s streamed against 35). The
+            // float formats' inputs are sliced, so that a slice's activations stay in L1.
+            let layout: MatrixLayout = precision == .f32 ? source.layout
+                : target.isBlockFormat ? .outputsByInputs : .outputsBySlicedInputs
+            // (N, K) is sliced (N, K) when K fits one slice.
+            let sameLayout = layout == source.layout
+                || layout == .outputsBySlicedInputs && source.layout == .outputsByInputs && ck_slice_width(Int64(source.inputs)) >= source.inputs
+            if (target == source.format && sameLayout || asStored) && aligned(entry.tensor) {
                 matrices[entry.key] = source
             } else if precision == .f32 {
                 widened.append(entry)
             } else {
-                requests.append(.init(name: entry.key, source: source, format: target,
-                                      layout: target.isBlockFormat ? .outputsByInputs : source.layout))
+                requests.append(.init(name: entry.key, source: source, format: target, layout: layout))
             }
         }
         widened += resolved.filter { $0.role == .vector && !($0.tensor.format == .f32 && aligned($0.tensor)) }

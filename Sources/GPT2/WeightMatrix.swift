@@ -33,6 +33,9 @@ enum MatrixLayout: Int32, Sendable {
     case inputsByOutputs = 0
     /// (outputs, inputs): the token embedding's layout, and every block-format matrix.
     case outputsByInputs = 1
+    /// (outputs, inputs) in slices of inputs, each slice whole after the one before
+    /// (`CK_LAYOUT_NK_SLICED`): the F16 and BF16 compact matrices.
+    case outputsBySlicedInputs = 2
 }
 
 /// A view of one weight matrix in memory that its `ModelWeights` owns.
@@ -47,9 +50,9 @@ struct WeightMatrix: @unchecked Sendable {
     let data: UnsafeRawPointer
 
     var byteCount: Int {
-        layout == .outputsByInputs
-            ? format.byteCount(elements: inputs) * outputs
-            : format.byteCount(elements: outputs) * inputs
+        layout == .inputsByOutputs
+            ? format.byteCount(elements: outputs) * inputs
+            : format.byteCount(elements: inputs) * outputs
     }
 
     /// The C kernels' description of this matrix.

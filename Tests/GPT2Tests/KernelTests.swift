@@ -33,9 +33,9 @@ final class TestMatrix {
     var dequantized: [Float] {
         let (k, n) = (matrix.inputs, matrix.outputs)
         var out = [Float](repeating: 0, count: k * n)
-        var row = [Float](repeating: 0, count: matrix.layout == .outputsByInputs ? k : n)
+        var row = [Float](repeating: 0, count: matrix.layout == .inputsByOutputs ? n : k)
         var view = matrix.kernelMatrix
-        if matrix.layout == .outputsByInputs {
+        if matrix.layout != .inputsByOutputs {
             for j in 0..<n {
                 ck_matrix_row(&view, Int64(j), &row)
                 for i in 0..<k { out[i * n + j] = row[i] }
@@ -174,6 +174,37 @@ func forEachPromptProductPath(_ body: (_ integer: Bool) -> Void) {
         var fast = [Float](repeating: .nan, count: outputs)
         Kernels.linear(&fast, input, weight: matrix.matrix, bias: nil, rows: 1)
         #expect(maxDifference(fast, expected) < 1e-3)
+    }
+
+    /// Sliced (N, K) float matrices, as the f16 compact weights are stored: 6,401 inputs make
+    /// three slices (2,176, 2,176 and a short 2,049 that ends mid-vector). A decode step and
+    /// a prompt's rows, with every kernel table this CPU has (AVX-512, AVX2, portable), match
+    /// the definition, and the conversion round-trips through the sliced rows.
+    @Test(arguments: [WeightFormat.f32, .f16, .bf16])
+    func aSlicedProductMatchesTheDefinition(format: WeightFormat) {
+        let (inputs, outputs) = (6401, 37)
+        #expect(ck_slice_width(Int64(inputs)) == 2176)
+        let weights = randomFloats(inputs * outputs, seed: 31)
+        let matrix = TestMatrix(weights, inputs: inputs, outputs: outputs, format: format, layout: .outputsBySlicedInputs)
+        let plain = TestMatrix(weights, inputs: inputs, outputs: outputs, format: format, layout: .outputsByInputs)
+        #expect(matrix.dequantized == plain.dequantized)
+        let bias = randomFloats(outputs, seed: 33)
+        for rows in [1, 9] {
+            let input = randomFloats(rows * inputs, seed: 32)
+            let expected = exactLinear(input, matrix.dequantized, bias, rows: rows, inputs: inputs, outputs: outputs)
+            var results: [[Float]] = []
+            for (portable, withoutVNNI) in [(0, 0), (0, 1), (1, 0)] {
+                let previous = (ck_force_portable(Int32(portable)), ck_force_without_vnni(Int32(withoutVNNI)))
+                defer { ck_force_portable(previous.0); ck_force_without_vnni(previous.1) }
+                var out = [Float](repeating: .nan, count: rows * outputs)
+                Kernels.linear(&out, input, weight: matrix.matrix, bias: bias, rows: rows)
+                results.append(out)
+            }
+            var reference = [Float](repeating: .nan, count: rows * outputs)
+            ReferenceKernels.linear(&reference, input, weight: matrix.matrix, bias: bias, rows: rows)
+            results.append(reference)
+            for out in results { #expect(maxDifference(out, expected) < 1e-3, "\(format), \(rows) rows") }
+        }
     }
 
     /// 67 outputs take the one-row-at-a-time path of (K, N) kernels; 4,801 the two-row one.

@@ -61,7 +61,18 @@ typedef enum {
     /// (N, K): one row per output feature; the block formats use only this layout, with
     /// blocks running along K.
     CK_LAYOUT_NK = 1,
+    /// (N, K) in slices of inputs: inputs [0, w), [w, 2w), ... (w = ck_slice_width(K), the
+    /// last slice shorter), each slice stored whole as an (N, slice width) matrix after the
+    /// one before. A decode step reads one slice's activations at a time, which stay in L1
+    /// beside the weights streaming past: a whole row's (gpt2-xl's MLP projection: 6,400
+    /// floats, 25.6 KB) did not, and that matrix streamed at 12 GB/s per core against 29
+    /// for the others. With one slice (K <= 3,200) it is (N, K).
+    CK_LAYOUT_NK_SLICED = 2,
 } ck_layout;
+
+/// Inputs per slice of a CK_LAYOUT_NK_SLICED matrix of K inputs: K up to 3,200, otherwise
+/// K split evenly into the fewest slices of at most 3,200, rounded up to a multiple of 64.
+int64_t ck_slice_width(int64_t inputs);
 
 /// A weight matrix in any format: a view, never owning its bytes.
 typedef struct {
@@ -80,8 +91,8 @@ void ck_quantize_row(int format, const float *source, void *destination, int64_t
 void ck_dequantize_row(int format, const void *source, float *destination, int64_t count);
 
 /// Converts a whole matrix to the destination's format and layout (its data must be
-/// writable and ck_row_bytes(format, K) * N bytes), transposing (K, N) to (N, K) when the
-/// layouts differ. Split across the pool.
+/// writable and ck_row_bytes(format, K) * N bytes), transposing (K, N) to (N, K) or sliced
+/// (N, K) when the layouts differ. Split across the pool.
 void ck_convert(ck_pool *pool, const ck_matrix *source, const ck_matrix *destination);
 
 // MARK: - Products
@@ -98,7 +109,7 @@ void ck_linear(ck_pool *pool, const ck_matrix *weight, const float *bias,
 void ck_linear_reference(const ck_matrix *weight, const float *bias,
                          const float *input, float *out, int64_t rows);
 
-/// Row `row` of an (N, K) matrix as K floats: an embedding lookup.
+/// Row `row` of an (N, K) matrix as K floats (an embedding lookup); any layout.
 void ck_matrix_row(const ck_matrix *weight, int64_t row, float *out);
 
 // MARK: - Transformer steps
