@@ -45,4 +45,20 @@ extension InferenceSession {
         }
         return score
     }
+
+    /// Scores `tokens` as llama.cpp's `llama-perplexity` does, so the two programs' numbers
+    /// cover the same predictions: consecutive windows of `window` tokens, each read from an
+    /// empty cache, and only each window's second half scored (positions window/2 ..<
+    /// window - 1), so every prediction has at least half a window of context. A last
+    /// partial window is left out.
+    public func score(_ tokens: [Int], windowsOf window: Int) throws -> TextScore {
+        precondition(window >= 2 && window <= model.config.contextLength, "a window is 2 tokens to the context length")
+        var total = TextScore(negativeLogLikelihoods: [], predictions: [])
+        for start in stride(from: 0, through: tokens.count - window, by: window) {
+            let part = try score(Array(tokens[start..<(start + window)]))
+            total.negativeLogLikelihoods += part.negativeLogLikelihoods[(window / 2)...]
+            total.predictions += part.predictions[(window / 2)...]
+        }
+        return total
+    }
 }
