@@ -6,11 +6,18 @@ random-weight checkpoints (Scripts/make_random_gpt2.py), converts them to GGUF
 (Scripts/gpt2_to_gguf.py, llama.cpp's GPT-2 layout) and quantizes them with llama.cpp's own
 llama-quantize, measures the memory bandwidth ceiling (Scripts/bandwidth.c), then prints one
 Markdown table: prompt tokens/s at 512 and 1,000 tokens, generated tokens/s after 64 and
-after 900 tokens of context, load time and peak memory, median of --runs runs, 2 threads.
+after 900 tokens of context, the weights each program streams per second while generating
+(bytes per token times tokens/s: the limit a row is held to is the highest of these in the run),
+load time and peak memory, median of --runs runs, 2 threads.
 Then a busy machine (--busy-precisions, q8 by default): generated tokens/s after 64 with two
 processes spinning beside the program (`python3 -c "while True: pass"`, as a browser and music
 would), median of at least 5 runs: dungeon with its default threads, dungeon with one thread,
 llama.cpp with 2 threads.
+Then accuracy (--accuracy-model, the demo model beside the checkout by default): top-1
+agreement with full precision and perplexity change of dungeon's q8 and q4 against llama.cpp's
+Q8_0 and Q4_0, on the same text and the same predictions: llama-perplexity --kl-divergence
+against the F16 GGUF's logits, and `dungeon perplexity --window` (which scores as
+llama-perplexity does: windows of N tokens, the second half of each) against f32.
 
 Needs: cmake, a C compiler, Swift; it makes its own venv with numpy and gguf.
 
@@ -28,6 +35,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LLAMA_QUANT = {"f32": None, "f16": None, "q8": "Q8_0", "q4": "Q4_0"}
+TOOLS = ["llama-bench", "llama-quantize", "llama-perplexity"]
 
 
 def run(command, **kwargs):
@@ -44,9 +52,9 @@ def venv_python(work):
 
 
 def build_llama(work):
-    """llama-bench and llama-quantize from the llama-cpp-python source package."""
+    """llama-bench, llama-quantize and llama-perplexity from the llama-cpp-python source package."""
     binaries = work / "llama.cpp" / "build" / "bin"
-    if (binaries / "llama-bench").exists():
+    if all((binaries / tool).exists() for tool in TOOLS):
         return binaries
     # The source package, from whatever index or mirror pip is configured with.
     downloads = work / "sdist"
@@ -62,7 +70,7 @@ def build_llama(work):
     (work / "llama.cpp").unlink(missing_ok=True)
     (work / "llama.cpp").symlink_to(vendored)
     run(["cmake", "-S", vendored, "-B", vendored / "build", "-DCMAKE_BUILD_TYPE=Release", "-DLLAMA_CURL=OFF", "-DGGML_NATIVE=ON"])
-    run(["cmake", "--build", vendored / "build", "-j", str(os.cpu_count()), "--target", "llama-bench", "llama-quantize"])
+    run(["cmake", "--build", vendored / "build", "-j", str(os.cpu_count()), "--target", *TOOLS])
     return binaries
 
 
@@ -134,6 +142,56 @@ def llama_load(binaries, model):
     return float(seconds), int(kib) / 1024 / 1024
 
 
+def llama_accuracy(binaries, gguf, base, text, window):
+    """llama-perplexity's top-1 agreement (%) with the base logits, and PPL(Q)/PPL(base)."""
+    out = run([binaries / "llama-perplexity", "-m", gguf, "-f", text, "-c", window, "-t", 2,
+               "--kl-divergence-base", base, "--kl-divergence"])
+    agreement = float(re.search(r"Same top p:\s+([\d.]+)", out).group(1))
+    ratio = float(re.search(r"Mean PPL\(Q\)/PPL\(base\)\s*:\s+([\d.]+)", out).group(1))
+    return agreement, ratio
+
+
+def accuracy(args, python, binaries):
+    """Top-1 agreement with full precision: dungeon's q8 and q4 beside llama.cpp's Q8_0 and Q4_0."""
+    model, text, window = args.accuracy_model, args.accuracy_text, args.accuracy_window
+    folder = args.work / "accuracy"
+    folder.mkdir(exist_ok=True)
+    base_gguf = folder / "model.f16.gguf"
+    if not base_gguf.exists():
+        run([python, ROOT / "Scripts" / "gpt2_to_gguf.py", model, base_gguf, "--type", "f16"])
+    # The model's files linked into a writable folder, so dungeon caches its compact weights
+    # there (their size is the table's last column).
+    linked = folder / "model"
+    linked.mkdir(exist_ok=True)
+    for file in model.iterdir():
+        if not (linked / file.name).exists():
+            (linked / file.name).symlink_to(file.resolve())
+    base = folder / "f16.kld"
+    run([binaries / "llama-perplexity", "-m", base_gguf, "-f", text, "-c", window, "-t", 2, "--kl-divergence-base", base])
+    scores = run([ROOT / ".build" / "release" / "dungeon", "perplexity", "--model", linked, "--text", text,
+                  "--window", window, "--precision", "q8", "q4"])
+    positions = int(re.search(r"\((\d+) positions\)", scores).group(1))
+    print(f"\nAccuracy: {model.name}, {text.name}, windows of {window} tokens, the second half of each scored "
+          f"({positions} predictions); top-1 agreement with full precision (dungeon: f32; llama.cpp: its F16 GGUF's logits).\n")
+    print("| precision | program | top-1 agreement | perplexity change | weights MB |")
+    print("|---|---|--:|--:|--:|")
+    recorded = {"model": model.name, "text": text.name, "window": window, "predictions": positions,
+                "llama.cpp": next((a.name.removesuffix(".tar.gz") for a in sorted((args.work / "sdist").glob("*.tar.gz"))),
+                                  "vendored in llama-cpp-python")}
+    for precision, quant in [("q8", "Q8_0"), ("q4", "Q4_0")]:
+        line = re.search(rf"^{precision}\s+perplexity\s+[\d.]+\s+\(([-+\d.]+) %\)\s+top-1 agreement with f32 ([\d.]+) %", scores, re.M)
+        cache = linked / f"model.{precision}.dungeon"
+        print(f"| {precision} | dungeon | {float(line.group(2)):.1f} % | {float(line.group(1)):+.2f} % | {cache.stat().st_size / 1e6:.1f} |")
+        gguf = folder / f"model.{quant.lower()}.gguf"
+        if not gguf.exists():
+            run([binaries / "llama-quantize", base_gguf, gguf, quant])
+        agreement, ratio = llama_accuracy(binaries, gguf, base, text, window)
+        recorded[quant] = {"top1_agreement_percent": agreement, "perplexity_ratio": ratio}
+        print(f"| {quant} | llama.cpp | {agreement:.1f} % | {(ratio - 1) * 100:+.2f} % | {gguf.stat().st_size / 1e6:.1f} |", flush=True)
+    if args.accuracy_fixture:
+        args.accuracy_fixture.write_text(json.dumps(recorded, indent=2) + "\n")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="gpt2,gpt2-medium,gpt2-xl")
@@ -141,6 +199,13 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--busy-precisions", default="q8", help="precisions measured beside two spinning processes ('' for none)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/dungeon-peers"))
+    parser.add_argument("--accuracy-model", type=Path, default=ROOT.parent / "shared" / "models" / "adventure-demo",
+                        help="a Hugging Face GPT-2 folder whose q8 and q4 accuracy is measured ('' for none)")
+    parser.add_argument("--accuracy-text", type=Path, default=ROOT / "Tests" / "GPT2Tests" / "Fixtures" / "held-out" / "prose.txt")
+    parser.add_argument("--accuracy-window", type=int, default=512)
+    parser.add_argument("--accuracy-fixture", type=Path,
+                        help="also write llama.cpp's Q8_0 and Q4_0 accuracy there as JSON (the tests' reference: "
+                             "Tests/GPT2Tests/Fixtures/held-out/llama-accuracy.json)")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     subprocess.run(["apt-get", "install", "-y", "-qq", "cmake", "time"], capture_output=True)
@@ -152,8 +217,9 @@ def main():
 
     print(f"Machine: {cpu}, {os.cpu_count()} cores, memory read bandwidth {ceiling:.1f} GB/s (Scripts/bandwidth.c). "
           f"2 threads, median of {args.runs} runs, random weights; llama.cpp from llama-cpp-python's source.\n")
-    print("| model | precision | program | prompt tok/s @512 | prompt tok/s @1000 | gen tok/s @64 | gen tok/s @900 | ceiling tok/s | load s | peak GB |")
-    print("|---|---|---|--:|--:|--:|--:|--:|--:|--:|")
+    print("| model | precision | program | prompt tok/s @512 | prompt tok/s @1000 | gen tok/s @64 | gen tok/s @900 | weights GB/s @64 | ceiling tok/s | load s | peak GB |")
+    print("|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|")
+    streams = []  # (GB/s, program, model, precision) of every row
     for size in args.sizes.split(","):
         for precision in [p for p in args.precisions.split(",") if p]:
             folder = checkpoint(args.work, python, size, "f32" if precision == "f32" else "f16")
@@ -167,18 +233,32 @@ def main():
             cache = folder / f"model.{precision}.dungeon"
             streamed = (cache if cache.exists() else folder / "model.safetensors").stat().st_size
             ceiling_rate = ceiling * 1e9 / streamed
+            rate = streamed * short["generate"] / 1e9
+            streams.append((rate, "dungeon", size, precision))
             print(f"| {size} | {precision} | dungeon | {p512['prompt']:.0f} | {p1000['prompt']:.0f} | {short['generate']:.1f} "
-                  f"| {deep['generate']:.1f} | {ceiling_rate:.1f} | {short['load']:.2f} | {short['memory']:.2f} |", flush=True)
+                  f"| {deep['generate']:.1f} | {rate:.1f} | {ceiling_rate:.1f} | {short['load']:.2f} | {short['memory']:.2f} |", flush=True)
 
             prompts = llama_bench(binaries, weights, args.runs, p="512,1000", n=0)
             shallow = llama_bench(binaries, weights, args.runs, p=0, n=64, d=64)
             deeper = llama_bench(binaries, weights, args.runs, p=0, n=64, d=900)
             load, peak = llama_load(binaries, weights)
             name = LLAMA_QUANT[precision] or precision.upper()
+            rate = weights.stat().st_size * llama_rate(shallow) / 1e9
+            streams.append((rate, "llama.cpp", size, name))
             print(f"| {size} | {name} | llama.cpp | {statistics.median(prompts[0]['samples_ts']):.0f} "
                   f"| {statistics.median(prompts[1]['samples_ts']):.0f} | {llama_rate(shallow):.1f} | {llama_rate(deeper):.1f} "
-                  f"| {ceiling * 1e9 / weights.stat().st_size:.1f} | {load:.2f}¹ | {peak:.2f} |", flush=True)
+                  f"| {rate:.1f} | {ceiling * 1e9 / weights.stat().st_size:.1f} | {load:.2f}¹ | {peak:.2f} |", flush=True)
     print("\n¹ llama.cpp: wall time of loading and generating one token (llama-bench has no load timer).")
+    if streams:
+        best = max(streams)
+        print(f"\nHighest weights streamed in this run: {best[0]:.1f} GB/s ({best[1]}, {best[2]} {best[3]}); "
+              f"weights GB/s = the bytes a token reads (dungeon's compact cache or checkpoint, llama.cpp's GGUF) × tok/s @64.")
+
+    if str(args.accuracy_model) not in ("", "."):
+        if (args.accuracy_model / "model.safetensors").exists():
+            accuracy(args, python, binaries)
+        else:
+            print(f"\nAccuracy: skipped, no model at {args.accuracy_model}.")
 
     busy = [p for p in args.busy_precisions.split(",") if p]
     if busy:

@@ -79,11 +79,15 @@ static void quantize_q8_0(const float *x, ck_block_q8_0 *out, int64_t blocks) {
     for (int64_t b = 0; b < blocks; b++, x += CK_BLOCK) {
         float amax = 0;
         for (int i = 0; i < CK_BLOCK; i++) amax = fmaxf(amax, fabsf(x[i]));
-        out[b].d = ck_float_to_half(amax / 127);
-        float d = ck_half_to_float(out[b].d);  // quantize against the scale as stored
-        float inverse = d > 0 ? 1 / d : 0;
+        // As llama.cpp's quantize_row_q8_0_ref does: the levels against the exact scale, which
+        // is then stored in F16, rounding half away from zero. The same numbers as its Q8_0,
+        // so that comparing the two programs at 8 bits compares their arithmetic; against the
+        // F16-rounded scale, q8 agreed with f32's top token on 98.8 % of the demo model's
+        // predictions where Q8_0 and this agree on 99.0-99.2 %.
+        const float d = amax / 127, inverse = d > 0 ? 1 / d : 0;
+        out[b].d = ck_float_to_half(d);
         for (int i = 0; i < CK_BLOCK; i++) {
-            long q = lrintf(x[i] * inverse);
+            long q = lroundf(x[i] * inverse);
             out[b].q[i] = (int8_t)(q > 127 ? 127 : q < -127 ? -127 : q);
         }
     }

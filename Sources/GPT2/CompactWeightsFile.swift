@@ -44,7 +44,7 @@ struct CompactWeightsFile {
 
     static let magic = Array("DNGNWTS1".utf8)
     /// Raise whenever `ck_quantize_row` or a layout changes what a cache holds.
-    static let version = 2
+    static let version = 3
 
     let file: MappedFile
     let matrices: [String: WeightMatrix]

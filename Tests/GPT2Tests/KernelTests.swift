@@ -261,10 +261,12 @@ func forEachPromptProductPath(_ body: (_ integer: Bool) -> Void) {
         for n in 0..<64 {
             let column = (0..<32).map { weights[$0 * 64 + n] }
             let extreme = column.map(abs).max()!
-            // 8-bit rounds to half a step of extreme / 127. 4-bit searches scales from
-            // extreme / 9 to extreme / 7 for the least squared error, and clamps one end of its
-            // -8...7 range: every weight stays within one step of the coarsest candidate.
-            let bound = format == .q8_0 ? extreme / 127 / 2 * 1.02 : extreme / 7
+            // 8-bit rounds to half a step of extreme / 127 (as llama.cpp does, against the exact
+            // scale, then stores the scale in F16: off by up to 1/2048, which moves the largest
+            // level, 127, by up to 127/2048 of a step). 4-bit searches scales from extreme / 9
+            // to extreme / 7 for the least squared error, and clamps one end of its -8...7
+            // range: every weight stays within one step of the coarsest candidate.
+            let bound = format == .q8_0 ? extreme / 127 * (0.5 + 127.0 / 2048) * 1.01 : extreme / 7
             for k in 0..<32 {
                 #expect(abs(restored[k * 64 + n] - column[k]) <= bound)
             }
