@@ -126,6 +126,8 @@ extern const ck_kernels ck_avx512_kernels;
 void ck_avx512_matvec_nk_f32(const ck_matrix *w, const float *x, const ck_block_q8_x *xq, float *out, int64_t begin, int64_t end);
 void ck_avx512_matvec_nk_f16(const ck_matrix *w, const float *x, const ck_block_q8_x *xq, float *out, int64_t begin, int64_t end);
 void ck_avx512_matvec_nk_bf16(const ck_matrix *w, const float *x, const ck_block_q8_x *xq, float *out, int64_t begin, int64_t end);
+/// Q4_1 (N, K) products with AVX-512 VNNI (kernels_avx512.c).
+void ck_avx512_matvec_q4_1(const ck_matrix *w, const float *x, const ck_block_q8_x *xq, float *out, int64_t begin, int64_t end);
 void ck_vnni_gemm_weights(const ck_matrix *w, int64_t first, int64_t rows, int8_t *weights, float *scales,
                           int32_t *corrections);
 void ck_vnni_gemm_tile(const int8_t *weights, const float *scales, const int32_t *corrections, int64_t rows,

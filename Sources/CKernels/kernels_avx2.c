@@ -365,14 +365,14 @@ static void to_half(const float *source, uint16_t *destination, int64_t count) {
 
 /// The entries both x86-64 tables share, with the (N, K) products of the float formats
 /// given by each table.
-#define AVX2_ENTRIES(NK_F32, NK_F16, NK_BF16)             \
+#define AVX2_ENTRIES(NK_F32, NK_F16, NK_BF16, Q4_1)       \
     .matvec = {                                           \
         [CK_F32] = { matvec_kn_f32, NK_F32 },             \
         [CK_F16] = { matvec_kn_f16, NK_F16 },             \
         [CK_BF16] = { matvec_kn_bf16, NK_BF16 },          \
         [CK_Q8_0] = { NULL, matvec_q8_0 },                \
         [CK_Q4_0] = { NULL, matvec_q4_0 },                \
-        [CK_Q4_1] = { NULL, matvec_q4_1 },                \
+        [CK_Q4_1] = { NULL, Q4_1 },                       \
     },                                                    \
     .dequantize = dequantize,                             \
     .gelu = gelu,                                         \
@@ -383,7 +383,7 @@ static void to_half(const float *source, uint16_t *destination, int64_t count) {
 
 const ck_kernels ck_avx2_kernels = {
     .name = "avx2+fma+f16c",
-    AVX2_ENTRIES(matvec_nk_f32, matvec_nk_f16, matvec_nk_bf16),
+    AVX2_ENTRIES(matvec_nk_f32, matvec_nk_f16, matvec_nk_bf16, matvec_q4_1),
     .gemm_weights = NULL,
     .gemm_tile = NULL,
 };
@@ -392,7 +392,7 @@ const ck_kernels ck_avx2_kernels = {
 /// and prompts with block formats in int8 (kernels_vnni.c).
 const ck_kernels ck_avx512_kernels = {
     .name = "avx2+fma+f16c+avx512-vnni",
-    AVX2_ENTRIES(ck_avx512_matvec_nk_f32, ck_avx512_matvec_nk_f16, ck_avx512_matvec_nk_bf16),
+    AVX2_ENTRIES(ck_avx512_matvec_nk_f32, ck_avx512_matvec_nk_f16, ck_avx512_matvec_nk_bf16, ck_avx512_matvec_q4_1),
     .gemm_weights = ck_vnni_gemm_weights,
     .gemm_tile = ck_vnni_gemm_tile,
 };
