@@ -10,6 +10,7 @@
 #if defined(__x86_64__)
 
 #include "internal.h"
+#include "kernels_q4_1.h"
 
 #include <immintrin.h>
 
@@ -140,42 +141,9 @@ static inline __m256i unpack_q4(const uint8_t *q) {
         }                                                                                            \
     }
 
-/// Q4_1: unsigned nibbles times signed activations need no sign trick. A block's scale and
-/// minimum are converted together and multiplied by the activations' (scale, sum) pair,
-/// which the minimum term needs; two blocks per step keep two FMA chains in flight.
-static inline void q4_1_block(const ck_block_q4_1 *r, const ck_block_q8_x *xq, __m256 *a, __m128 *minimums) {
-    const __m128i mask = _mm_set1_epi8(15);
-    uint32_t scales;
-    memcpy(&scales, &r->d, 4);  // d and m, adjacent halves
-    __m128 dm = _mm_cvtph_ps(_mm_cvtsi32_si128((int)scales));
-    __m128 xs = _mm_castpd_ps(_mm_load_sd((const double *)&xq->d));  // (dx, sum), adjacent floats
-    __m128 products = _mm_mul_ps(dm, xs);  // (d * dx, m * sum(x))
-    __m128i bytes = _mm_loadu_si128((const __m128i *)r->q);
-    __m256i q = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(bytes, 4), mask), _mm_and_si128(bytes, mask));
-    __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(q, _mm256_loadu_si256((const __m256i *)xq->q)), _mm256_set1_epi16(1));
-    *a = _mm256_fmadd_ps(_mm256_broadcastss_ps(products), _mm256_cvtepi32_ps(p), *a);
-    *minimums = _mm_add_ps(*minimums, products);
-}
-
-static void matvec_q4_1(const ck_matrix *w, const float *x, const ck_block_q8_x *xq, float *out,
-                        int64_t begin, int64_t end) {
-    (void)x;
-    const int64_t blocks = w->inputs / CK_BLOCK;
-    const ck_block_q4_1 *base = w->data;
-    for (int64_t n = begin; n < end; n++) {
-        const ck_block_q4_1 *r = base + n * blocks;
-        __m256 a0 = _mm256_setzero_ps(), a1 = a0;
-        __m128 m0 = _mm_setzero_ps(), m1 = m0;
-        int64_t i = 0;
-        for (; i + 2 <= blocks; i += 2) {
-            q4_1_block(r + i, xq + i, &a0, &m0);
-            q4_1_block(r + i + 1, xq + i + 1, &a1, &m1);
-        }
-        if (i < blocks) q4_1_block(r + i, xq + i, &a0, &m0);
-        __m128 minimums = _mm_add_ps(m0, m1);
-        out[n] = hsum(_mm256_add_ps(a0, a1)) + _mm_cvtss_f32(_mm_shuffle_ps(minimums, minimums, 1));
-    }
-}
+/// Q4_1 (kernels_q4_1.h), the nibbles' products summed by maddubs and madd.
+#define DOT_MADDUBS(q, x) _mm256_madd_epi16(_mm256_maddubs_epi16(q, x), _mm256_set1_epi16(1))
+DEFINE_MATVEC_Q4_1(static, matvec_q4_1, DOT_MADDUBS)
 
 #define UNPACK_Q8(q) _mm256_loadu_si256((const __m256i *)(q))
 DEFINE_MATVEC_BLOCKS(matvec_q8_0, ck_block_q8_0, UNPACK_Q8)
