@@ -29,6 +29,13 @@ public struct ContextPrompt: Sendable, Equatable {
     public var recalled: [RecalledPassage] = []
     /// The words recall searched for.
     public var recallWords: [String] = []
+    /// The text the prompt will start with once its story's start next moves (the next block
+    /// of old turns dropped): the memory, then the story from that block up to where the note
+    /// and world info sit. An engine can read it into a second cache while the player reads,
+    /// so the turn that drops old turns does not read the whole window after Enter. Nil while
+    /// the story fills under half the window and nothing has been dropped, or when that story
+    /// would be empty.
+    public var upcoming: String?
 }
 
 /// Builds the model's prompt from an adventure within the context window:
@@ -168,6 +175,7 @@ public struct ContextBuilder {
                 var prompt = candidate
                 prompt.turnsIncluded = keptTurns.count
                 prompt.turnsDropped = history.count - keptTurns.count
+                if first == 0 && prompt.tokens * 2 < budget { prompt.upcoming = nil }
                 return prompt
             }
             first += 1  // the sum of parts undercounted a merge at a boundary; drop one more
@@ -215,6 +223,41 @@ public struct ContextBuilder {
         return index
     }
 
+    /// Where world info and the note go among the story's paragraphs (`counts`, their tokens):
+    /// before the paragraph at which about `noteDepth` tokens of story remain (the action not
+    /// counted, so the place does not depend on it); after the story when nothing goes there.
+    private func noteIndex(counts: [Int], anythingThere: Bool) -> Int {
+        var index = counts.count
+        guard anythingThere else { return index }
+        var depth = 0
+        while index > 0 && depth < noteDepth {
+            index -= 1
+            depth += counts[index]
+        }
+        return index
+    }
+
+    /// `ContextPrompt.upcoming` for a story kept from `paragraphs`' first (`counts`, their
+    /// tokens): the memory and the paragraphs from the next block of turns up to the note's
+    /// place (which stays about `noteDepth` tokens from the story's end, so the text before it
+    /// only grows). The start moves when a new turn overflows the window, by as little as frees
+    /// that turn's tokens, then on to a block boundary: after turn t, the next multiple of
+    /// `dropBlock`; after the opening, turn 0 when the opening alone is as long as the latest
+    /// turn, else the first boundary past it. A guess that misses costs only the time spent
+    /// (the cache is matched by tokens).
+    private func upcoming(memory: String, paragraphs: [Paragraph], counts: [Int], noteIndex: Int) -> String? {
+        guard let firstTurn = paragraphs.first?.turn, let lastTurn = paragraphs.last?.turn else { return nil }
+        var nextTurn = (firstTurn / dropBlock + 1) * dropBlock
+        if firstTurn < 0 {
+            let latest = zip(paragraphs, counts).filter { $0.0.turn == lastTurn }.map(\.1).reduce(0, +)
+            nextTurn = counts[0] >= latest ? 0 : dropBlock
+        }
+        let beforeNote = paragraphs.prefix(noteIndex)
+        guard let start = beforeNote.firstIndex(where: { $0.turn >= nextTurn }) else { return nil }
+        let story = beforeNote[start...].map { $0.text + "\n" }.joined()
+        return (memory.isEmpty ? "" : memory + "\n") + story
+    }
+
     private func assemble(
         adventure: Adventure, memory: String, world: String, actionWorld: String, paragraphs: [Paragraph], counts: [Int],
         action: String, recalled: RecallSections
@@ -222,17 +265,8 @@ public struct ContextBuilder {
         var sections: [ContextSection] = []
         if !memory.isEmpty { sections.append(ContextSection(kind: .memory, text: memory + "\n", tokens: 0)) }
 
-        // World info and the note go before the paragraph at which about `noteDepth` tokens
-        // of story remain (the action not counted, so the place does not depend on it).
         let note = adventure.authorsNote.trimmingSpaces
-        var noteIndex = paragraphs.count
-        if !note.isEmpty || !world.isEmpty || !recalled.storyText.isEmpty {
-            var depth = 0
-            while noteIndex > 0 && depth < noteDepth {
-                noteIndex -= 1
-                depth += counts[noteIndex]
-            }
-        }
+        let noteIndex = noteIndex(counts: counts, anythingThere: !note.isEmpty || !world.isEmpty || !recalled.storyText.isEmpty)
         let before = paragraphs[..<noteIndex].map { $0.text + "\n" }.joined()
         let after = paragraphs[noteIndex...].map { $0.text + "\n" }.joined()
         if !before.isEmpty { sections.append(ContextSection(kind: .story, text: before, tokens: 0)) }
@@ -247,7 +281,12 @@ public struct ContextBuilder {
 
         for i in sections.indices { sections[i].tokens = counter.tokenCount(sections[i].text) }
         let text = sections.map(\.text).joined()
-        return ContextPrompt(text: text, sections: sections, tokens: counter.tokenCount(text), window: window,
-                             reserved: reserved, turnsIncluded: 0, turnsDropped: 0)
+        var prompt = ContextPrompt(text: text, sections: sections, tokens: counter.tokenCount(text), window: window,
+                                   reserved: reserved, turnsIncluded: 0, turnsDropped: 0)
+        // Ends where the note would go even when nothing goes there yet: world info the story
+        // triggers later goes there.
+        prompt.upcoming = upcoming(memory: memory, paragraphs: paragraphs, counts: counts,
+                                   noteIndex: self.noteIndex(counts: counts, anythingThere: true))
+        return prompt
     }
 }

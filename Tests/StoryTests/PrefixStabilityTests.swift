@@ -36,6 +36,7 @@ import Testing
         var previousReadAhead: ContextPrompt?
         var drops = 0
         var cacheMisses = 0
+        var (moves, foreseen) = (0, 0)
         for turn in 0..<60 {
             // What the engine reads ahead while the player types: the next prompt without its action.
             let readAhead = try teller.nextPrompt(counter: counter, window: window)
@@ -43,6 +44,11 @@ import Testing
                 // Since the last turn, only what follows the previous prompt's story head changed.
                 let head = previous.sections.prefix { $0.kind == .memory || $0.kind == .story }.map(\.text).joined()
                 if !readAhead.text.hasPrefix(head) { drops += 1 }
+                if readAhead.turnsDropped > previous.turnsDropped {
+                    moves += 1
+                    // The second cache's guess, made a turn before, is where the new prompt starts.
+                    if let upcoming = previous.upcoming, readAhead.text.hasPrefix(upcoming) { foreseen += 1 }
+                }
             }
             let trigger = random.next(5) == 0 ? " near the " + ["dragon", "guild", "river", "queen"][random.next(4)] : ""
             try teller.act("walk on" + trigger, mode: .do)
@@ -60,5 +66,7 @@ import Testing
         // Old turns are dropped in blocks: the story's start moved far less often than every turn.
         #expect(drops > 0 && drops <= 60 / 3, "the story's start moved \(drops) times in 60 turns")
         #expect(cacheMisses == 0)
+        print("seed \(seed): the start moved \(moves) times, \(foreseen) foreseen by the prompt's upcoming text")
+        #expect(moves > 0 && foreseen == moves)
     }
 }
