@@ -10,7 +10,12 @@ public final class TextEngine {
     public let model: GPT2Model
     public let tokenizer: BPETokenizer
     public let name: String
-    private let session: InferenceSession
+    /// The cache the next generation reads from.
+    private(set) var session: InferenceSession
+    /// A second cache, for the prompt the story will have once its old turns drop out
+    /// (`readAhead(prompt:upcoming:shouldStop:)`), made the first time one is read. A
+    /// prompt that shares more with it than with `session` swaps the two.
+    private var standby: InferenceSession?
     /// Hears how far a long prompt has been read: (tokens read, tokens to read), after each
     /// chunk once reading has taken half a second, so a short wait shows nothing. Set by the
     /// one thread that uses the engine.
@@ -22,6 +27,9 @@ public final class TextEngine {
     /// Asked between layers by every `generate` not given its own `shouldStop`: the game's
     /// worker sets it to its stop flag, so quitting never waits out a chunk of the prompt.
     public var stopCheck: (() -> Bool)?
+    /// Where `saveCache` keeps the cache between runs: in the user's cache folder for a model
+    /// loaded from a folder (`init(directory:)`), nil otherwise.
+    public var savedCache: SavedCacheLocation?
     /// `breakerTokens` answers, by list.
     var breakerCache: [[String]: Set<Int>] = [:]
 
@@ -47,6 +55,7 @@ public final class TextEngine {
                 reason: "vocab_size \(model.config.vocabularySize) is smaller than the tokenizer's \(tokenizer.vocabularySize) tokens")
         }
         self.init(model: model, tokenizer: tokenizer, name: files.name)
+        savedCache = Self.savedCacheLocation(directory: directory, precision: model.precision)
     }
 
     private static func loadTokenizer(_ files: ModelFiles) throws -> BPETokenizer {
@@ -62,11 +71,29 @@ public final class TextEngine {
     public var contextLength: Int { model.config.contextLength }
 
     /// Computes the cache for `prompt` ahead of need; a later `generate` whose prompt starts
-    /// with it computes only what follows. Stops between chunks when `shouldStop` says so.
-    /// Returns how many tokens it computed.
+    /// with it computes only what follows. Then, with the time left, reads `upcoming` (the text
+    /// the prompt will start with once old turns drop out, `ContextPrompt.upcoming`) into a
+    /// second cache, so the turn that drops them finds most of its prompt read. Stops between
+    /// layers when `shouldStop` says so, keeping the chunks it finished.
+    /// Returns how many of `prompt`'s tokens it computed.
     @discardableResult
-    public func readAhead(prompt: String, shouldStop: () -> Bool) throws -> Int {
-        try session.readAhead(tokenizer.encode(prompt), shouldStop: shouldStop)
+    public func readAhead(prompt: String, upcoming: String? = nil, shouldStop: () -> Bool) throws -> Int {
+        let tokens = tokenizer.encode(prompt)
+        useCacheSharingMost(with: tokens)
+        let computed = try session.readAhead(tokens, shouldStop: shouldStop)
+        if let upcoming, !shouldStop() {
+            let second = standby ?? InferenceSession(model: model)
+            standby = second
+            try second.readAhead(tokenizer.encode(upcoming), shouldStop: shouldStop)
+        }
+        return computed
+    }
+
+    /// Makes `session` whichever of the two caches keeps more of `prompt`.
+    private func useCacheSharingMost(with prompt: [Int]) {
+        guard let second = standby, second.reusableLength(for: prompt) > session.reusableLength(for: prompt) else { return }
+        standby = session
+        session = second
     }
 
     public func countTokens(_ text: String) -> Int { tokenizer.encode(text).count }
@@ -92,6 +119,7 @@ public final class TextEngine {
         let room = max(1, contextLength - max(0, request.maxTokens))
         if prompt.count > room { prompt = Array(prompt.suffix(room)) }
 
+        useCacheSharingMost(with: prompt)
         let reused = session.reusableLength(for: prompt)
         let clock = ContinuousClock()
         let promptStart = clock.now

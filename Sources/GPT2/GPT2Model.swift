@@ -87,12 +87,21 @@ public final class GPT2Model: Sendable {
         if access(directory.path, W_OK) == 0, stat(directory.path, &status) == 0, status.st_mode & S_IWUSR != 0 {
             return directory
         }
+        return userCacheFolder("weights").appendingPathComponent(folderName(forModelAt: directory))
+    }
+
+    /// `dungeon/<kind>` in the user's cache folder (`XDG_CACHE_HOME`, else `~/.cache`).
+    public static func userCacheFolder(_ kind: String) -> URL {
         let base = ProcessInfo.processInfo.environment["XDG_CACHE_HOME"].map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")
+        return base.appendingPathComponent("dungeon").appendingPathComponent(kind)
+    }
+
+    /// A name for the model at `directory` in a cache folder: its own name and a hash of its path.
+    public static func folderName(forModelAt directory: URL) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a of the absolute path: stable across runs
         for byte in directory.standardizedFileURL.path.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return base.appendingPathComponent("dungeon/weights")
-            .appendingPathComponent("\(directory.lastPathComponent)-\(String(hash, radix: 16))")
+        return "\(directory.lastPathComponent)-\(String(hash, radix: 16))"
     }
 
     public convenience init(config: GPT2Config, safetensors url: URL, precision: Precision = .f32, cacheURL: URL? = nil) throws {

@@ -5,11 +5,11 @@
 public final class InferenceSession {
     public let model: GPT2Model
     /// The tokens whose keys and values are in the cache, in order.
-    public private(set) var tokens: [Int] = []
+    public internal(set) var tokens: [Int] = []
 
-    private let config: GPT2Config
-    private var keyCache: [UnsafeMutableRawPointer]    // per layer (H, P, D) in cacheFormat
-    private var valueCache: [UnsafeMutableRawPointer]  // per layer (H, P, D) in cacheFormat
+    let config: GPT2Config
+    var keyCache: [UnsafeMutableRawPointer]    // per layer (H, P, D) in cacheFormat
+    var valueCache: [UnsafeMutableRawPointer]  // per layer (H, P, D) in cacheFormat
     /// The KV cache's numbers: F32 when the weights are F32 or F16 (so those match the
     /// reference implementations exactly), F16 with 8-bit and 4-bit weights, where it halves
     /// the cache's memory and what attention reads deep in a story, as llama.cpp's does.

@@ -34,6 +34,8 @@ final class EngineWorker: @unchecked Sendable {
             tokenCountNote = "Token counts are estimates, one per three bytes of text (more than GPT-2 counts for "
                 + "English): \(remote.server.program.rawValue) does not count tokens for the game."
         }
+        // The cache the last run kept, taken back before the first read (the queue is serial).
+        queue.async { [self] in self.engine.restoreSavedCache() }
     }
 
     /// Said in the context inspector when counts are not exact.
@@ -76,9 +78,10 @@ final class EngineWorker: @unchecked Sendable {
     }
 
     /// Reads `prompt` (the next prompt up to the player's action) into the model's cache
-    /// while the player reads and types, on the engine's own queue. It yields to the next
-    /// generation or read-ahead within one chunk (64 tokens), keeping what it finished.
-    func readAhead(_ prompt: String) {
+    /// while the player reads and types, on the engine's own queue, then `upcoming` (the
+    /// prompt's start once old turns drop out) into its second cache. It yields to the next
+    /// generation or read-ahead between layers, keeping the chunks (64 tokens) it finished.
+    func readAhead(_ prompt: String, upcoming: String?) {
         let mine = lock.withLock { () -> Int in
             ticket += 1
             return ticket
@@ -86,18 +89,22 @@ final class EngineWorker: @unchecked Sendable {
         queue.async { [self] in
             let superseded = { self.lock.withLock { self.ticket != mine } }
             guard !superseded() else { return }
-            _ = try? engine.readAhead(prompt: prompt, shouldStop: superseded)
+            _ = try? engine.readAhead(prompt: prompt, upcoming: upcoming, shouldStop: superseded)
         }
     }
 
-    /// Stops the reply being written and waits until the engine's thread is idle (it stops
-    /// between layers, within milliseconds), or `seconds` pass.
+    /// Stops the reply being written, keeps the engine's cache for the next run, and waits
+    /// until the engine's thread is idle (it stops between layers, within milliseconds; the
+    /// cache of a full gpt2-xl window is 300 MB to write), or `seconds` pass.
     /// Returns whether the thread is idle.
     @discardableResult
     func shutdown(waitingAtMost seconds: Double) -> Bool {
         stop()
         let idle = DispatchSemaphore(value: 0)
-        queue.async { idle.signal() }
+        queue.async { [self] in
+            try? engine.saveCache()
+            idle.signal()
+        }
         return idle.wait(timeout: .now() + seconds) == .success
     }
 }

@@ -6,13 +6,14 @@ import Storage
 import Story
 
 /// `dungeon bench --game`: the player's wait, measured over a scripted adventure (memory,
-/// four world-info entries triggered now and then, an author's note, a save reloaded half
-/// way): per turn, Enter → first token, the prompt tokens computed after Enter, and the
-/// reply's tokens per second; then p50 / p95 / max. Played twice with the same seeds, with
-/// and without reading ahead, where the player is assumed to read and type for as long
-/// as reading ahead takes (at most 5 s, as after loading a long adventure), then reading
-/// ahead with recall on. Each turn is saved to a save file as the game saves it (the action
-/// before its reply is asked for, inside the measured wait).
+/// four world-info entries triggered now and then, an author's note, the player quitting and
+/// coming back half way): per turn, Enter → first token, the prompt tokens computed after
+/// Enter, and the reply's tokens per second; then p50 / p95 / max. Played with the same
+/// seeds without and with reading ahead, where the player is assumed to read and type for
+/// as long as reading ahead takes (at most 5 s, as after loading a long adventure), then
+/// reading ahead with recall on. Reading ahead is what the game does: the next prompt, then
+/// the prompt the story will have once old turns drop out (a second cache). Each turn is saved to a save file as the game saves it
+/// (the action before its reply is asked for, inside the measured wait).
 struct GameBench {
     /// A new model as the game loads it: the local engine, or a connection to a backend.
     let makeModel: () throws -> any GameModel
@@ -79,18 +80,22 @@ struct GameBench {
     }
 
     private func play(readingAhead: Bool, recall: Bool, promptCache: Bool = true) throws -> [Turn] {
+        let saves = FileManager.default.temporaryDirectory.appendingPathComponent("dungeon-game-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: saves, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: saves) }
         func load() throws -> any GameModel {
             let model = try makeModel()
             (model as? RemoteGenerator)?.cachePrompt = promptCache
+            // The cache kept between runs goes beside the bench's save, not the player's.
+            if let engine = model as? TextEngine, let kept = engine.savedCache {
+                engine.savedCache = SavedCacheLocation(url: saves.appendingPathComponent("cache.kv"), identity: kept.identity)
+            }
             return model
         }
         var engine = try load()
         var adventure = Self.adventure()
         if let samplers, !samplers.isEmpty { adventure.settings = try samplers.apply(to: adventure.settings) }
         var teller = StoryTeller(adventure: adventure)
-        let saves = FileManager.default.temporaryDirectory.appendingPathComponent("dungeon-game-bench-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: saves, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: saves) }
         let database = try SaveDatabase(path: saves.appendingPathComponent("dungeon.sqlite").path)
         let id = try database.create(adventure)
         var saved = teller.adventure.revision
@@ -104,14 +109,17 @@ struct GameBench {
         let clock = ContinuousClock()
         for index in 0..<turns {
             if index == turns / 2 {
-                // The save is reloaded: a new engine, nothing cached (a backend keeps its own cache).
+                // The player quits and comes back: the game keeps the engine's cache on quitting
+                // and takes it back after loading (a backend keeps its own cache).
+                try engine.saveCache()
                 engine = try load()
+                engine.restoreSavedCache()
             }
             if readingAhead {
                 // The player reads the reply and types; the engine reads ahead meanwhile.
                 let start = clock.now
                 let next = try teller.nextPrompt(counter: engine, window: engine.contextLength, recall: recallIndex)
-                _ = try engine.readAhead(prompt: next.text) { clock.now - start > .seconds(5) }
+                _ = try engine.readAhead(prompt: next.text, upcoming: next.upcoming) { clock.now - start > .seconds(5) }
             }
             let input = Self.actions[index % Self.actions.count]
             let generator = TimedGenerator(engine: engine)

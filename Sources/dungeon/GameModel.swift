@@ -10,9 +10,15 @@ protocol GameModel: TextGenerator, AnyObject {
     var statusName: String { get }
     /// Counts tokens on the main thread while the model writes on its own.
     var counter: any TokenCounter { get }
-    /// Reads `prompt` ahead of need, so a generation that starts with it reads only the rest.
+    /// Reads `prompt` ahead of need, so a generation that starts with it reads only the rest;
+    /// then, where the model keeps a second cache, `upcoming` (`ContextPrompt.upcoming`).
     @discardableResult
-    func readAhead(prompt: String, shouldStop: () -> Bool) throws -> Int
+    func readAhead(prompt: String, upcoming: String?, shouldStop: () -> Bool) throws -> Int
+    /// Keeps the cache for the next run (the player quits) and takes back the last run's
+    /// (a model just loaded), where the model keeps one on this machine.
+    func saveCache() throws
+    @discardableResult
+    func restoreSavedCache() -> Int
     /// Asked while a prompt is read and each token written: true stops the generation.
     func setStopCheck(_ check: @escaping @Sendable () -> Bool)
     /// Told how far a long prompt has been read.
@@ -38,6 +44,13 @@ extension RemoteGenerator: GameModel {
     func setStopCheck(_ check: @escaping @Sendable () -> Bool) { stopCheck = check }
     func setPromptProgress(_ report: @escaping @Sendable (Int, Int) -> Void) {}
     var promptTokensComputed: Int? { askPromptTokensComputed() }
+    /// A server keeps its own cache.
+    func saveCache() {}
+    func restoreSavedCache() -> Int { 0 }
+    /// A server keeps one cache per client: `upcoming` is not sent.
+    func readAhead(prompt: String, upcoming: String?, shouldStop: () -> Bool) throws -> Int {
+        try readAhead(prompt: prompt, shouldStop: shouldStop)
+    }
 }
 
 /// Counts tokens with the model's tokenizer (for the context inspector, on the main thread).

@@ -92,7 +92,7 @@ final class GameSession {
     /// thread to leave the model, then gives up the adventure's lock. Called after the
     /// last save, before the process exits.
     func finish() {
-        worker?.shutdown(waitingAtMost: 1.5)
+        worker?.shutdown(waitingAtMost: 3)
         lock?.release()
         lock = nil
     }
@@ -278,7 +278,7 @@ final class GameSession {
             let prompt = try teller.nextPrompt(counter: counter, window: window, recall: recall(state))
             // The story just changed (a reply, a load, an undo, an edit): while the player reads
             // and types, read ahead everything the next prompt holds before the action.
-            if let worker, !state.isGenerating, !teller.awaitingReply, readingAhead { worker.readAhead(prompt.text) }
+            if let worker, !state.isGenerating, !teller.awaitingReply, readingAhead { worker.readAhead(prompt.text, upcoming: prompt.upcoming) }
             return .contextMeasured(prompt, error: nil)
         } catch {
             return .contextMeasured(nil, error: String(describing: error))

@@ -145,6 +145,92 @@ final class ProgressLog: @unchecked Sendable {
     }
 }
 
+extension ReadAheadTests {
+    /// When old turns drop out, the whole prompt after the memory changes. Read into the
+    /// second cache on the turns before (`ContextPrompt.upcoming`), that turn's read-ahead
+    /// computes only the story's last lines: and the story is the same, token for token.
+    @Test func theSecondCacheReadsThePromptOldTurnsDropOutOf() throws {
+        let folder = try ScratchFolder()
+        try RandomCheckpoint.write(to: folder.url, positions: 512)
+        struct Shift { var computed, prompt, guessed: Int }
+        func play(upcoming: Bool) throws -> (Adventure, shifts: [Shift]) {
+            let engine = try TextEngine(directory: folder.url)
+            var teller = StoryTeller(adventure: Adventure(
+                title: "Ahead", opening: "You stand before the gate of a ruined keep. Rain falls.",
+                memory: ["You are a wandering sellsword."], authorsNote: "Keep it grim."))
+            try teller.setSettings(GenerationSettings(replyLength: 24))
+            var random = SeededSeeds(state: 3)
+            var shifts: [Shift] = []
+            var previous: ContextPrompt?
+            for turn in 0..<32 {
+                let next = try teller.nextPrompt(counter: engine, window: engine.contextLength)
+                let computed = try engine.readAhead(prompt: next.text, upcoming: upcoming ? next.upcoming : nil) { false }
+                if let previous, next.turnsDropped > previous.turnsDropped {
+                    shifts.append(Shift(computed: computed, prompt: next.tokens, guessed: previous.upcoming.map(engine.tokenCount) ?? 0))
+                }
+                previous = next
+                try teller.act(["open the gate", "look around", "light a torch"][turn % 3], mode: .do)
+                do {
+                    _ = try teller.writeReply(with: engine, random: &random)
+                } catch StoryError.noReply {
+                    try teller.edit(turn: teller.adventure.turns.count, reply: "Nothing happens.")
+                }
+            }
+            return (teller.adventure, shifts)
+        }
+        let (second, shifts) = try play(upcoming: true)
+        let (plain, plainShifts) = try play(upcoming: false)
+        #expect(second == plain)
+        #expect(shifts.count >= 3 && shifts.count == plainShifts.count, "\(shifts.count) shifts")
+        // With the second cache a shift computes only what follows the text guessed a turn
+        // before; without it, everything after the memory.
+        for (index, (shift, plainShift)) in zip(shifts, plainShifts).enumerated() {
+            #expect(shift.guessed > 50 && shift.computed <= shift.prompt - shift.guessed + 1, "shift \(index): \(shift)")
+            #expect(plainShift.computed >= shift.computed + shift.guessed - 12, "shift \(index): \(plainShift) vs \(shift)")
+        }
+    }
+}
+
+extension ReadAheadTests {
+    /// The player quits and comes back: the cache saved on quitting is taken back by the new
+    /// run's engine, whose first turn computes only the action, and writes what the engine
+    /// that never stopped writes.
+    @Test func aStoryComesBackWithItsCache() throws {
+        let folder = try ScratchFolder()
+        try RandomCheckpoint.write(to: folder.url, positions: 512)
+        let location = SavedCacheLocation(url: folder.url.appendingPathComponent("saved/story.kv"), identity: 5)
+        func engine() throws -> TextEngine {
+            let engine = try TextEngine(directory: folder.url)
+            #expect(engine.savedCache?.url.path.contains("/dungeon/prompts/") == true)
+            engine.savedCache = location
+            return engine
+        }
+        var teller = StoryTeller(adventure: Adventure(title: "Back", opening: "You wake in a cold cell.",
+                                                      memory: ["You are a thief."], authorsNote: "Keep it grim."))
+        try teller.setSettings(GenerationSettings(replyLength: 24))
+        let first = try engine()
+        var random = SeededSeeds(state: 9)
+        for action in ["pick the lock", "listen at the door", "slip outside"] {
+            try teller.act(action, mode: .do)
+            _ = try teller.writeReply(with: first, random: &random)
+        }
+        _ = try first.readAhead(prompt: try teller.nextPrompt(counter: first, window: first.contextLength).text) { false }
+        try first.saveCache()
+
+        let second = try engine()
+        #expect(second.restoreSavedCache() > 50)
+        var stayed = teller, cameBack = teller
+        var (stayedRandom, backRandom) = (random, random)
+        try stayed.act("run", mode: .do)
+        _ = try stayed.writeReply(with: first, random: &stayedRandom)
+        try cameBack.act("run", mode: .do)
+        let counting = CountingGenerator(engine: second)
+        _ = try cameBack.writeReply(with: counting, random: &backRandom)
+        #expect(cameBack.adventure == stayed.adventure)
+        #expect((counting.firstComputed ?? 99) <= 6, "computed \(counting.firstComputed ?? -1) after Enter")
+    }
+}
+
 /// Passes generations to the engine and notes how many prompt tokens the first one of a
 /// reply computed (the player's wait).
 final class CountingGenerator: TextGenerator {
