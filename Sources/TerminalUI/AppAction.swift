@@ -62,6 +62,9 @@ public enum Effect: Equatable, Sendable {
     case generate(keepPartial: Bool)
     case stopGeneration
     case measureContext
+    /// Read ahead the prompt the action typed so far makes (its finished words, in `mode`),
+    /// while the player types the rest.
+    case readTypedAction(String, mode: ActionMode)
     /// The player left the open adventure (back to the menu): release it for other windows.
     case closeAdventure
     case deleteAdventure(Int64)

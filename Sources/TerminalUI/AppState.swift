@@ -176,6 +176,8 @@ public struct AppState: Equatable, Sendable {
     public var editor = LineEditor()
     public var purpose: InputPurpose = .action
     public var mode: ActionMode = .do
+    /// The action's finished words the runtime was last asked to read ahead (`.readTypedAction`).
+    var typedAhead = ""
     public var generation: Generation?
     /// Story lines scrolled up from the newest.
     public var scroll = 0

@@ -33,11 +33,37 @@ func handlePlayKey(_ state: inout AppState, _ key: Key) -> [Effect] {
             return []
         }
         let line = state.editor.submit()
+        state.typedAhead = ""
         return submit(&state, line)
     default:
         _ = state.editor.handle(key)
-        return []
+        return readTypedWords(&state)
     }
+}
+
+/// When the action line's finished words (up to its last space) change, asks the runtime to
+/// read the prompt they make, so that Enter costs the model the last word rather than the
+/// whole action and the world info it triggers. Not for a command, nor while a reply is written.
+func readTypedWords(_ state: inout AppState) -> [Effect] {
+    guard state.purpose == .action, !state.isGenerating, state.teller != nil, state.modelName != nil else { return [] }
+    let line = String(state.editor.text)
+    let finished = line.lastIndex(of: " ").map { String(line[..<$0]).trimmingCharacters(in: .whitespaces) } ?? ""
+    guard finished != state.typedAhead else { return [] }
+    state.typedAhead = finished
+    let (text, mode) = typedAction(finished, mode: state.mode)
+    guard !finished.hasPrefix("/"), mode != .continue, ActionFormatter.hasWords(text) else { return [] }
+    return [.readTypedAction(text, mode: mode)]
+}
+
+/// A trimmed line's action and mode: in Do, a leading quotation mark makes the line speech
+/// and a leading "!" narration (as in Clover Edition), plain mode's way to Say and Story and
+/// a shortcut on screen; an empty line lets the story continue.
+func typedAction(_ trimmed: String, mode: ActionMode) -> (text: String, mode: ActionMode) {
+    guard !trimmed.isEmpty else { return (trimmed, .continue) }
+    guard mode == .do, let first = trimmed.first else { return (trimmed, mode) }
+    if first == "\"" || first == "“" { return (trimmed, .say) }
+    if first == "!" { return (String(trimmed.dropFirst()).trimmingCharacters(in: .whitespaces), .story) }
+    return (trimmed, mode)
 }
 
 /// A submitted line: a slash command, or an action in the current mode.
@@ -54,18 +80,7 @@ func submit(_ state: inout AppState, _ line: String) -> [Effect] {
         state.notice = Notice(text: state.modelProblem ?? "no model is loaded", isError: true)
         return []
     }
-    // In Do, a leading quotation mark makes the line speech and a leading "!" narration
-    // (as in Clover Edition): plain mode's way to Say and Story, and a shortcut on screen.
-    var text = trimmed
-    var mode = trimmed.isEmpty ? ActionMode.continue : state.mode
-    if mode == .do, let first = text.first {
-        if first == "\"" || first == "“" {
-            mode = .say
-        } else if first == "!" {
-            mode = .story
-            text = String(text.dropFirst()).trimmingCharacters(in: .whitespaces)
-        }
-    }
+    let (text, mode) = typedAction(trimmed, mode: state.mode)
     // A prefix, quotation marks or punctuation alone: say so, and leave the line to finish.
     if mode != .continue && !ActionFormatter.hasWords(text) {
         state.editor.set(trimmed)

@@ -11,8 +11,9 @@ import Story
 /// Enter, and the reply's tokens per second; then p50 / p95 / max. Played with the same
 /// seeds without and with reading ahead, where the player is assumed to read and type for
 /// as long as reading ahead takes (at most 5 s, as after loading a long adventure), then
-/// reading ahead with recall on. Reading ahead is what the game does: the next prompt, then
-/// the prompt the story will have once old turns drop out (a second cache). Each turn is saved to a save file as the game saves it
+/// reading ahead with recall on. Reading ahead is what the game does: the next prompt, the
+/// action's finished words as they are typed, and the prompt the story will have once old
+/// turns drop out (a second cache). Each turn is saved to a save file as the game saves it
 /// (the action before its reply is asked for, inside the measured wait).
 struct GameBench {
     /// A new model as the game loads it: the local engine, or a connection to a backend.
@@ -115,13 +116,12 @@ struct GameBench {
                 engine = try load()
                 engine.restoreSavedCache()
             }
+            let input = Self.actions[index % Self.actions.count]
             if readingAhead {
                 // The player reads the reply and types; the engine reads ahead meanwhile.
                 let start = clock.now
-                let next = try teller.nextPrompt(counter: engine, window: engine.contextLength, recall: recallIndex)
-                _ = try engine.readAhead(prompt: next.text, upcoming: next.upcoming) { clock.now - start > .seconds(5) }
+                try readAhead(engine: engine, teller: teller, typing: input, recall: recallIndex) { clock.now - start > .seconds(5) }
             }
-            let input = Self.actions[index % Self.actions.count]
             let generator = TimedGenerator(engine: engine)
             generator.enter = clock.now
             try teller.act(input, mode: input.hasPrefix("\"") ? .say : .do)
@@ -136,6 +136,28 @@ struct GameBench {
                                 computed: generator.computed, tokensPerSecond: generator.tokensPerSecond ?? 0))
         }
         return results
+    }
+}
+
+extension GameBench {
+    /// What the game reads while the player reads the reply and types `input`: the next
+    /// prompt, then the prompt each finished word of the action makes (the game reads one as
+    /// each space is typed), then, with the time left, the upcoming text into the second cache.
+    /// In the game a word typed mid-way through a chunk of the second cache's reading drops
+    /// that chunk; here the words come first, which that costs nothing.
+    func readAhead(engine: any GameModel, teller: StoryTeller, typing input: String, recall: (any StoryIndex)?,
+                   shouldStop: () -> Bool) throws {
+        var prompt = try teller.nextPrompt(counter: engine, window: engine.contextLength, recall: recall)
+        _ = try engine.readAhead(prompt: prompt.text, upcoming: nil, shouldStop: shouldStop)
+        let words = input.split(separator: " ")
+        for count in stride(from: 1, to: words.count, by: 1) where !shouldStop() {
+            let typed = words.prefix(count).joined(separator: " ")
+            guard let typedPrompt = try? teller.prompt(forAction: typed, mode: input.hasPrefix("\"") ? .say : .do, counter: engine,
+                                                       window: engine.contextLength, recall: recall) else { break }
+            prompt = typedPrompt
+            _ = try engine.readAhead(prompt: prompt.text, upcoming: nil, shouldStop: shouldStop)
+        }
+        _ = try engine.readAhead(prompt: prompt.text, upcoming: prompt.upcoming, shouldStop: shouldStop)
     }
 }
 

@@ -152,6 +152,9 @@ final class GameSession {
                 return []
             case .measureContext:
                 return [measureContext(state)]
+            case .readTypedAction(let text, let mode):
+                readTypedAction(text, mode: mode, state: state)
+                return []
             case .closeAdventure:
                 lock?.release()
                 lock = nil
@@ -283,6 +286,15 @@ final class GameSession {
         } catch {
             return .contextMeasured(nil, error: String(describing: error))
         }
+    }
+
+    /// The player finished a word of the action: read ahead the prompt it makes, and then
+    /// the upcoming text, while the rest is typed (a newer word or Enter makes it yield).
+    private func readTypedAction(_ text: String, mode: ActionMode, state: AppState) {
+        guard let worker, readingAhead, !state.isGenerating, let teller = state.teller, !teller.awaitingReply,
+              let prompt = try? teller.prompt(forAction: text, mode: mode, counter: worker.counter,
+                                              window: worker.contextLength, recall: recall(state)) else { return }
+        worker.readAhead(prompt.text, upcoming: prompt.upcoming)
     }
 
     /// Where recall searches the open adventure: the save file's full-text index (nil, and

@@ -14,6 +14,32 @@ import Testing
         #expect(state.editor.isEmpty)
     }
 
+    /// Each finished word of the action asks the runtime to read the prompt it makes, once;
+    /// speech and narration prefixes give their modes; commands, a line being backspaced
+    /// within a word, and a reply being written ask nothing.
+    @Test func finishedWordsOfTheActionAreReadAheadAsTheyAreTyped() {
+        var state = playingState()
+        #expect(type("open", into: &state) == [])
+        #expect(type(" the", into: &state) == [.readTypedAction("open", mode: .do)])
+        #expect(type(" iron ", into: &state) == [.readTypedAction("open the", mode: .do), .readTypedAction("open the iron", mode: .do)])
+        #expect(type("ga", into: &state) == [])
+        #expect(reduce(&state, .key(.backspace)) == [])
+        #expect(type("te", into: &state) == [])
+        #expect(pressEnter(&state) == [.save, .generate(keepPartial: false)])
+        _ = reduce(&state, .key(.escape))  // stop the reply
+        #expect(type("wait here", into: &state) == [])  // a reply is being written
+
+        var speech = playingState()
+        #expect(type("\"Who goes there?\"", into: &speech) == [.readTypedAction("\"Who", mode: .say), .readTypedAction("\"Who goes", mode: .say)])
+        var story = playingState()
+        #expect(type("!The bell rings", into: &story) == [.readTypedAction("The", mode: .story), .readTypedAction("The bell", mode: .story)])
+        var command = playingState()
+        #expect(type("/remember the ", into: &command) == [])
+        var said = playingState()
+        _ = reduce(&said, .key(.tab))
+        #expect(type("hello there", into: &said) == [.readTypedAction("hello", mode: .say)])
+    }
+
     @Test func streamingThenFinishing() {
         var state = playingState()
         type("wait", into: &state)
