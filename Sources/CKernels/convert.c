@@ -17,8 +17,7 @@ static void store_row(const ck_matrix *d, int64_t row, const float *values) {
     for (int64_t s = 0; s < ck_slice_count(d); s++) {
         int64_t first;
         const ck_matrix slice = ck_slice(d, s, &first);
-        ck_quantize_row(slice.format, values + first, (uint8_t *)slice.data + row * ck_row_bytes(slice.format, slice.inputs),
-                        slice.inputs);
+        ck_quantize_row(slice.format, values + first, (uint8_t *)ck_nk_row(&slice, row), slice.inputs);
     }
 }
 

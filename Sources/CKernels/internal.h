@@ -57,6 +57,11 @@ void ck_split(int64_t count, int index, int parts, int64_t align, int64_t *begin
 int64_t ck_slice_count(const ck_matrix *w);
 ck_matrix ck_slice(const ck_matrix *w, int64_t slice, int64_t *first);
 
+/// Row `row` of an (N, K) matrix (a slice of a sliced one included): its K inputs' bytes.
+static inline const uint8_t *ck_nk_row(const ck_matrix *w, int64_t row) {
+    return (const uint8_t *)w->data + (size_t)row * ck_row_bytes(w->format, w->inputs);
+}
+
 float ck_half_to_float(uint16_t bits);
 uint16_t ck_float_to_half(float value);
 static inline float ck_bf16_to_float(uint16_t bits) {

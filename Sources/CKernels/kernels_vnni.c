@@ -68,7 +68,7 @@ void ck_vnni_gemm_weights(const ck_matrix *w, int64_t first, int64_t rows, int8_
                          int32_t *corrections) {
     const int64_t blocks = w->inputs / CK_BLOCK;
     const size_t blockBytes = ck_row_bytes(w->format, CK_BLOCK);
-    const uint8_t *block = (const uint8_t *)w->data + first * ck_row_bytes(w->format, w->inputs);
+    const uint8_t *block = ck_nk_row(w, first);
     const __m128i mask = _mm_set1_epi8(15);
     const __m256i eight = _mm256_set1_epi8(w->format == CK_Q4_0 ? 8 : 0);
     for (int64_t i = 0; i < rows * blocks; i++, block += blockBytes) {

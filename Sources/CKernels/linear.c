@@ -133,12 +133,8 @@ static void dequantize_kn_tile(const ck_kernels *kernels, const ck_matrix *w, in
 /// Rows [n0, n0 + nt) and inputs [k0, k0 + kt) of an (N, K) matrix as floats, (nt, kt).
 static void dequantize_nk_tile(const ck_kernels *kernels, const ck_matrix *w, int64_t n0, int64_t nt,
                                int64_t k0, int64_t kt, float *tile) {
-    size_t rowBytes = ck_row_bytes(w->format, w->inputs);
     size_t offset = ck_row_bytes(w->format, k0);
-    for (int64_t j = 0; j < nt; j++) {
-        const uint8_t *row = (const uint8_t *)w->data + (n0 + j) * rowBytes + offset;
-        kernels->dequantize(w->format, row, tile + j * kt, kt);
-    }
+    for (int64_t j = 0; j < nt; j++) kernels->dequantize(w->format, ck_nk_row(w, n0 + j) + offset, tile + j * kt, kt);
 }
 
 static void gemm_job(void *context, int index, int count) {
@@ -338,8 +334,7 @@ void ck_matrix_row(const ck_matrix *w, int64_t row, float *out) {
         for (int64_t s = 0; s < ck_slice_count(w); s++) {
             int64_t first;
             const ck_matrix slice = ck_slice(w, s, &first);
-            size_t rowBytes = ck_row_bytes(slice.format, slice.inputs);
-            ck_active()->dequantize(slice.format, (const uint8_t *)slice.data + row * rowBytes, out + first, slice.inputs);
+            ck_active()->dequantize(slice.format, ck_nk_row(&slice, row), out + first, slice.inputs);
         }
         return;
     }

@@ -28,15 +28,19 @@ struct PerplexityCommand: ParsableCommand {
             let folder = URL(fileURLWithPath: (model as NSString).expandingTildeInPath)
             let prose = try String(contentsOfFile: (text as NSString).expandingTildeInPath, encoding: .utf8)
             let tokens = try BPETokenizer(directory: folder).encode(prose)
-            func score(_ precision: Precision) throws -> TextScore {
-                let session = try InferenceSession(model: GPT2Model(directory: folder, precision: precision))
-                guard let window else { return try session.score(tokens) }
-                guard window <= session.model.config.contextLength else {
-                    throw ValidationError("--window \(window) is longer than the model's context (\(session.model.config.contextLength) tokens)")
+            if let window {
+                // Checked from the model's config, before any weights are loaded.
+                let context = try GPT2Model.describe(folder).config.contextLength
+                guard window <= context else {
+                    throw ValidationError("--window \(window) is longer than the model's context (\(context) tokens)")
                 }
                 guard tokens.count >= window else {
                     throw ValidationError("the text is \(tokens.count) tokens, shorter than one window of \(window)")
                 }
+            }
+            func score(_ precision: Precision) throws -> TextScore {
+                let session = try InferenceSession(model: GPT2Model(directory: folder, precision: precision))
+                guard let window else { return try session.score(tokens) }
                 return try session.score(tokens, windowsOf: window)
             }
             let full = try score(.f32)
