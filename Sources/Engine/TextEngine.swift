@@ -74,17 +74,19 @@ public final class TextEngine {
     /// with it computes only what follows. Then, with the time left, reads `upcoming` (the text
     /// the prompt will start with once old turns drop out, `ContextPrompt.upcoming`) into a
     /// second cache, so the turn that drops them finds most of its prompt read. Stops between
-    /// layers when `shouldStop` says so, keeping the chunks it finished.
+    /// chunks when `shouldStop` says so, and between layers when `stopMidChunk` does (default:
+    /// `shouldStop`), keeping the chunks it finished.
     /// Returns how many of `prompt`'s tokens it computed.
     @discardableResult
-    public func readAhead(prompt: String, upcoming: String? = nil, shouldStop: () -> Bool) throws -> Int {
+    public func readAhead(prompt: String, upcoming: String? = nil, shouldStop: () -> Bool,
+                          stopMidChunk: (() -> Bool)? = nil) throws -> Int {
         let tokens = tokenizer.encode(prompt)
         useCacheSharingMost(with: tokens)
-        let computed = try session.readAhead(tokens, shouldStop: shouldStop)
+        let computed = try session.readAhead(tokens, shouldStop: shouldStop, stopMidChunk: stopMidChunk)
         if let upcoming, !shouldStop() {
             let second = standby ?? InferenceSession(model: model)
             standby = second
-            try second.readAhead(tokenizer.encode(upcoming), shouldStop: shouldStop)
+            try second.readAhead(tokenizer.encode(upcoming), shouldStop: shouldStop, stopMidChunk: stopMidChunk)
         }
         return computed
     }

@@ -60,9 +60,12 @@ public final class InferenceSession {
     /// the longest cached common prefix. Works in chunks of `chunkRows` (at most the
     /// session's) and stops between chunks as soon as `shouldStop` says so, keeping what it
     /// read: a later `prefill` of a prompt that starts with it computes only the rest.
+    /// `stopMidChunk` (default: `shouldStop`) is asked between layers: what cannot wait for
+    /// the chunk to end (a reply asked for), the chunk then dropped.
     /// Returns how many tokens it computed.
     @discardableResult
-    public func readAhead(_ prompt: [Int], chunkRows: Int = 64, shouldStop: () -> Bool) throws -> Int {
+    public func readAhead(_ prompt: [Int], chunkRows: Int = 64, shouldStop: () -> Bool,
+                          stopMidChunk: (() -> Bool)? = nil) throws -> Int {
         let prompt = Array(prompt.prefix(config.contextLength))
         if let bad = prompt.first(where: { $0 < 0 || $0 >= config.vocabularySize }) {
             throw InferenceError.invalidToken(bad, vocabularySize: config.vocabularySize)
@@ -71,17 +74,18 @@ public final class InferenceSession {
         while common < min(tokens.count, prompt.count) && tokens[common] == prompt[common] { common += 1 }
         rewind(to: common)
         let step = max(1, min(chunkRows, self.chunkRows))
-        // Asked between layers too, so a newer request never waits out a whole chunk.
         withoutActuallyEscaping(shouldStop) { shouldStop in
-            let outer = stopCheck
-            stopCheck = shouldStop
-            defer { stopCheck = outer }
-            while tokens.count < prompt.count && !shouldStop() {
-                let end = min(tokens.count + step, prompt.count)
-                do {
-                    _ = try forward(Array(prompt[tokens.count..<end]), logitRows: 0)
-                } catch {
-                    break  // stopped between layers: the chunk is not kept
+            withoutActuallyEscaping(stopMidChunk ?? shouldStop) { stopMidChunk in
+                let outer = stopCheck
+                stopCheck = stopMidChunk
+                defer { stopCheck = outer }
+                while tokens.count < prompt.count && !shouldStop() {
+                    let end = min(tokens.count + step, prompt.count)
+                    do {
+                        _ = try forward(Array(prompt[tokens.count..<end]), logitRows: 0)
+                    } catch {
+                        break  // stopped between layers: the chunk is not kept
+                    }
                 }
             }
         }

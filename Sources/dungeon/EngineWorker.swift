@@ -18,8 +18,13 @@ final class EngineWorker: @unchecked Sendable {
     private let lock = NSLock()
     private var stopRequested = false
     /// Bumped by every request; a read-ahead runs only while its ticket is the latest, so a
-    /// generation (or a newer read-ahead) makes it yield at its next chunk.
+    /// newer read-ahead makes it yield at the end of its chunk.
     private var ticket = 0
+    /// Requests a read-ahead yields to between layers, dropping its chunk: a reply asked for
+    /// and not yet started, or a stop. (A word typed mid-chunk waits for the chunk instead:
+    /// at one word a second, dropping chunks would starve the second cache.)
+    private var replyWaiting = false
+    private var stops = 0
     let counter: any TokenCounter
     let contextLength: Int
     let modelName: String
@@ -49,9 +54,11 @@ final class EngineWorker: @unchecked Sendable {
     ) {
         lock.withLock {
             stopRequested = false
+            replyWaiting = true
             ticket += 1
         }
         queue.async { [self] in
+            lock.withLock { replyWaiting = false }
             var teller = teller
             var random = SplitMix64(seed: seed)
             engine.setPromptProgress { done, total in post(.promptProgress(done: done, total: total)) }
@@ -73,23 +80,26 @@ final class EngineWorker: @unchecked Sendable {
     func stop() {
         lock.withLock {
             stopRequested = true
+            stops += 1
             ticket += 1
         }
     }
 
     /// Reads `prompt` (the next prompt up to the player's action) into the model's cache
     /// while the player reads and types, on the engine's own queue, then `upcoming` (the
-    /// prompt's start once old turns drop out) into its second cache. It yields to the next
-    /// generation or read-ahead between layers, keeping the chunks (64 tokens) it finished.
+    /// prompt's start once old turns drop out) into its second cache. It yields to a reply or
+    /// a stop between layers, and to a newer read-ahead between chunks (64 tokens), keeping
+    /// the chunks it finished.
     func readAhead(_ prompt: String, upcoming: String?) {
-        let mine = lock.withLock { () -> Int in
+        let (mine, stopsBefore) = lock.withLock { () -> (Int, Int) in
             ticket += 1
-            return ticket
+            return (ticket, stops)
         }
         queue.async { [self] in
             let superseded = { self.lock.withLock { self.ticket != mine } }
             guard !superseded() else { return }
-            _ = try? engine.readAhead(prompt: prompt, upcoming: upcoming, shouldStop: superseded)
+            let urgent = { self.lock.withLock { self.replyWaiting || self.stops != stopsBefore } }
+            _ = try? engine.readAhead(prompt: prompt, upcoming: upcoming, shouldStop: superseded, stopMidChunk: urgent)
         }
     }
 

@@ -148,16 +148,16 @@ extension GameBench {
     func readAhead(engine: any GameModel, teller: StoryTeller, typing input: String, recall: (any StoryIndex)?,
                    shouldStop: () -> Bool) throws {
         var prompt = try teller.nextPrompt(counter: engine, window: engine.contextLength, recall: recall)
-        _ = try engine.readAhead(prompt: prompt.text, upcoming: nil, shouldStop: shouldStop)
+        _ = try engine.readAhead(prompt: prompt.text, upcoming: nil, shouldStop: shouldStop, stopMidChunk: nil)
         let words = input.split(separator: " ")
         for count in stride(from: 1, to: words.count, by: 1) where !shouldStop() {
             let typed = words.prefix(count).joined(separator: " ")
             guard let typedPrompt = try? teller.prompt(forAction: typed, mode: input.hasPrefix("\"") ? .say : .do, counter: engine,
                                                        window: engine.contextLength, recall: recall) else { break }
             prompt = typedPrompt
-            _ = try engine.readAhead(prompt: prompt.text, upcoming: nil, shouldStop: shouldStop)
+            _ = try engine.readAhead(prompt: prompt.text, upcoming: nil, shouldStop: shouldStop, stopMidChunk: nil)
         }
-        _ = try engine.readAhead(prompt: prompt.text, upcoming: prompt.upcoming, shouldStop: shouldStop)
+        _ = try engine.readAhead(prompt: prompt.text, upcoming: prompt.upcoming, shouldStop: shouldStop, stopMidChunk: nil)
     }
 }
 

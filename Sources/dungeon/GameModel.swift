@@ -12,8 +12,9 @@ protocol GameModel: TextGenerator, AnyObject {
     var counter: any TokenCounter { get }
     /// Reads `prompt` ahead of need, so a generation that starts with it reads only the rest;
     /// then, where the model keeps a second cache, `upcoming` (`ContextPrompt.upcoming`).
+    /// Stops between chunks when `shouldStop` says so, at once when `stopMidChunk` does.
     @discardableResult
-    func readAhead(prompt: String, upcoming: String?, shouldStop: () -> Bool) throws -> Int
+    func readAhead(prompt: String, upcoming: String?, shouldStop: () -> Bool, stopMidChunk: (() -> Bool)?) throws -> Int
     /// Keeps the cache for the next run (the player quits) and takes back the last run's
     /// (a model just loaded), where the model keeps one on this machine.
     func saveCache() throws
@@ -47,9 +48,10 @@ extension RemoteGenerator: GameModel {
     /// A server keeps its own cache.
     func saveCache() {}
     func restoreSavedCache() -> Int { 0 }
-    /// A server keeps one cache per client: `upcoming` is not sent.
-    func readAhead(prompt: String, upcoming: String?, shouldStop: () -> Bool) throws -> Int {
-        try readAhead(prompt: prompt, shouldStop: shouldStop)
+    /// A server keeps one cache per client: `upcoming` is not sent. A request is one chunk:
+    /// it is closed for either reason.
+    func readAhead(prompt: String, upcoming: String?, shouldStop: () -> Bool, stopMidChunk: (() -> Bool)?) throws -> Int {
+        try readAhead(prompt: prompt) { shouldStop() || stopMidChunk?() == true }
     }
 }
 

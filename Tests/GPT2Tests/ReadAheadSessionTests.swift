@@ -31,4 +31,22 @@ import Testing
         let fresh = try InferenceSession(model: model).prefill(prompt)
         #expect(maxDifference(logits, fresh) < 1e-4)
     }
+
+    /// What waits for the chunk (a newer read-ahead: `shouldStop`) lets the chunk under way
+    /// finish and be kept; what cannot wait (a reply: `stopMidChunk`) drops it at once.
+    @Test func aStopBetweenChunksLetsTheChunkFinishAndAStopMidChunkDropsIt() throws {
+        let model = try GPT2Model(directory: fixtureFolder("tiny-f32"))
+        let prompt = (0..<40).map { ($0 * 7) % 300 }
+        let layersPerChunk = model.config.layerCount
+        for urgent in [false, true] {
+            let session = InferenceSession(model: model)
+            var layersRun = 0
+            let asked = { layersRun > 2 * layersPerChunk + 1 }  // true from the middle of the third chunk
+            let computed = try session.readAhead(prompt, chunkRows: 8, shouldStop: asked, stopMidChunk: {
+                layersRun += 1
+                return urgent && asked()
+            })
+            #expect(computed == (urgent ? 16 : 24) && session.tokens == Array(prompt.prefix(computed)), "urgent: \(urgent)")
+        }
+    }
 }
