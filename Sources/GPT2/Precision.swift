@@ -40,8 +40,9 @@ extension GPT2Config {
     public var blockFormatsFit: Bool { hiddenSize % 32 == 0 && feedForwardSize % 32 == 0 }
 
     /// Memory to play at `precision`: the matrices, the token embedding (8-bit for the block
-    /// formats), the small F32 tensors and a KV cache for the whole window (F16 with the
-    /// block formats, see `InferenceSession.cacheFormat`).
+    /// formats), the small F32 tensors and two KV caches for the whole window (F16 with the
+    /// block formats, see `InferenceSession.cacheFormat`): the game's, and the second one it
+    /// reads the upcoming prompt into.
     public func estimatedMemoryBytes(precision: Precision) -> Int {
         let c = hiddenSize, f = feedForwardSize
         let matrices = Double(layerCount * (c * 3 * c + c * c + 2 * c * f)) * precision.bytesPerWeight
@@ -49,6 +50,6 @@ extension GPT2Config {
         let embedding = Double(vocabularySize * c) * embeddingBytes
         let small = (contextLength * c + layerCount * (10 * c + f)) * 4
         let cache = 2 * layerCount * contextLength * hiddenSize * (precision == .q8 || precision == .q4 ? 2 : 4)
-        return Int(matrices + embedding) + small + cache
+        return Int(matrices + embedding) + small + 2 * cache
     }
 }
