@@ -78,7 +78,7 @@ extension InferenceSession {
         let restored = (0..<count).map { Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: fixed + 4 * $0, as: UInt32.self))) }
         guard restored.allSatisfy({ $0 < config.vocabularySize }) else { throw refuse("not a saved cache of these weights") }
         var offset = headerBytes
-        try forEachSavedBlock(count: count) { block in
+        forEachSavedBlock(count: count) { block in
             UnsafeMutableRawPointer(mutating: block.baseAddress!).copyMemory(from: bytes.baseAddress! + offset, byteCount: block.count)
             offset += block.count
         }
