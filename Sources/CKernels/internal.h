@@ -83,20 +83,21 @@ typedef void (*ck_matvec_fn)(const ck_matrix *w, const float *x, const ck_block_
 enum { CK_GEMM_TOKENS = 8 };
 
 /// out[j * 8 + c] = the product of weight row j (of `rows`) and token c (of 8) over
-/// `blocks` blocks. The weights are int8, 32 per block, row after row, with a float scale
-/// and an int32 correction per block: -128 times the sum of the block's weights. The
-/// tokens' activations are quantized as for a decode step, 128 added to make them
-/// unsigned, and interleaved four bytes at a time: block b holds, for each group m of
-/// four inputs, token 0's four bytes, token 1's, ... token 7's (256 bytes), so that one
-/// multiply-add of four bytes serves eight tokens; `activationScales` holds the eight
-/// tokens' scales per block.
+/// `blocks` blocks. The weights are unsigned bytes, 32 per block, row after row, with a
+/// float scale per block: each weight plus an offset (ck_gemm_weights_fn). The tokens'
+/// activations are quantized as for a decode step (signed) and interleaved four bytes at a
+/// time: block b holds, for each group m of four inputs, token 0's four bytes, token 1's,
+/// ... token 7's (256 bytes), so that one multiply-add of four bytes serves eight tokens;
+/// `corrections` holds per block the eight tokens' -offset * (sum of the token's block),
+/// which takes the weights' offset back out, and `activationScales` their scales.
 /// Converts rows [first, first + rows) of a block-format (N, K) matrix to what
-/// ck_gemm_tile_fn reads: int8 weights (Q4_0's nibbles less 8; Q4_1's as stored, its
-/// minimums left to the caller), a float scale and the correction per block.
-typedef void (*ck_gemm_weights_fn)(const ck_matrix *w, int64_t first, int64_t rows, int8_t *weights,
-                                   float *scales, int32_t *corrections);
-typedef void (*ck_gemm_tile_fn)(const int8_t *weights, const float *scales, const int32_t *corrections,
-                                int64_t rows, int64_t blocks, const uint8_t *activations,
+/// ck_gemm_tile_fn reads: Q8_0's weights plus 128, Q4_0's and Q4_1's nibbles as stored
+/// (Q4_0's weights plus 8; Q4_1's minimums left to the caller), and a float scale per block.
+/// Offsetting the weights, not the activations, leaves nothing to add up per weight block:
+/// the offset's correction is one sum per token and block, made with the activations.
+typedef void (*ck_gemm_weights_fn)(const ck_matrix *w, int64_t first, int64_t rows, uint8_t *weights, float *scales);
+typedef void (*ck_gemm_tile_fn)(const uint8_t *weights, const float *scales, int64_t rows, int64_t blocks,
+                                const int8_t *activations, const int32_t *corrections,
                                 const float *activationScales, float *out);
 
 typedef struct {
@@ -133,10 +134,9 @@ void ck_avx512_matvec_nk_f16(const ck_matrix *w, const float *x, const ck_block_
 void ck_avx512_matvec_nk_bf16(const ck_matrix *w, const float *x, const ck_block_q8_x *xq, float *out, int64_t begin, int64_t end);
 /// Q4_1 (N, K) products with AVX-512 VNNI (kernels_avx512.c).
 void ck_avx512_matvec_q4_1(const ck_matrix *w, const float *x, const ck_block_q8_x *xq, float *out, int64_t begin, int64_t end);
-void ck_vnni_gemm_weights(const ck_matrix *w, int64_t first, int64_t rows, int8_t *weights, float *scales,
-                          int32_t *corrections);
-void ck_vnni_gemm_tile(const int8_t *weights, const float *scales, const int32_t *corrections, int64_t rows,
-                       int64_t blocks, const uint8_t *activations, const float *activationScales, float *out);
+void ck_vnni_gemm_weights(const ck_matrix *w, int64_t first, int64_t rows, uint8_t *weights, float *scales);
+void ck_vnni_gemm_tile(const uint8_t *weights, const float *scales, int64_t rows, int64_t blocks, const int8_t *activations,
+                       const int32_t *corrections, const float *activationScales, float *out);
 #endif
 const ck_kernels *ck_active(void);
 

@@ -37,9 +37,11 @@ typedef struct {
     const float *input;
     const ck_block_q8_x *quantized;
     /// Integer products: the prompt's activations as ck_gemm_tile_fn reads them, for
-    /// groups of eight tokens (the last padded with zeros), and their blocks' scales.
-    const uint8_t *interleaved;
+    /// groups of eight tokens (the last padded with zeros), their blocks' scales and the
+    /// corrections for the weights' offset.
+    const int8_t *interleaved;
     const float *interleavedScales;
+    const int32_t *interleavedCorrections;
     /// Integer products with Q4_1 weights: each token's blocks' d * sum(q), (T, K / 32),
     /// what the blocks' minimums multiply.
     const float *blockSums;
@@ -186,6 +188,10 @@ static void gemm_job(void *context, int index, int count) {
     add_bias(out, job->bias, t, n, begin, end);
 }
 
+/// What ck_gemm_weights_fn adds to a format's weights to make them unsigned: Q8_0's
+/// int8 plus 128, Q4_0's nibbles (its weights plus 8), Q4_1's nibbles (as stored).
+static int gemm_weight_offset(int format) { return format == CK_Q8_0 ? 128 : format == CK_Q4_0 ? 8 : 0; }
+
 /// Quantizes a prompt's rows exactly as a decode step does and lays them out for
 /// ck_gemm_tile_fn (and the Q4_1 minimums' sums), each worker taking whole groups of
 /// eight tokens.
@@ -194,23 +200,31 @@ static void interleave_job(void *context, int index, int count) {
     const int64_t k = job->w->inputs, blocks = k / CK_BLOCK, t = job->rows;
     const int64_t groups = (t + CK_GEMM_TOKENS - 1) / CK_GEMM_TOKENS;
     const size_t groupBytes = (size_t)blocks * CK_GEMM_TOKENS * CK_BLOCK;
-    uint8_t *interleaved = (uint8_t *)job->interleaved;
+    const int32_t offset = gemm_weight_offset(job->w->format);
+    int8_t *interleaved = (int8_t *)job->interleaved;
     float *scales = (float *)job->interleavedScales, *sums = (float *)job->blockSums;
+    int32_t *corrections = (int32_t *)job->interleavedCorrections;
     ck_block_q8_x *row = ck_thread_buffer(CK_BUFFER_TILE, sizeof(ck_block_q8_x) * (size_t)blocks);
     int64_t begin, end;
     ck_split(groups, index, count, 1, &begin, &end);
     for (int64_t group = begin; group < end; group++) {
-        memset(interleaved + group * groupBytes, 128, groupBytes);  // zeros for the padding tokens
+        // Zeros for the padding tokens: no activations, no correction, no scale.
+        memset(interleaved + group * groupBytes, 0, groupBytes);
         memset(scales + group * blocks * CK_GEMM_TOKENS, 0, sizeof(float) * (size_t)blocks * CK_GEMM_TOKENS);
+        memset(corrections + group * blocks * CK_GEMM_TOKENS, 0, sizeof(int32_t) * (size_t)blocks * CK_GEMM_TOKENS);
         for (int64_t r = group * CK_GEMM_TOKENS; r < t && r < (group + 1) * CK_GEMM_TOKENS; r++) {
             job->kernels->quantize_activations(job->input + r * k, row, k);
             const int64_t token = r % CK_GEMM_TOKENS;
             for (int64_t b = 0; b < blocks; b++) {
-                uint8_t *block = interleaved + group * groupBytes + b * CK_GEMM_TOKENS * CK_BLOCK;
+                int8_t *block = interleaved + group * groupBytes + b * CK_GEMM_TOKENS * CK_BLOCK;
+                int32_t sum = 0;
                 for (int m = 0; m < CK_BLOCK / 4; m++)
-                    for (int i = 0; i < 4; i++)
-                        block[(m * CK_GEMM_TOKENS + token) * 4 + i] = (uint8_t)(row[b].q[m * 4 + i] + 128);
+                    for (int i = 0; i < 4; i++) {
+                        block[(m * CK_GEMM_TOKENS + token) * 4 + i] = row[b].q[m * 4 + i];
+                        sum += row[b].q[m * 4 + i];
+                    }
                 scales[(group * blocks + b) * CK_GEMM_TOKENS + token] = row[b].d;
+                corrections[(group * blocks + b) * CK_GEMM_TOKENS + token] = -offset * sum;
                 sums[r * blocks + b] = row[b].sum;
             }
         }
@@ -242,19 +256,18 @@ static void gemm_int8_job(void *context, int index, int count) {
     const int64_t t = job->rows, n = w->outputs, blocks = w->inputs / CK_BLOCK, tile = gemm_row_tile(blocks);
     const int64_t groups = (t + CK_GEMM_TOKENS - 1) / CK_GEMM_TOKENS;
     const size_t tileBlocks = (size_t)(tile * blocks);
-    uint8_t *buffer = ck_thread_buffer(CK_BUFFER_TILE, tileBlocks * (CK_BLOCK + 8 + 4) + sizeof(float) * (size_t)tile * CK_GEMM_TOKENS);
-    int8_t *weights = (int8_t *)buffer;
+    uint8_t *buffer = ck_thread_buffer(CK_BUFFER_TILE, tileBlocks * (CK_BLOCK + 4 + 4) + sizeof(float) * (size_t)tile * CK_GEMM_TOKENS);
+    uint8_t *weights = buffer;
     float *scales = (float *)(buffer + tileBlocks * CK_BLOCK);
-    int32_t *corrections = (int32_t *)(buffer + tileBlocks * (CK_BLOCK + 4));
-    float *minimums = (float *)(buffer + tileBlocks * (CK_BLOCK + 8));
+    float *minimums = (float *)(buffer + tileBlocks * (CK_BLOCK + 4));
     float *sums = minimums + tileBlocks;
     int64_t n0;
     while ((n0 = atomic_fetch_add(&job->nextRow, tile)) < n) {
         const int64_t nt = n - n0 < tile ? n - n0 : tile;
-        job->kernels->gemm_weights(w, n0, nt, weights, scales, corrections);
+        job->kernels->gemm_weights(w, n0, nt, weights, scales);
         for (int64_t g = 0; g < groups; g++) {
-            job->kernels->gemm_tile(weights, scales, corrections, nt, blocks,
-                                    job->interleaved + g * blocks * CK_GEMM_TOKENS * CK_BLOCK,
+            job->kernels->gemm_tile(weights, scales, nt, blocks, job->interleaved + g * blocks * CK_GEMM_TOKENS * CK_BLOCK,
+                                    job->interleavedCorrections + g * blocks * CK_GEMM_TOKENS,
                                     job->interleavedScales + g * blocks * CK_GEMM_TOKENS, sums);
             const int64_t tokens = t - g * CK_GEMM_TOKENS < CK_GEMM_TOKENS ? t - g * CK_GEMM_TOKENS : CK_GEMM_TOKENS;
             for (int64_t c = 0; c < tokens; c++) {
@@ -276,17 +289,19 @@ static void gemm_int8(ck_pool *pool, linear_job *job) {
     const int64_t blocks = job->w->inputs / CK_BLOCK, t = job->rows;
     const size_t groupBlocks = (size_t)((t + CK_GEMM_TOKENS - 1) / CK_GEMM_TOKENS * blocks);
     const size_t interleavedBytes = groupBlocks * CK_GEMM_TOKENS * CK_BLOCK;
-    const size_t scaleBytes = groupBlocks * CK_GEMM_TOKENS * sizeof(float);
-    uint8_t *buffer = ck_thread_buffer(CK_BUFFER_ACTIVATIONS, interleavedBytes + scaleBytes + sizeof(float) * (size_t)(t * blocks));
-    job->interleaved = buffer;
+    const size_t scaleBytes = groupBlocks * CK_GEMM_TOKENS * sizeof(float);  // also the corrections' (int32)
+    uint8_t *buffer = ck_thread_buffer(CK_BUFFER_ACTIVATIONS,
+                                       interleavedBytes + 2 * scaleBytes + sizeof(float) * (size_t)(t * blocks));
+    job->interleaved = (const int8_t *)buffer;
     job->interleavedScales = (const float *)(buffer + interleavedBytes);
-    job->blockSums = (const float *)(buffer + interleavedBytes + scaleBytes);
+    job->interleavedCorrections = (const int32_t *)(buffer + interleavedBytes + scaleBytes);
+    job->blockSums = (const float *)(buffer + interleavedBytes + 2 * scaleBytes);
     ck_pool_run(pool, interleave_job, job);
     ck_pool_run(pool, gemm_int8_job, job);
 }
 
 void ck_linear(ck_pool *pool, const ck_matrix *weight, const float *bias, const float *input, float *out, int64_t rows) {
-    linear_job job = { weight, bias, input, NULL, NULL, NULL, NULL, out, rows, ck_active(), NULL, 0 };
+    linear_job job = { weight, bias, input, NULL, NULL, NULL, NULL, NULL, out, rows, ck_active(), NULL, 0 };
     if (rows >= GEMM_MIN_ROWS && is_block(weight->format) && job.kernels->gemm_tile && weight->layout == CK_LAYOUT_NK) {
         gemm_int8(pool, &job);
         return;
