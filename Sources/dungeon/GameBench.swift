@@ -143,8 +143,8 @@ extension GameBench {
     /// What the game reads while the player reads the reply and types `input`: the next
     /// prompt, then the prompt each finished word of the action makes (the game reads one as
     /// each space is typed), then, with the time left, the upcoming text into the second cache.
-    /// In the game a word typed mid-way through a chunk of the second cache's reading drops
-    /// that chunk; here the words come first, which that costs nothing.
+    /// In the game a word typed while the second cache is read waits for the chunk under way
+    /// (at most 64 tokens); here the words come first.
     func readAhead(engine: any GameModel, teller: StoryTeller, typing input: String, recall: (any StoryIndex)?,
                    shouldStop: () -> Bool) throws {
         var prompt = try teller.nextPrompt(counter: engine, window: engine.contextLength, recall: recall)
