@@ -70,8 +70,7 @@ public final class InferenceSession {
         if let bad = prompt.first(where: { $0 < 0 || $0 >= config.vocabularySize }) {
             throw InferenceError.invalidToken(bad, vocabularySize: config.vocabularySize)
         }
-        var common = 0
-        while common < min(tokens.count, prompt.count) && tokens[common] == prompt[common] { common += 1 }
+        let common = cachedPrefixLength(of: prompt)
         rewind(to: common)
         let step = max(1, min(chunkRows, self.chunkRows))
         withoutActuallyEscaping(shouldStop) { shouldStop in
@@ -95,9 +94,14 @@ public final class InferenceSession {
     /// How many of `prompt`'s tokens `prefill` takes from the cache: the longest common
     /// prefix, less one when the whole prompt matches (a token must run to give logits).
     public func reusableLength(for prompt: [Int]) -> Int {
+        min(cachedPrefixLength(of: prompt), max(0, prompt.count - 1))
+    }
+
+    /// How many of `prompt`'s first tokens the cache holds.
+    private func cachedPrefixLength(of prompt: [Int]) -> Int {
         var common = 0
         while common < min(tokens.count, prompt.count) && tokens[common] == prompt[common] { common += 1 }
-        return min(common, max(0, prompt.count - 1))
+        return common
     }
 
     /// Runs `newTokens` after the cached ones and returns the logits (V) for the next token.
