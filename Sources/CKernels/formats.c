@@ -3,6 +3,8 @@
 
 #include "internal.h"
 
+#include <float.h>
+
 float ck_half_to_float(uint16_t bits) {
     uint32_t sign = (uint32_t)(bits & 0x8000) << 16;
     uint32_t exponent = (bits >> 10) & 0x1f, mantissa = bits & 0x3ff;
@@ -48,6 +50,14 @@ size_t ck_row_bytes(int format, int64_t count) {
     case CK_Q4_1: return (size_t)(count / CK_BLOCK) * sizeof(ck_block_q4_1);
     default: return 0;
     }
+}
+
+float ck_half_scale(float largest) {
+    int exponent = 0;  // largest = m * 2^exponent, m in [0.5, 1)
+    if (largest > 0 && largest <= FLT_MAX) frexpf(largest, &exponent);
+    int shift = 15 - exponent;
+    shift = shift > 100 ? 100 : shift < -100 ? -100 : shift;
+    return ldexpf(1, shift);
 }
 
 int64_t ck_slice_width(int64_t inputs) {

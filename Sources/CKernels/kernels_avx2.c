@@ -92,7 +92,49 @@ static inline float half(uint16_t bits) { return _cvtsh_ss(bits); }
     }
 
 DEFINE_MATVEC_NK(matvec_nk_f32, float, LOAD_F32, SCALAR_F32)
-DEFINE_MATVEC_NK(matvec_nk_f16, uint16_t, LOAD_F16, SCALAR_F16)
+
+/// F16 weights times F16 activations (internal.h), eight at a time.
+static void matvec_nk_f16(const ck_matrix *w, const float *x, const ck_block_q8_x *xq, float *out, int64_t begin,
+                          int64_t end) {
+    (void)xq;
+    const int64_t k = w->inputs;
+    const uint16_t *base = w->data;
+    uint16_t xh[CK_HALF_RUN];
+    for (int64_t first = 0; first < k; first += CK_HALF_RUN) {
+        const int64_t run = k - first < CK_HALF_RUN ? k - first : CK_HALF_RUN;
+        const int64_t run32 = run & ~(int64_t)31, run8 = run & ~(int64_t)7;
+        const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+        __m256 top = _mm256_setzero_ps();
+        float largest = 0;
+        int64_t i = 0;
+        for (; i < run8; i += 8) top = _mm256_max_ps(top, _mm256_and_ps(_mm256_loadu_ps(x + first + i), magnitude));
+        for (; i < run; i++) largest = fmaxf(largest, fabsf(x[first + i]));
+        __m128 half4 = _mm_max_ps(_mm256_castps256_ps128(top), _mm256_extractf128_ps(top, 1));
+        half4 = _mm_max_ps(half4, _mm_movehl_ps(half4, half4));
+        largest = fmaxf(largest, _mm_cvtss_f32(_mm_max_ss(half4, _mm_movehdup_ps(half4))));
+        const float scale = ck_half_scale(largest), unscale = 1 / scale;
+        const __m256 scales = _mm256_set1_ps(scale);
+        for (i = 0; i < run8; i += 8)
+            _mm_storeu_si128((__m128i *)(xh + i),
+                             _mm256_cvtps_ph(_mm256_mul_ps(_mm256_loadu_ps(x + first + i), scales), _MM_FROUND_TO_NEAREST_INT));
+        for (; i < run; i++) xh[i] = _cvtss_sh(x[first + i] * scale, _MM_FROUND_TO_NEAREST_INT);
+        for (int64_t n = begin; n < end; n++) {
+            const uint16_t *r = base + n * k + first;
+            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+            for (i = 0; i < run32; i += 32) {
+                a0 = _mm256_fmadd_ps(LOAD_F16(r + i), LOAD_F16(xh + i), a0);
+                a1 = _mm256_fmadd_ps(LOAD_F16(r + i + 8), LOAD_F16(xh + i + 8), a1);
+                a2 = _mm256_fmadd_ps(LOAD_F16(r + i + 16), LOAD_F16(xh + i + 16), a2);
+                a3 = _mm256_fmadd_ps(LOAD_F16(r + i + 24), LOAD_F16(xh + i + 24), a3);
+            }
+            for (; i < run8; i += 8) a0 = _mm256_fmadd_ps(LOAD_F16(r + i), LOAD_F16(xh + i), a0);
+            float sum = hsum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+            for (; i < run; i++) sum += half(r[i]) * half(xh[i]);
+            out[n] = first == 0 ? sum * unscale : out[n] + sum * unscale;
+        }
+    }
+}
+
 DEFINE_MATVEC_NK(matvec_nk_bf16, uint16_t, LOAD_BF16, SCALAR_BF16)
 DEFINE_MATVEC_KN(matvec_kn_f32, float, LOAD_F32, SCALAR_F32)
 DEFINE_MATVEC_KN(matvec_kn_f16, uint16_t, LOAD_F16, SCALAR_F16)

@@ -22,6 +22,27 @@ static void matvec_nk(const ck_matrix *w, const float *x, const ck_block_q8_x *x
     }
 }
 
+/// (N, K) F16: F16 weights times F16 activations (internal.h).
+static void matvec_nk_f16(const ck_matrix *w, const float *x, const ck_block_q8_x *xq, float *out, int64_t begin,
+                          int64_t end) {
+    (void)xq;
+    const int64_t k = w->inputs;
+    const uint16_t *base = w->data;
+    float xh[CK_HALF_RUN];
+    for (int64_t first = 0; first < k; first += CK_HALF_RUN) {
+        const int64_t run = k - first < CK_HALF_RUN ? k - first : CK_HALF_RUN;
+        float largest = 0;
+        for (int64_t i = 0; i < run; i++) largest = fmaxf(largest, fabsf(x[first + i]));
+        const float scale = ck_half_scale(largest);
+        for (int64_t i = 0; i < run; i++) xh[i] = ck_half_to_float(ck_float_to_half(x[first + i] * scale));
+        for (int64_t n = begin; n < end; n++) {
+            float sum = 0;
+            for (int64_t i = 0; i < run; i++) sum += ck_half_to_float(base[n * k + first + i]) * xh[i];
+            out[n] = first == 0 ? sum / scale : out[n] + sum / scale;
+        }
+    }
+}
+
 /// (K, N) float formats: out[0..<N] += the sum over input rows [begin, end) of x[i] times row i.
 static void matvec_kn(const ck_matrix *w, const float *x, const ck_block_q8_x *xq, float *out, int64_t begin, int64_t end) {
     (void)xq;
@@ -136,7 +157,7 @@ const ck_kernels ck_portable_kernels = {
     .name = "portable",
     .matvec = {
         [CK_F32] = { matvec_kn, matvec_nk },
-        [CK_F16] = { matvec_kn, matvec_nk },
+        [CK_F16] = { matvec_kn, matvec_nk_f16 },
         [CK_BF16] = { matvec_kn, matvec_nk },
         [CK_Q8_0] = { NULL, matvec_q8_0 },
         [CK_Q4_0] = { NULL, matvec_q4_0 },

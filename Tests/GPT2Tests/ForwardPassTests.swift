@@ -19,11 +19,14 @@ import Testing
         let model = try GPT2Model(directory: fixtureFolder(name))
         let session = InferenceSession(model: model)
         let promptCount = reference.prompt.count
+        // A step at f16 (and this prompt, under four tokens) multiplies the weights by F16
+        // activations (CKernels' internal.h): within their rounding of the float pass.
+        let stepTolerance: Float = model.precision == .f16 ? 2e-3 : 1e-4
         let first = try session.prefill(reference.prompt)
-        #expect(maxDifference(first, reference.row(promptCount - 1)) < 1e-4)
+        #expect(maxDifference(first, reference.row(promptCount - 1)) < stepTolerance)
         for position in promptCount..<reference.positions {
             let step = try session.append([reference.sequence[position]])
-            #expect(maxDifference(step, reference.row(position)) < 1e-4, "position \(position)")
+            #expect(maxDifference(step, reference.row(position)) < stepTolerance, "position \(position)")
         }
         #expect(session.tokens == reference.sequence)
     }

@@ -109,6 +109,15 @@ func forEachPromptProductPath(_ body: (_ integer: Bool) -> Void) {
                 // the reference loops, and within the activations' 8-bit rounding of the definition.
                 #expect(maxDifference(fast, reference) < 1e-4)
                 #expect(maxDifference(fast, expected) < 0.05)
+            } else if test.format == .f16 && test.layout == .outputsByInputs {
+                // F16 weights meet F16 activations one row at a time (the reference loops
+                // always), and float ones in sgemm from four rows: the definition over the
+                // activations rounded to F16, or the definition itself.
+                let halves = exactLinear(input.map { Float(Float16($0)) }, matrix.dequantized, bias, rows: test.rows,
+                                         inputs: inputs, outputs: outputs)
+                #expect(maxDifference(fast, test.rows < 4 ? halves : expected) < 1e-4)
+                #expect(maxDifference(reference, halves) < 1e-4)
+                #expect(maxDifference(halves, expected) > 1e-4, "the rounding is visible at this size")
             } else {
                 #expect(maxDifference(fast, expected) < 1e-4)
                 if !test.format.isBlockFormat { #expect(maxDifference(reference, expected) < 1e-4) }
@@ -203,7 +212,13 @@ func forEachPromptProductPath(_ body: (_ integer: Bool) -> Void) {
             var reference = [Float](repeating: .nan, count: rows * outputs)
             ReferenceKernels.linear(&reference, input, weight: matrix.matrix, bias: bias, rows: rows)
             results.append(reference)
-            for out in results { #expect(maxDifference(out, expected) < 1e-3, "\(format), \(rows) rows") }
+            // F16 decode steps (and the reference loops) multiply F16 activations.
+            let halves = exactLinear(input.map { Float(Float16($0)) }, matrix.dequantized, bias, rows: rows, inputs: inputs,
+                                     outputs: outputs)
+            for (index, out) in results.enumerated() {
+                let halfActivations = format == .f16 && (rows == 1 || index == results.count - 1)
+                #expect(maxDifference(out, halfActivations ? halves : expected) < 1e-3, "\(format), \(rows) rows")
+            }
         }
     }
 
