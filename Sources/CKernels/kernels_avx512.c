@@ -16,6 +16,7 @@
 #include "kernels_q4_1.h"
 
 #include <immintrin.h>
+#include <string.h>
 
 #pragma clang attribute push(__attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni"))), apply_to = function)
 
@@ -101,16 +102,94 @@ void ck_avx512_matvec_nk_f16(const ck_matrix *w, const float *x, const ck_block_
 }
 DEFINE_MATVEC_NK(ck_avx512_matvec_nk_bf16, uint16_t, LOAD_BF16, LOAD_MASKED_BF16)
 
-/// Q4_1 (kernels_q4_1.h) with VNNI: vpdpbusd multiplies a block's 32 unsigned nibbles by
-/// the signed activations and adds them four at a time into eight lanes, one instruction
-/// where AVX2 needs maddubs and madd: on gpt2-xl's shapes about 5 % faster (two cores: 24
-/// against 22.5 GB/s; one: 17.2 against 16.3). Two blocks per 512-bit vpdpbusd ran slower:
-/// the lane shuffles that line up two blocks' nibbles and activations cost more than the
-/// multiply saves. Q4_1 stays compute-bound on one core (11-17 GB/s as the host's load
-/// varies, where F16 streams 28-29): a layout with several blocks' scales and nibbles side
-/// by side is what would cut the per-block work further.
+/// Q4_1 with VNNI. Block by block (kernels_q4_1.h, as AVX2 still reads it) the product
+/// was compute-bound on one core at 11-17 GB/s: about 16 instructions per 32 weights, most
+/// of them for the block's scale and minimum. Here eight blocks (160 bytes) go at a time:
+/// three loads, then dword permutes pick out the eight (d, m) pairs (converted and
+/// multiplied by the activations' eight (d, sum) pairs at once) and each pair of blocks'
+/// nibbles (every block's 16 bytes start on a dword), so one 512-bit vpdpbusd multiplies
+/// two blocks: about 45 instructions per 256 weights. The activations are laid out once
+/// per call in the order the unpacked nibbles come in.
+/// The last blocks of a row that make no whole group go one at a time, as AVX2 reads them.
 #define DOT_VNNI(q, x) _mm256_dpbusd_epi32(_mm256_setzero_si256(), q, x)
-DEFINE_MATVEC_Q4_1(, ck_avx512_matvec_q4_1, DOT_VNNI)
+DEFINE_MATVEC_Q4_1(static, matvec_q4_1_blocks, DOT_VNNI)
+
+/// Blocks of activations a group kernel call prepares at a time (8,192 inputs: every GPT-2).
+enum { Q4_1_RUN = 256 };
+
+/// The activations of a run's whole groups, laid out as q4_1_group reads them: for each
+/// pair of blocks (b, b + 1), b's first 16 bytes, b + 1's first 16, b's last 16, b + 1's
+/// last 16 (the order of the nibbles unpacked there), and each block's (d, sum).
+static void q4_1_group_activations(const ck_block_q8_x *xq, int64_t blocks, int8_t *q, float *scales) {
+    for (int64_t b = 0; b < blocks; b++) {
+        scales[2 * b] = xq[b].d;
+        scales[2 * b + 1] = xq[b].sum;
+        int8_t *pair = q + (b & ~(int64_t)1) * CK_BLOCK + (b & 1) * 16;
+        memcpy(pair, xq[b].q, 16);
+        memcpy(pair + 32, xq[b].q + 16, 16);
+    }
+}
+
+/// Eight blocks (160 bytes) of a row against their prepared activations: the minimums'
+/// products go to *minimums' odd lanes, the rest to the four accumulators.
+static inline void q4_1_group(const uint8_t *r, const int8_t *q, const float *scales, __m512 a[4], __m512 *minimums) {
+    const __m512i v0 = _mm512_loadu_si512(r), v1 = _mm512_loadu_si512(r + 64);
+    const __m512i v2 = _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(r + 128)));
+    // Block b's (d, m) is dword 5b; its 16 nibble bytes are dwords 5b + 1 ... 5b + 4.
+    __m512i dm = _mm512_permutex2var_epi32(v0, _mm512_setr_epi32(0, 5, 10, 15, 20, 25, 30, 0, 0, 0, 0, 0, 0, 0, 0, 0), v1);
+    dm = _mm512_mask_permutexvar_epi32(dm, 1 << 7, _mm512_set1_epi32(3), v2);
+    const __m512 products = _mm512_mul_ps(_mm512_cvtph_ps(_mm512_castsi512_si256(dm)), _mm512_loadu_ps(scales));
+    *minimums = _mm512_add_ps(*minimums, products);  // (d * dx, m * sum) per block
+    const __m512i pairs[4] = {
+        _mm512_permutexvar_epi32(_mm512_setr_epi32(1, 2, 3, 4, 6, 7, 8, 9, 0, 0, 0, 0, 0, 0, 0, 0), v0),
+        _mm512_permutex2var_epi32(v0, _mm512_setr_epi32(11, 12, 13, 14, 16, 17, 18, 19, 0, 0, 0, 0, 0, 0, 0, 0), v1),
+        _mm512_permutexvar_epi32(_mm512_setr_epi32(5, 6, 7, 8, 10, 11, 12, 13, 0, 0, 0, 0, 0, 0, 0, 0), v1),
+        _mm512_permutex2var_epi32(v1, _mm512_setr_epi32(15, 16, 17, 18, 20, 21, 22, 23, 0, 0, 0, 0, 0, 0, 0, 0), v2),
+    };
+    const __m512i low = _mm512_set1_epi8(15);
+    for (int p = 0; p < 4; p++) {
+        const __m256i bytes = _mm512_castsi512_si256(pairs[p]);
+        const __m512i nibbles =
+            _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(bytes), _mm256_srli_epi16(bytes, 4), 1), low);
+        const __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), nibbles, _mm512_loadu_si512(q + p * 64));
+        // Lanes 0-3 and 8-11 are block 2p's, 4-7 and 12-15 block 2p + 1's: d * dx of each.
+        const int first = 4 * p, second = 4 * p + 2;
+        const __m512 scale = _mm512_permutexvar_ps(
+            _mm512_setr_epi32(first, first, first, first, second, second, second, second, first, first, first, first,
+                              second, second, second, second),
+            products);
+        a[p] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), scale, a[p]);
+    }
+}
+
+void ck_avx512_matvec_q4_1(const ck_matrix *w, const float *x, const ck_block_q8_x *xq, float *out, int64_t begin,
+                           int64_t end) {
+    (void)x;
+    const int64_t blocks = w->inputs / CK_BLOCK;
+    const ck_block_q4_1 *base = w->data;
+    int8_t q[Q4_1_RUN * CK_BLOCK];
+    float scales[Q4_1_RUN * 2];
+    for (int64_t first = 0; first < blocks; first += Q4_1_RUN) {
+        const int64_t run = blocks - first < Q4_1_RUN ? blocks - first : Q4_1_RUN, grouped = run & ~(int64_t)7;
+        q4_1_group_activations(xq + first, grouped, q, scales);
+        for (int64_t n = begin; n < end; n++) {
+            const ck_block_q4_1 *r = base + n * blocks + first;
+            __m512 a[4] = { _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps() };
+            __m512 minimums = _mm512_setzero_ps();
+            for (int64_t b = 0; b < grouped; b += 8)
+                q4_1_group((const uint8_t *)(r + b), q + b * CK_BLOCK, scales + 2 * b, a, &minimums);
+            const __m512 sums = _mm512_add_ps(_mm512_add_ps(a[0], a[1]), _mm512_add_ps(a[2], a[3]));
+            float sum = _mm512_reduce_add_ps(_mm512_add_ps(sums, _mm512_maskz_mov_ps(0xaaaa, minimums)));
+            if (grouped < run) {  // the last few blocks, one at a time
+                float rest;
+                const ck_matrix tail = { r + grouped, CK_Q4_1, CK_LAYOUT_NK, (run - grouped) * CK_BLOCK, 1 };
+                matvec_q4_1_blocks(&tail, NULL, xq + first + grouped, &rest, 0, 1);
+                sum += rest;
+            }
+            out[n] = first == 0 ? sum : out[n] + sum;
+        }
+    }
+}
 
 #pragma clang attribute pop
 

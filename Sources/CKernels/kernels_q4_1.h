@@ -1,7 +1,7 @@
-// The Q4_1 decode product, written once for the x86-64 kernel files: each expands
-// DEFINE_MATVEC_Q4_1 inside its own target pragma, with DOT(q, x) giving the eight int32
-// lanes of 32 unsigned nibbles times 32 signed activation bytes (AVX2: maddubs and madd;
-// AVX-512 VNNI: one vpdpbusd).
+// The Q4_1 decode product block by block, written once for the x86-64 kernel files: each
+// expands DEFINE_MATVEC_Q4_1 inside its own target pragma, with DOT(q, x) giving the eight
+// int32 lanes of 32 unsigned nibbles times 32 signed activation bytes (AVX2: maddubs and
+// madd; AVX-512 VNNI: one vpdpbusd, for the blocks after a row's last group of eight).
 //
 // Unsigned nibbles times signed activations need no sign trick. A block's scale and minimum
 // are converted together and multiplied by the activations' (scale, sum) pair, which the

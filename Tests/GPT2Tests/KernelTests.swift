@@ -149,6 +149,26 @@ func forEachPromptProductPath(_ body: (_ integer: Bool) -> Void) {
         }
     }
 
+    /// A decode step over long rows of blocks: the AVX-512 Q4_1 kernel takes eight blocks at
+    /// a time and prepares at most 256 blocks of activations per pass, so 130 blocks (16
+    /// groups and 2 left over) and 300 (two passes, the second ending in 4 left over) reach
+    /// every path. Each format matches the reference loops and, within the activations'
+    /// 8-bit rounding, the definition.
+    @Test(arguments: [WeightFormat.q8_0, .q4_0, .q4_1], [130, 300])
+    func aLongBlockDecodeStepMatchesTheReference(format: WeightFormat, blocks: Int) {
+        let (inputs, outputs) = (32 * blocks, 37)
+        let matrix = TestMatrix(randomFloats(inputs * outputs, seed: 41), inputs: inputs, outputs: outputs, format: format,
+                                layout: .outputsByInputs)
+        let input = randomFloats(inputs, seed: 42)
+        var fast = [Float](repeating: .nan, count: outputs), reference = fast
+        Kernels.linear(&fast, input, weight: matrix.matrix, bias: nil, rows: 1)
+        ReferenceKernels.linear(&reference, input, weight: matrix.matrix, bias: nil, rows: 1)
+        let expected = exactLinear(input, matrix.dequantized, [Float](repeating: 0, count: outputs), rows: 1,
+                                   inputs: inputs, outputs: outputs)
+        #expect(maxDifference(fast, reference) < 1e-3, "outputs are about 20 to 30 in size")
+        #expect(maxDifference(fast, expected) < 0.5)
+    }
+
     /// A (K, N) product is handed out to the workers 64 input rows at a time: 301 rows (an
     /// odd last chunk) and both kernel paths (one row, and two rows from 4,800 outputs)
     /// still add up to the definition.
