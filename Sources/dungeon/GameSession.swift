@@ -281,7 +281,7 @@ final class GameSession {
             let prompt = try teller.nextPrompt(counter: counter, window: window, recall: recall(state))
             // The story just changed (a reply, a load, an undo, an edit): while the player reads
             // and types, read ahead everything the next prompt holds before the action.
-            if let worker, !state.isGenerating, !teller.awaitingReply, readingAhead { worker.readAhead(prompt.text, upcoming: prompt.upcoming) }
+            readingAheadWorker(state)?.readAhead(prompt.text, upcoming: prompt.upcoming)
             return .contextMeasured(prompt, error: nil)
         } catch {
             return .contextMeasured(nil, error: String(describing: error))
@@ -291,10 +291,17 @@ final class GameSession {
     /// The player finished a word of the action: read ahead the prompt it makes, and then
     /// the upcoming text, while the rest is typed (a newer word or Enter makes it yield).
     private func readTypedAction(_ text: String, mode: ActionMode, state: AppState) {
-        guard let worker, readingAhead, !state.isGenerating, let teller = state.teller, !teller.awaitingReply,
+        guard let worker = readingAheadWorker(state), let teller = state.teller,
               let prompt = try? teller.prompt(forAction: text, mode: mode, counter: worker.counter,
                                               window: worker.contextLength, recall: recall(state)) else { return }
         worker.readAhead(prompt.text, upcoming: prompt.upcoming)
+    }
+
+    /// The worker, when it may read ahead now: reading ahead is on, a story is open, and no
+    /// reply is being written or awaited.
+    private func readingAheadWorker(_ state: AppState) -> EngineWorker? {
+        guard let worker, readingAhead, !state.isGenerating, let teller = state.teller, !teller.awaitingReply else { return nil }
+        return worker
     }
 
     /// Where recall searches the open adventure: the save file's full-text index (nil, and
