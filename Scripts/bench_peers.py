@@ -8,10 +8,11 @@ llama-quantize, measures the memory bandwidth ceiling (Scripts/bandwidth.c), the
 Markdown table: prompt tokens/s at 512 and 1,000 tokens, generated tokens/s after 64 and
 after 900 tokens of context, the weights each program streams per second while generating
 (bytes per token times tokens/s: the limit a row is held to is the highest of these in the run),
-load time and peak memory, median of --runs runs, 2 threads.
+load time and peak memory, median of --runs runs, 2 threads. The runs alternate between the
+programs, one of each per round, so a drift in the host's bandwidth falls on both alike.
 Then a busy machine (--busy-precisions, q8 by default): generated tokens/s after 64 with two
 processes spinning beside the program (`python3 -c "while True: pass"`, as a browser and music
-would), median of at least 5 runs: dungeon with its default threads, dungeon with one thread,
+would), median of at least 5 rounds: dungeon with its default threads, dungeon with one thread,
 llama.cpp with 2 threads.
 Then accuracy (--accuracy-model, the demo model beside the checkout by default): top-1
 agreement with full precision and perplexity change of dungeon's q8 and q4 against llama.cpp's
@@ -134,6 +135,16 @@ def llama_rate(results):
     return statistics.median(results[0]["samples_ts"])
 
 
+def interleaved(runs, measures):
+    """Each measurement once per round, for `runs` rounds, and the median of each. This host's
+    bandwidth drifts by up to 1.4x within minutes; taken in turn, both programs see the same drift."""
+    samples = [[] for _ in measures]
+    for _ in range(runs):
+        for taken, measure in zip(samples, measures):
+            taken.append(measure())
+    return [statistics.median(taken) for taken in samples]
+
+
 def llama_load(binaries, model):
     """Wall time and peak resident memory of loading the model and generating one token."""
     out = subprocess.run(["/usr/bin/time", "-f", "%e %M", binaries / "llama-bench", "-m", model, "-t", "2",
@@ -216,7 +227,8 @@ def main():
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 
     print(f"Machine: {cpu}, {os.cpu_count()} cores, memory read bandwidth {ceiling:.1f} GB/s (Scripts/bandwidth.c). "
-          f"2 threads, median of {args.runs} runs, random weights; llama.cpp from llama-cpp-python's source.\n")
+          f"2 threads, median of {args.runs} rounds (one run of each program per round), random weights; "
+          f"llama.cpp from llama-cpp-python's source.\n")
     print("| model | precision | program | prompt tok/s @512 | prompt tok/s @1000 | gen tok/s @64 | gen tok/s @900 | weights GB/s @64 | ceiling tok/s | load s | peak GB |")
     print("|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|")
     streams = []  # (GB/s, program, model, precision) of every row
@@ -224,11 +236,16 @@ def main():
         for precision in [p for p in args.precisions.split(",") if p]:
             folder = checkpoint(args.work, python, size, "f32" if precision == "f32" else "f16")
             weights = gguf_file(args.work, python, binaries, folder, precision)
-            dungeon_bench(folder, precision, 1, 1, 1)  # makes the compact cache, so loads below are warm
-            short = dungeon_bench(folder, precision, 64, 64, args.runs)
-            deep = dungeon_bench(folder, precision, 900, 64, args.runs)
-            p512 = dungeon_bench(folder, precision, 512, 1, args.runs)
-            p1000 = dungeon_bench(folder, precision, 1000, 1, args.runs)
+            warm = dungeon_bench(folder, precision, 1, 1, 1)  # makes the compact cache, so loads below are warm
+            warm = dungeon_bench(folder, precision, 1, 1, 1)  # a warm load and its peak memory
+            rates = lambda **options: lambda: llama_rate(llama_bench(binaries, weights, 1, **options))
+            (short, deep, p512, p1000, llama_short, llama_deep, llama_512, llama_1000) = interleaved(args.runs, [
+                lambda: dungeon_bench(folder, precision, 64, 64, 1)["generate"],
+                lambda: dungeon_bench(folder, precision, 900, 64, 1)["generate"],
+                lambda: dungeon_bench(folder, precision, 512, 1, 1)["prompt"],
+                lambda: dungeon_bench(folder, precision, 1000, 1, 1)["prompt"],
+                rates(p=0, n=64, d=64), rates(p=0, n=64, d=900), rates(p=512, n=0), rates(p=1000, n=0),
+            ])
             # Bytes a token streams at this precision: at q8 and q4 the compact cache holds every
             # matrix; at f32 and f16 every weight is read once at the checkpoint's own width
             # (f16's cache holds the layers' matrices laid out again, the embedding is read
@@ -236,20 +253,16 @@ def main():
             cache = folder / f"model.{precision}.dungeon"
             streamed = (cache if precision in ("q8", "q4") else folder / "model.safetensors").stat().st_size
             ceiling_rate = ceiling * 1e9 / streamed
-            rate = streamed * short["generate"] / 1e9
+            rate = streamed * short / 1e9
             streams.append((rate, "dungeon", size, precision))
-            print(f"| {size} | {precision} | dungeon | {p512['prompt']:.0f} | {p1000['prompt']:.0f} | {short['generate']:.1f} "
-                  f"| {deep['generate']:.1f} | {rate:.1f} | {ceiling_rate:.1f} | {short['load']:.2f} | {short['memory']:.2f} |", flush=True)
+            print(f"| {size} | {precision} | dungeon | {p512:.0f} | {p1000:.0f} | {short:.1f} "
+                  f"| {deep:.1f} | {rate:.1f} | {ceiling_rate:.1f} | {warm['load']:.2f} | {warm['memory']:.2f} |", flush=True)
 
-            prompts = llama_bench(binaries, weights, args.runs, p="512,1000", n=0)
-            shallow = llama_bench(binaries, weights, args.runs, p=0, n=64, d=64)
-            deeper = llama_bench(binaries, weights, args.runs, p=0, n=64, d=900)
             load, peak = llama_load(binaries, weights)
             name = LLAMA_QUANT[precision] or precision.upper()
-            rate = weights.stat().st_size * llama_rate(shallow) / 1e9
+            rate = weights.stat().st_size * llama_short / 1e9
             streams.append((rate, "llama.cpp", size, name))
-            print(f"| {size} | {name} | llama.cpp | {statistics.median(prompts[0]['samples_ts']):.0f} "
-                  f"| {statistics.median(prompts[1]['samples_ts']):.0f} | {llama_rate(shallow):.1f} | {llama_rate(deeper):.1f} "
+            print(f"| {size} | {name} | llama.cpp | {llama_512:.0f} | {llama_1000:.0f} | {llama_short:.1f} | {llama_deep:.1f} "
                   f"| {rate:.1f} | {ceiling * 1e9 / weights.stat().st_size:.1f} | {load:.2f}¹ | {peak:.2f} |", flush=True)
     print("\n¹ llama.cpp: wall time of loading and generating one token (llama-bench has no load timer).")
     if streams:
@@ -266,7 +279,7 @@ def main():
     busy = [p for p in args.busy_precisions.split(",") if p]
     if busy:
         runs = max(5, args.runs)
-        print(f"\nBusy machine: generated tok/s after 64 tokens with two processes spinning beside the program, median of {runs} runs.\n")
+        print(f"\nBusy machine: generated tok/s after 64 tokens with two processes spinning beside the program, median of {runs} rounds (one run of each per round).\n")
         print("| model | precision | dungeon (default: 2 threads) | dungeon 1 thread | llama.cpp 2 threads | dungeon ÷ llama.cpp |")
         print("|---|---|--:|--:|--:|--:|")
         for size in args.sizes.split(","):
@@ -275,9 +288,11 @@ def main():
                 weights = gguf_file(args.work, python, binaries, folder, precision)
                 dungeon_bench(folder, precision, 1, 1, 1)  # the compact cache, made before the spinners start
                 with Spinners(2):
-                    default = dungeon_bench(folder, precision, 64, 64, runs)["generate"]
-                    alone = dungeon_bench(folder, precision, 64, 64, runs, threads=1)["generate"]
-                    llama = llama_rate(llama_bench(binaries, weights, runs, p=0, n=64, d=64))
+                    default, alone, llama = interleaved(runs, [
+                        lambda: dungeon_bench(folder, precision, 64, 64, 1)["generate"],
+                        lambda: dungeon_bench(folder, precision, 64, 64, 1, threads=1)["generate"],
+                        lambda: llama_rate(llama_bench(binaries, weights, 1, p=0, n=64, d=64)),
+                    ])
                 print(f"| {size} | {precision} | {default:.1f} | {alone:.1f} | {llama:.1f} | {default / llama:.2f}× |", flush=True)
 
 
