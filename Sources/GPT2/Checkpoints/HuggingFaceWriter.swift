@@ -43,7 +43,7 @@ public enum HuggingFaceWriter {
 
         let target = folder.appendingPathComponent("model.safetensors")
         let temporary = folder.appendingPathComponent(".model.safetensors.partial")
-        FileManager.default.createFile(atPath: temporary.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: temporary.path, contents: nil)  // FileHandle below says if it failed
         guard let handle = FileHandle(forWritingAtPath: temporary.path) else {
             throw CheckpointError.unreadable(path: temporary.path, reason: "it cannot be written")
         }
