@@ -29,6 +29,11 @@
 #define LOAD_MASKED_BF16(p, mask) \
     _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(mask, (const uint16_t *)(p))), 16))
 
+/// The lanes of a 16-lane step that `remaining` elements fill (all 16 when there are more).
+static inline __mmask16 lanes(int64_t remaining) {
+    return remaining >= 16 ? 0xffff : (__mmask16)((1u << remaining) - 1);
+}
+
 #define DEFINE_MATVEC_NK(NAME, TYPE, LOAD, LOAD_MASKED)                                               \
     void NAME(const ck_matrix *w, const float *x, const ck_block_q8_x *xq, float *out, int64_t begin,  \
               int64_t end) {                                                                          \
@@ -46,7 +51,7 @@
                 a3 = _mm512_fmadd_ps(LOAD(r + i + 48), _mm512_loadu_ps(x + i + 48), a3);              \
             }                                                                                         \
             for (; i < k; i += 16) {                                                                  \
-                const __mmask16 mask = k - i >= 16 ? 0xffff : (__mmask16)((1u << (k - i)) - 1);      \
+                const __mmask16 mask = lanes(k - i);                                                  \
                 a0 = _mm512_fmadd_ps(LOAD_MASKED(r + i, mask), _mm512_maskz_loadu_ps(mask, x + i), a0); \
             }                                                                                         \
             out[n] = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3))); \
@@ -58,12 +63,12 @@ DEFINE_MATVEC_NK(ck_avx512_matvec_nk_f32, float, LOAD_F32, LOAD_MASKED_F32)
 static float half_activations(const float *x, int64_t k, uint16_t *xh) {
     __m512 top = _mm512_setzero_ps();
     for (int64_t i = 0; i < k; i += 16) {
-        const __mmask16 mask = k - i >= 16 ? 0xffff : (__mmask16)((1u << (k - i)) - 1);
+        const __mmask16 mask = lanes(k - i);
         top = _mm512_max_ps(top, _mm512_abs_ps(_mm512_maskz_loadu_ps(mask, x + i)));
     }
     const __m512 scale = _mm512_set1_ps(ck_half_scale(_mm512_reduce_max_ps(top)));
     for (int64_t i = 0; i < k; i += 16) {
-        const __mmask16 mask = k - i >= 16 ? 0xffff : (__mmask16)((1u << (k - i)) - 1);
+        const __mmask16 mask = lanes(k - i);
         const __m512 scaled = _mm512_mul_ps(_mm512_maskz_loadu_ps(mask, x + i), scale);
         _mm256_mask_storeu_epi16(xh + i, mask, _mm512_cvtps_ph(scaled, _MM_FROUND_TO_NEAREST_INT));
     }
@@ -92,7 +97,7 @@ void ck_avx512_matvec_nk_f16(const ck_matrix *w, const float *x, const ck_block_
                 a3 = _mm512_fmadd_ps(LOAD_F16(r + i + 48), LOAD_F16(xh + i + 48), a3);
             }
             for (; i < run; i += 16) {
-                const __mmask16 mask = run - i >= 16 ? 0xffff : (__mmask16)((1u << (run - i)) - 1);
+                const __mmask16 mask = lanes(run - i);
                 a0 = _mm512_fmadd_ps(LOAD_MASKED_F16(r + i, mask), LOAD_MASKED_F16(xh + i, mask), a0);
             }
             const float sum = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3))) * unscale;
